@@ -249,3 +249,11 @@ export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];
 
 /** The channel on which batches of events reach a view. */
 export const EVENTS_CHANNEL = 'raftlab:events';
+
+/** What a view subscribes to: batches of events, at most ~20 a second. Returns an unsubscribe. */
+export type EventSubscriber = (listener: (events: readonly ClusterEvent[]) => void) => () => void;
+
+/** What the preload exposes to the page as `window.raftlab`, and what the browser transport implements. */
+export interface ClusterBridge extends ClusterApi {
+  onEvents: EventSubscriber;
+}

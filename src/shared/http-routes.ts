@@ -1,0 +1,35 @@
+// The HTTP form of each ClusterApi operation (CONTRACTS.md §4 plus the dashboard's extras). The
+// server and the browser transport both read this table, so a route is spelled in one place.
+import type { ClusterOperation } from './api';
+
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST';
+  /** `{id}` stands for a URL-encoded node id. */
+  readonly path: string;
+}
+
+export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
+  state: { method: 'GET', path: '/api/state' },
+  kill: { method: 'POST', path: '/api/nodes/{id}/kill' },
+  restart: { method: 'POST', path: '/api/nodes/{id}/restart' },
+  stepDown: { method: 'POST', path: '/api/nodes/{id}/step-down' },
+  forceTimeout: { method: 'POST', path: '/api/nodes/{id}/timeout' },
+  setLink: { method: 'POST', path: '/api/links' },
+  partition: { method: 'POST', path: '/api/network/partition' },
+  heal: { method: 'POST', path: '/api/network/heal' },
+  setNetwork: { method: 'POST', path: '/api/network' },
+  setClock: { method: 'POST', path: '/api/clock' },
+  setRaftOptions: { method: 'POST', path: '/api/raft' },
+  kv: { method: 'POST', path: '/api/kv' },
+  reconfigure: { method: 'POST', path: '/api/config' },
+};
+
+export const EVENTS_PATH = '/api/events';
+
+/** Bodies of the routes whose body is not simply the operation's one argument. */
+export interface PartitionBody {
+  readonly sides: readonly (readonly string[])[];
+}
+export interface ReconfigureBody {
+  readonly partitions: string;
+}
