@@ -1,0 +1,65 @@
+// The dashboard's keyboard shortcuts, one table for the key handler and the help overlay.
+export type ShortcutAction =
+  | 'togglePause'
+  | 'help'
+  | 'presenter'
+  | 'healAll'
+  | 'killSelected'
+  | 'restartSelected'
+  | 'stepDownSelected'
+  | 'timeoutSelected'
+  | 'slower'
+  | 'faster'
+  | 'focusKey'
+  | 'nextNode'
+  | 'previousNode'
+  | 'close';
+
+export interface Shortcut {
+  readonly keys: readonly string[];
+  readonly action: ShortcutAction;
+  readonly description: string;
+}
+
+export const SHORTCUTS: readonly Shortcut[] = [
+  { keys: [' '], action: 'togglePause', description: 'Pause or resume the cluster clock' },
+  { keys: ['?'], action: 'help', description: 'Show or hide this list of shortcuts' },
+  { keys: ['p'], action: 'presenter', description: 'Presenter mode (large type) on or off' },
+  { keys: ['h'], action: 'healAll', description: 'Heal all links' },
+  { keys: ['n', 'ArrowRight'], action: 'nextNode', description: 'Select the next node' },
+  { keys: ['N', 'ArrowLeft'], action: 'previousNode', description: 'Select the previous node' },
+  { keys: ['k'], action: 'killSelected', description: 'Kill the selected node' },
+  { keys: ['r'], action: 'restartSelected', description: 'Restart the selected node' },
+  { keys: ['s'], action: 'stepDownSelected', description: 'Step down: the selected leader hands over leadership' },
+  { keys: ['t'], action: 'timeoutSelected', description: "Force the selected node's election timeout" },
+  { keys: ['['], action: 'slower', description: 'Slower (more slow motion)' },
+  { keys: [']'], action: 'faster', description: 'Faster (less slow motion)' },
+  { keys: ['/'], action: 'focusKey', description: 'Type a key in the client panel' },
+  { keys: ['Escape'], action: 'close', description: 'Close the help, clear the selection' },
+];
+
+export const KEY_LABELS: Readonly<Record<string, string>> = {
+  ' ': 'Space',
+  ArrowRight: '→',
+  ArrowLeft: '←',
+  Escape: 'Esc',
+};
+
+export interface KeyPress {
+  readonly key: string;
+  readonly ctrlKey: boolean;
+  readonly metaKey: boolean;
+  readonly altKey: boolean;
+}
+
+/**
+ * The action for a key press, or null. Keys typed into a text field, or pressed with a modifier
+ * (the browser's own shortcuts), are left alone; so is Space or Enter on a focused control, which
+ * must keep activating that control.
+ */
+export function shortcutFor(press: KeyPress, focus: 'text' | 'control' | 'none'): ShortcutAction | null {
+  if (press.ctrlKey || press.metaKey || press.altKey) return null;
+  if (focus === 'text') return press.key === 'Escape' ? 'close' : null;
+  if (focus === 'control' && (press.key === ' ' || press.key === 'Enter')) return null;
+  return SHORTCUTS.find((shortcut) => shortcut.keys.includes(press.key))?.action ?? null;
+}
