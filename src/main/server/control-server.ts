@@ -1,0 +1,267 @@
+// The HTTP control API of `raftlab cluster --serve` (CONTRACTS.md §4): one route per ClusterApi
+// operation as HTTP_ROUTES spells it, Server-Sent Events, and the built dashboard. It only
+// translates; every decision about the cluster is the ClusterApi's. No request, however bad, can
+// crash the process: every failure becomes a JSON `{error}` answer.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, type ClusterBridge, type ClusterOperation } from '../../shared/api';
+import { randomToken, tokenOf, tokensEqual } from './auth';
+import { EventStream } from './event-stream';
+import { HttpError } from './http-error';
+import { BODY_LIMIT_BYTES, readJsonBody } from './json-body';
+import { checkOperationArgs } from './operation-args';
+import { matchRoute } from './routes';
+import { readStaticFile } from './static-files';
+
+export interface ControlServerOptions {
+  readonly api: ClusterBridge;
+  /** The built renderer, e.g. `out/renderer`. */
+  readonly staticDir: string;
+  /** Default 127.0.0.1: the control API is for this machine unless asked otherwise. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** From `--token` or RAFTLAB_TOKEN; a random one when absent. */
+  readonly token?: string;
+  readonly bodyLimitBytes?: number;
+  readonly ssePingIntervalMs?: number;
+  readonly sseMaxBufferedBytes?: number;
+  /** Told how many events a slow SSE client missed (e.g. `EventHub.countDropped`). */
+  readonly onEventsDropped?: (events: number) => void;
+  /** Where unexpected failures (answered with a 500) are reported; console.error by default. */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} is already in use on ${host}`);
+  }
+}
+
+/** Scripts and styles only from this origin; the page may only talk back to this server. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export class ControlServer {
+  readonly token: string;
+  private readonly options: ControlServerOptions;
+  private readonly host: string;
+  private readonly server: Server;
+  private readonly events: EventStream;
+  private boundPort: number | undefined;
+
+  constructor(options: ControlServerOptions) {
+    if (options.token !== undefined && options.token.trim() === '') {
+      throw new Error('the API token must not be empty');
+    }
+    this.options = options;
+    this.token = options.token ?? randomToken();
+    this.host = options.host ?? '127.0.0.1';
+    this.events = new EventStream({
+      subscribe: (listener) => options.api.onEvents(listener),
+      ...(options.ssePingIntervalMs !== undefined && { pingIntervalMs: options.ssePingIntervalMs }),
+      ...(options.sseMaxBufferedBytes !== undefined && { maxBufferedBytes: options.sseMaxBufferedBytes }),
+      ...(options.onEventsDropped !== undefined && { onDropped: options.onEventsDropped }),
+    });
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => this.fail(response, error));
+    });
+    this.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Listens and resolves to the base URL with the real port, e.g. `http://127.0.0.1:43121`. */
+  start(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        this.server.off('listening', onListening);
+        if (error.code === 'EADDRINUSE') reject(new PortInUseError(this.host, this.options.port));
+        else reject(new Error(`cannot listen on ${this.host}:${this.options.port}: ${error.message}`));
+      };
+      const onListening = (): void => {
+        this.server.off('error', onError);
+        this.boundPort = (this.server.address() as AddressInfo).port;
+        resolve(this.url);
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen(this.options.port, this.host);
+    });
+  }
+
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('the control server has not started');
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  /** The one link a person opens: the dashboard, holding the token it will use for the API. */
+  dashboardUrl(token: string = this.token): string {
+    return `${this.url}/?token=${encodeURIComponent(token)}`;
+  }
+
+  get eventClients(): number {
+    return this.events.clientCount;
+  }
+
+  /** Events not sent to a slow SSE client. */
+  get droppedEvents(): number {
+    return this.events.droppedEvents;
+  }
+
+  stop(): Promise<void> {
+    this.events.closeAll();
+    return new Promise((resolve) => {
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    // The page's URL holds the token; never send it on to anyone in a Referer.
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    const rawUrl = request.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const pathname = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
+    const method = request.method ?? 'GET';
+
+    if (pathname === '/api' || pathname.startsWith('/api/')) {
+      response.setHeader('Cache-Control', 'no-store');
+      const given = tokenOf(request, query);
+      if (!tokensEqual(given, this.token)) {
+        response.setHeader('WWW-Authenticate', 'Bearer');
+        throw new HttpError(401, given === undefined ? 'missing API token' : 'wrong API token');
+      }
+      await this.handleApi(request, response, method, pathname);
+      return;
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD');
+      throw new HttpError(405, `method ${method} is not allowed on ${pathname}`);
+    }
+    const file = await readStaticFile(this.options.staticDir, pathname);
+    response.writeHead(200, {
+      'Content-Type': file.contentType,
+      'Content-Length': file.body.length,
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Cache-Control': 'no-cache',
+    });
+    response.end(file.body);
+  }
+
+  private async handleApi(
+    request: IncomingMessage,
+    response: ServerResponse,
+    method: string,
+    pathname: string,
+  ): Promise<void> {
+    const route = matchRoute(method, pathname);
+    if (route.kind === 'not-found') throw new HttpError(404, `no such API route: ${method} ${pathname}`);
+    if (route.kind === 'wrong-method') {
+      response.setHeader('Allow', route.allow.join(', '));
+      throw new HttpError(405, `method ${method} is not allowed on ${pathname} (use ${route.allow.join(' or ')})`);
+    }
+    if (route.kind === 'events') {
+      this.events.open(request, response);
+      return;
+    }
+    const body =
+      method === 'POST' ? await readJsonBody(request, this.options.bodyLimitBytes ?? BODY_LIMIT_BYTES) : undefined;
+    const args = checkOperationArgs(route.operation, rawArgs(route.operation, route.rawId, body));
+    const operation = this.options.api[route.operation] as (...args: readonly unknown[]) => Promise<unknown>;
+    const result = await operation.apply(this.options.api, args);
+    sendJson(response, 200, result === undefined ? { ok: true } : result);
+  }
+
+  private fail(response: ServerResponse, error: unknown): void {
+    const status = statusOf(error);
+    if (status === 500) {
+      const report = this.options.onInternalError ?? ((e) => console.error('raftlab: control API request failed:', e));
+      report(error);
+    }
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    // A refused upload may still be arriving; closing is cheaper than reading it all.
+    if (status === 413) response.setHeader('Connection', 'close');
+    sendJson(response, status, { error: message });
+  }
+}
+
+/** The operation's arguments as they arrived, before their shapes are checked. */
+function rawArgs(operation: ClusterOperation, rawId: string | undefined, body: unknown): unknown[] {
+  if (rawId !== undefined) {
+    try {
+      return [decodeURIComponent(rawId)];
+    } catch {
+      throw new HttpError(400, `the node id in the path is not valid URL encoding: ${rawId}`);
+    }
+  }
+  switch (operation) {
+    case 'state':
+    case 'heal':
+      return [];
+    case 'partition':
+      return [fieldOf(body, 'sides', '{"sides": [["127.0.0.1:5001"], ["127.0.0.1:5002"]]}')];
+    case 'reconfigure':
+      return [fieldOf(body, 'partitions', `{"partitions": "[['127.0.0.1:5001']]"}`)];
+    default:
+      return [body];
+  }
+}
+
+function fieldOf(body: unknown, field: string, example: string): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, `the request body must be a JSON object like ${example}`);
+  }
+  const unknownField = Object.keys(body).find((key) => key !== field);
+  if (unknownField !== undefined) throw new HttpError(400, `unknown field '${unknownField}' (expected '${field}')`);
+  return (body as Record<string, unknown>)[field];
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof HttpError || error instanceof ApiError) return error.status;
+  // An ApiError from another copy of the shared module still carries its status.
+  if (error instanceof Error && error.name === 'ApiError') {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return status;
+  }
+  return 500;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}

@@ -1,0 +1,109 @@
+// Server-Sent Events for `GET /api/events`. The server subscribes to the cluster once while any
+// client is connected and writes each batch as one `data:` line, serialized once for all clients.
+// A client whose socket cannot keep up has batches dropped (and counted) instead of buffered, so a
+// stalled browser tab never grows the server's memory.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterEvent, EventSubscriber } from '../../shared/api';
+
+export interface EventStreamOptions {
+  readonly subscribe: EventSubscriber;
+  /** A comment line at this period keeps proxies and idle timeouts from closing the stream. */
+  readonly pingIntervalMs?: number;
+  /** Bytes queued on one client's socket beyond which its batches are dropped. */
+  readonly maxBufferedBytes?: number;
+  /** Told how many events a slow client missed, so the cluster can count them. */
+  readonly onDropped?: (events: number) => void;
+}
+
+interface Client {
+  readonly response: ServerResponse;
+  /** Events dropped since the client last caught up; reported to it in a comment. */
+  missedEvents: number;
+}
+
+export class EventStream {
+  private readonly subscribe: EventSubscriber;
+  private readonly pingIntervalMs: number;
+  private readonly maxBufferedBytes: number;
+  private readonly onDropped: (events: number) => void;
+  private readonly clients = new Set<Client>();
+  private unsubscribe: (() => void) | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private dropped = 0;
+
+  constructor(options: EventStreamOptions) {
+    this.subscribe = options.subscribe;
+    this.pingIntervalMs = options.pingIntervalMs ?? 15_000;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+    this.onDropped = options.onDropped ?? (() => {});
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Events not sent to some client because it was too slow (summed over clients). */
+  get droppedEvents(): number {
+    return this.dropped;
+  }
+
+  open(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    request.socket.setNoDelay(true);
+    response.write('retry: 2000\n: connected\n\n');
+    const client: Client = { response, missedEvents: 0 };
+    this.clients.add(client);
+    response.on('close', () => this.remove(client));
+    if (!this.unsubscribe) this.unsubscribe = this.subscribe((events) => this.broadcast(events));
+    if (!this.pingTimer) {
+      this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
+      this.pingTimer.unref();
+    }
+  }
+
+  closeAll(): void {
+    for (const client of [...this.clients]) {
+      client.response.end();
+      this.remove(client);
+    }
+  }
+
+  private remove(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    if (this.clients.size > 0) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  private broadcast(events: readonly ClusterEvent[]): void {
+    if (events.length === 0) return;
+    const frame = `data: ${JSON.stringify(events)}\n\n`;
+    for (const client of this.clients) {
+      const { response } = client;
+      if (response.writableLength > this.maxBufferedBytes) {
+        client.missedEvents += events.length;
+        this.dropped += events.length;
+        this.onDropped(events.length);
+        continue;
+      }
+      if (client.missedEvents > 0) {
+        response.write(`: dropped ${client.missedEvents} events while this client was slow\n\n`);
+        client.missedEvents = 0;
+      }
+      response.write(frame);
+    }
+  }
+
+  private ping(): void {
+    for (const { response } of this.clients) {
+      if (response.writableLength <= this.maxBufferedBytes) response.write(': ping\n\n');
+    }
+  }
+}
