@@ -49,9 +49,11 @@ class StubCluster {
       ...operations,
       onEvents: (listener) => {
         this.listeners.add(listener);
-        return () => this.listeners.delete(listener);
+        return () => {
+          this.listeners.delete(listener);
+        };
       },
-    } as ClusterBridge;
+    } as unknown as ClusterBridge;
   }
 
   emit(events: readonly ClusterEvent[]): void {
