@@ -1,0 +1,42 @@
+// The Raft core's public face: the factory, the vocabulary and sensible defaults.
+import { Raft } from './raft';
+import type { InitialState, RaftConfig, RaftCore } from './types';
+
+export type * from './types';
+export { MESSAGE_TYPES } from './types';
+
+/** A pure Raft node. Throws a RangeError naming the problem when the config or initial state is invalid. */
+export function createRaft(config: RaftConfig, initial: InitialState): RaftCore {
+  return new Raft(config, initial);
+}
+
+/** Flow control: entries and bytes per App, and Apps in flight per follower (as etcd's defaults suggest). */
+export const DEFAULT_FLOW_CONTROL = {
+  maxEntriesPerMessage: 256,
+  maxBytesPerMessage: 1024 * 1024,
+  maxInflightMessages: 256,
+} as const;
+
+/**
+ * Timing in ticks for a 10 ms tick: elections in [150, 300) ms and heartbeats every 50 ms, the paper's
+ * figures and the CLI's defaults.
+ */
+export const DEFAULT_TICKS = {
+  electionTicksMin: 15,
+  electionTicksMax: 30,
+  heartbeatTicks: 5,
+} as const;
+
+/** Both protections against disruptive servers are on unless a lesson switches them off. */
+export const DEFAULT_PROTECTIONS = {
+  preVote: true,
+  checkQuorum: true,
+} as const;
+
+/** A fresh node's state: term 0, no vote, an empty log. */
+export const EMPTY_INITIAL_STATE: InitialState = {
+  hardState: { term: 0, vote: '', commit: 0 },
+  snapshot: { index: 0, term: 0 },
+  entries: [],
+  applied: 0,
+};

@@ -1,0 +1,19 @@
+// Roles are data: each role is one table of behaviour, and becoming a role swaps the table. Nothing
+// else in the core asks which role it is in.
+import type { Raft } from './raft';
+import type { Message, NodeId, ProposeResult, Role } from './types';
+
+export interface RoleBehaviour {
+  readonly role: Role;
+  tick(raft: Raft): void;
+  /** A message whose term the common rules have already reconciled with ours. */
+  step(raft: Raft, message: Message): void;
+  propose(raft: Raft, commands: readonly Uint8Array[]): ProposeResult;
+  readIndex(raft: Raft, context: number): boolean;
+  transferLeadership(raft: Raft, to: NodeId | undefined): boolean;
+  /** Work deferred to the next ready() so that it is batched; `hasPending` says whether there is any. */
+  flush(raft: Raft): void;
+  hasPending(raft: Raft): boolean;
+  /** The host confirmed more of our log durable. */
+  persisted(raft: Raft): void;
+}
