@@ -47,7 +47,7 @@ class StubCluster {
     );
     this.bridge = {
       ...operations,
-      onEvents: (listener) => {
+      onEvents: (listener: (events: readonly ClusterEvent[]) => void) => {
         this.listeners.add(listener);
         return () => {
           this.listeners.delete(listener);
