@@ -1,0 +1,90 @@
+// The handful of file-system calls the storage makes, behind an interface so that a test can put a
+// full disk or a failing fsync underneath the real code. Raw descriptors rather than FileHandles:
+// a "crashed" instance in a test simply abandons its descriptor, and Node does not warn about it.
+import * as fs from 'node:fs';
+
+export interface FileOps {
+  /** Rejects with code ENOENT when the file does not exist. */
+  readFile(path: string): Promise<Buffer>;
+  /** Rejects with code ENOENT when the folder does not exist. */
+  readdir(path: string): Promise<string[]>;
+  /** Creates the folder (and its parents); no error when it exists. */
+  mkdir(path: string): Promise<void>;
+  /** Read-write, creating the file when missing (never truncating it). */
+  openReadWrite(path: string): Promise<number>;
+  /** Read-write, failing with EEXIST when the file exists: new WAL segments and temp files. */
+  openNew(path: string): Promise<number>;
+  /** Read-only; what a folder must be opened with to fsync it. */
+  openReadOnly(path: string): Promise<number>;
+  /** May write fewer bytes than asked (a filling disk does); see writeFully. */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  fdatasync(fd: number): Promise<void>;
+  fsync(fd: number): Promise<void>;
+  ftruncate(fd: number, length: number): Promise<void>;
+  close(fd: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Rejects with code ENOENT when the file does not exist. */
+  unlink(path: string): Promise<void>;
+}
+
+function settle<T>(resolve: (value: T) => void, reject: (error: Error) => void) {
+  return (error: Error | null, value: T) => (error ? reject(error) : resolve(value));
+}
+
+export const nodeFileOps: FileOps = {
+  readFile: (path) => fs.promises.readFile(path),
+  readdir: (path) => fs.promises.readdir(path),
+  mkdir: async (path) => {
+    await fs.promises.mkdir(path, { recursive: true });
+  },
+  openReadWrite: (path) =>
+    new Promise((resolve, reject) =>
+      fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644, settle(resolve, reject)),
+    ),
+  openNew: (path) =>
+    new Promise((resolve, reject) =>
+      fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644, settle(resolve, reject)),
+    ),
+  openReadOnly: (path) =>
+    new Promise((resolve, reject) => fs.open(path, fs.constants.O_RDONLY, settle(resolve, reject))),
+  write: (fd, buffer, offset, length, position) =>
+    new Promise((resolve, reject) =>
+      fs.write(fd, buffer, offset, length, position, (error, written) => (error ? reject(error) : resolve(written))),
+    ),
+  fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
+  fsync: (fd) => new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve()))),
+  ftruncate: (fd, length) =>
+    new Promise((resolve, reject) => fs.ftruncate(fd, length, (error) => (error ? reject(error) : resolve()))),
+  close: (fd) => new Promise((resolve, reject) => fs.close(fd, (error) => (error ? reject(error) : resolve()))),
+  rename: (from, to) => fs.promises.rename(from, to),
+  unlink: (path) => fs.promises.unlink(path),
+};
+
+/** Loops over short writes; a write that makes no progress is reported as a full disk. */
+export async function writeFully(ops: FileOps, fd: number, buffer: Uint8Array, length: number, position: number) {
+  let done = 0;
+  while (done < length) {
+    const written = await ops.write(fd, buffer, done, length - done, position + done);
+    if (written <= 0) {
+      throw Object.assign(new Error(`write made no progress after ${done} of ${length} bytes`), { code: 'ENOSPC' });
+    }
+    done += written;
+  }
+}
+
+/** Makes a folder's entries (a created or renamed file) durable. */
+export async function fsyncFolder(ops: FileOps, path: string) {
+  const fd = await ops.openReadOnly(path);
+  try {
+    await ops.fsync(fd);
+  } finally {
+    await ops.close(fd);
+  }
+}
+
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return undefined;
+}

@@ -1,0 +1,37 @@
+// The one way the host opens a node's storage: the WAL in `dir`, or its in-memory twin.
+import * as path from 'node:path';
+import { MemoryStorage, MemoryVolume } from './memory';
+import type { RaftStorage } from './types';
+import { WalStorage } from './wal';
+
+export { StorageIoError } from './io-error';
+export { MemoryDisk, MemoryStorage, MemoryVolume } from './memory';
+export type { LoadedState, RaftStorage, RecoveryReport } from './types';
+export { StorageCorruptError } from './types';
+export { WalStorage, type WalStorageOptions } from './wal';
+
+export interface OpenStorageOptions {
+  /** The node's own folder, e.g. `<data-dir>/127.0.0.1_5001`. With inMemory, only a key. */
+  readonly dir: string;
+  readonly inMemory: boolean;
+  /** WAL segment rotation size; 64 MiB by default. */
+  readonly segmentMaxBytes?: number;
+  /** Where in-memory nodes keep their state across a kill and restart; one per process by default. */
+  readonly memoryVolume?: MemoryVolume;
+}
+
+const processMemoryVolume = new MemoryVolume();
+
+/**
+ * Opens the storage of one node. Throws at once when the folder cannot be created or written. An
+ * in-memory node restarted in the same process finds what it saved before, as it would on disk.
+ */
+export function openStorage(options: OpenStorageOptions): RaftStorage {
+  if (options.inMemory) {
+    return new MemoryStorage((options.memoryVolume ?? processMemoryVolume).disk(path.resolve(options.dir)));
+  }
+  return new WalStorage(
+    options.dir,
+    options.segmentMaxBytes === undefined ? {} : { segmentMaxBytes: options.segmentMaxBytes },
+  );
+}

@@ -1,0 +1,48 @@
+// WAL segment files: named by a sequence number from 1, rotated when full, and never renumbered, so
+// a gap in the numbering means a lost file, never a tidy-up.
+import { errorCode, type FileOps } from './file-ops';
+import { StorageCorruptError } from './types';
+
+export const DEFAULT_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
+
+export function segmentName(segment: number): string {
+  return `${String(segment).padStart(8, '0')}.wal`;
+}
+
+/** The segment number of a file name, or null for any file that is not a segment. */
+export function parseSegmentName(name: string): number | null {
+  const match = /^(\d{8,})\.wal$/.exec(name);
+  if (!match?.[1]) return null;
+  const segment = Number(match[1]);
+  return Number.isSafeInteger(segment) && segment >= 1 && segmentName(segment) === name ? segment : null;
+}
+
+/**
+ * The segment numbers in `walDir`, ascending. Refuses a hole or a missing first segment: until
+ * compaction exists the log starts at index 1, and so in segment 1.
+ */
+export async function listSegments(ops: FileOps, walDir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await ops.readdir(walDir);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  const segments = names
+    .map(parseSegmentName)
+    .filter((segment): segment is number => segment !== null)
+    .sort((a, b) => a - b);
+  let expected = 1;
+  for (const segment of segments) {
+    if (segment !== expected) {
+      const after = expected > 1 ? ` after ${segmentName(expected - 1)}` : '';
+      throw new StorageCorruptError(
+        `wal: segment ${segmentName(expected)} is missing in ${walDir}${after} (next is ${segmentName(segment)}); ` +
+          'refusing to start rather than lose its entries',
+      );
+    }
+    expected++;
+  }
+  return segments;
+}
