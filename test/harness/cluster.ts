@@ -1,0 +1,394 @@
+// A deterministic in-memory Raft group made of real cores. One seed fixes everything: election
+// timeouts, message loss and delays, and hence the whole run. Tests drive it with ticks and
+// faults; observers (trace, safety checkers) see every event and a snapshot after every action.
+import type { Message, NodeId, ProposeResult, RaftConfig } from '../../src/shared/raft/types';
+import { SeededRandom } from '../../src/shared/random';
+import type { HistoryEvent, HistoryObserver, StepSnapshot } from './history';
+import { encodeText } from './kv';
+import { type LinkConditions, type MessageFilter, RELIABLE, SimNetwork } from './network';
+import { SimNode, type UnstampedEvent } from './node';
+
+export type RaftTuning = Omit<RaftConfig, 'id' | 'peers' | 'random'>;
+
+/** Paper-like proportions in ticks: a heartbeat every tick, elections after 10 to 19 quiet ticks. */
+export const DEFAULT_TUNING: RaftTuning = {
+  electionTicksMin: 10,
+  electionTicksMax: 20,
+  heartbeatTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  maxEntriesPerMessage: 64,
+  maxBytesPerMessage: 1 << 20,
+  maxInflightMessages: 64,
+};
+
+export interface ClusterOptions {
+  /** Number of nodes, named n1..nN. Ignored when `ids` is given. */
+  readonly size?: number;
+  readonly ids?: readonly NodeId[];
+  readonly seed?: number;
+  readonly tuning?: Partial<RaftTuning>;
+  /** Deliver messages as they fall due (default). When false, messages wait for `deliver()`. */
+  readonly autoDeliver?: boolean;
+  readonly network?: Partial<LinkConditions>;
+}
+
+/** No single flush may deliver more than this; a core that never quiets down is a bug. */
+const MAX_DELIVERIES_PER_FLUSH = 200_000;
+
+export class SimCluster {
+  readonly ids: readonly NodeId[];
+  readonly network: SimNetwork;
+  readonly random: SeededRandom;
+  readonly tuning: RaftTuning;
+  autoDeliver: boolean;
+  private clock = 0;
+  private readonly members = new Map<NodeId, SimNode>();
+  private readonly observers: Partial<HistoryObserver>[] = [];
+  private nextReadId = 1;
+
+  constructor(options: ClusterOptions = {}) {
+    this.ids = options.ids ?? Array.from({ length: options.size ?? 3 }, (_, i) => `n${i + 1}`);
+    this.random = new SeededRandom(options.seed ?? 1);
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.autoDeliver = options.autoDeliver ?? true;
+    this.network = new SimNetwork(this.random.fork(0x5eed), {
+      onDrop: (message, reason) => this.emit({ kind: 'drop', message, reason }),
+      onDuplicate: (message) => this.emit({ kind: 'duplicate', message }),
+    });
+    this.network.conditions = { ...RELIABLE, ...options.network };
+    const environment = {
+      send: (message: Message) => this.network.send(message, this.clock),
+      emit: (event: UnstampedEvent) => this.emit(event),
+      config: (id: NodeId, incarnation: number) => this.configFor(id, incarnation),
+    };
+    for (const id of this.ids) this.members.set(id, new SimNode(id, environment));
+    for (const node of this.members.values()) node.start();
+  }
+
+  get now(): number {
+    return this.clock;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  get majority(): number {
+    return Math.floor(this.ids.length / 2) + 1;
+  }
+
+  node(id: NodeId): SimNode {
+    const node = this.members.get(id);
+    if (node === undefined) throw new Error(`no node ${id}; the cluster has ${this.ids.join(', ')}`);
+    return node;
+  }
+
+  get nodes(): readonly SimNode[] {
+    return [...this.members.values()];
+  }
+
+  alive(): SimNode[] {
+    return this.nodes.filter((node) => node.alive);
+  }
+
+  /** Registers an observer; returns a function that removes it. */
+  observe(observer: Partial<HistoryObserver>): () => void {
+    this.observers.push(observer);
+    return () => {
+      const at = this.observers.indexOf(observer);
+      if (at >= 0) this.observers.splice(at, 1);
+    };
+  }
+
+  // --- time and delivery -------------------------------------------------------------------
+
+  /** Advances logical time: every live core ticks, then due messages are delivered. */
+  tick(count = 1): void {
+    for (let i = 0; i < count; i++) {
+      this.clock++;
+      for (const node of this.alive()) node.input((core) => core.tick());
+      this.settle();
+    }
+  }
+
+  /** Ticks until `done()` holds; returns the ticks it took, or throws after `maxTicks`. */
+  tickUntil(done: () => boolean, maxTicks: number, what: string): number {
+    for (let ticks = 0; ticks <= maxTicks; ticks++) {
+      if (done()) return ticks;
+      if (ticks < maxTicks) this.tick();
+    }
+    throw new Error(`${what}: not reached within ${maxTicks} ticks (t=${this.clock}, seed ${this.random.seed})`);
+  }
+
+  /** Delivers every pending message that matches, whatever its delay; replies stay pending. */
+  deliver(filter: MessageFilter = () => true): number {
+    const batch = this.network.takeMatching(filter);
+    for (const item of batch) this.arrive(item);
+    this.afterStep();
+    return batch.length;
+  }
+
+  /** Delivers pending messages, and the replies they cause, until the network is quiet. */
+  deliverAll(filter: MessageFilter = () => true, maxRounds = 1000): number {
+    let total = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const delivered = this.deliver(filter);
+      if (delivered === 0) return total;
+      total += delivered;
+    }
+    throw new Error(`deliverAll: still delivering after ${maxRounds} rounds`);
+  }
+
+  /** Drops pending messages that match; returns how many. */
+  dropPending(filter: MessageFilter = () => true): number {
+    return this.network.dropPending(filter);
+  }
+
+  // --- client operations -------------------------------------------------------------------
+
+  propose(id: NodeId, commands: readonly (string | Uint8Array)[]): ProposeResult {
+    const data = commands.map((command) => (typeof command === 'string' ? encodeText(command) : command));
+    const result = this.node(id).propose(data);
+    this.settle();
+    return result;
+  }
+
+  /** Starts a linearizable read of `key` at `id`; returns its id, or null if the node refused. */
+  read(id: NodeId, key: string): number | null {
+    const readId = this.nextReadId++;
+    const accepted = this.node(id).read(readId, key);
+    this.settle();
+    return accepted ? readId : null;
+  }
+
+  campaign(id: NodeId): void {
+    this.node(id).input((core) => core.campaign());
+    this.settle();
+  }
+
+  transferLeadership(from: NodeId, to?: NodeId): boolean {
+    const accepted = this.node(from).input((core) => core.transferLeadership(to));
+    this.emit({
+      kind: 'fault',
+      fault: 'transfer',
+      detail: `${from} -> ${to ?? 'best follower'} ${accepted ? '' : '(refused)'}`,
+    });
+    this.settle();
+    return accepted;
+  }
+
+  // --- faults --------------------------------------------------------------------------------
+
+  /** Crashes `id`: its core, state machine and inbound messages are lost; its disk stays. */
+  crash(id: NodeId): void {
+    this.node(id).crash();
+    this.afterStep();
+  }
+
+  /** Crashes `id` during its next Ready that has something to persist, after it sent that Ready's messages. */
+  crashBeforeNextPersist(id: NodeId): void {
+    this.node(id).crashAtNextPersist();
+    this.emit({ kind: 'fault', fault: 'torn-crash-armed', detail: id });
+  }
+
+  /** Calls off every crash armed by crashBeforeNextPersist that has not happened yet. */
+  disarmTornCrashes(): void {
+    for (const node of this.nodes) node.crashAtNextPersist(false);
+  }
+
+  restart(id: NodeId): void {
+    this.node(id).start();
+    this.settle();
+  }
+
+  partition(sides: readonly (readonly NodeId[])[]): void {
+    this.network.partition(sides);
+    this.emit({ kind: 'fault', fault: 'partition', detail: sides.map((side) => side.join(' ')).join(' | ') });
+    this.afterStep();
+  }
+
+  /** Cuts `id` off from every other node, both ways. */
+  isolate(id: NodeId): void {
+    for (const other of this.ids) if (other !== id) this.network.cut(id, other);
+    this.emit({ kind: 'fault', fault: 'isolate', detail: id });
+    this.afterStep();
+  }
+
+  /** Rejoins `id`: heals every link to and from it. */
+  reconnect(id: NodeId): void {
+    for (const other of this.ids) if (other !== id) this.network.heal(id, other);
+    this.emit({ kind: 'fault', fault: 'reconnect', detail: id });
+    this.afterStep();
+  }
+
+  cut(from: NodeId, to: NodeId, bothWays = true): void {
+    this.network.cut(from, to, bothWays);
+    this.emit({
+      kind: 'fault',
+      fault: bothWays ? 'cut' : 'one-way-cut',
+      detail: `${from} ${bothWays ? '<->' : '->'} ${to}`,
+    });
+    this.afterStep();
+  }
+
+  heal(from: NodeId, to: NodeId, bothWays = true): void {
+    this.network.heal(from, to, bothWays);
+    this.emit({ kind: 'fault', fault: 'heal-link', detail: `${from} ${bothWays ? '<->' : '->'} ${to}` });
+    this.afterStep();
+  }
+
+  healAll(): void {
+    this.network.healAll();
+    this.emit({ kind: 'fault', fault: 'heal', detail: 'every link' });
+    this.afterStep();
+  }
+
+  setConditions(conditions: Partial<LinkConditions>): void {
+    this.network.conditions = { ...this.network.conditions, ...conditions };
+    const c = this.network.conditions;
+    const detail = `drop=${c.dropRate.toFixed(2)} dup=${c.duplicateRate.toFixed(2)} delay=${c.delayTicksMin}..${c.delayTicksMax} reorder=${c.reorder}`;
+    this.emit({ kind: 'fault', fault: 'weather', detail });
+  }
+
+  // --- questions -----------------------------------------------------------------------------
+
+  /** Live nodes that believe they lead, highest term first. */
+  leaders(): SimNode[] {
+    return this.alive()
+      .filter((node) => node.status().role === 'leader')
+      .sort((a, b) => b.status().term - a.status().term);
+  }
+
+  /** A leader that a majority of the group follows in its term, or null. */
+  stableLeader(): SimNode | null {
+    for (const leader of this.leaders()) {
+      const { id, term } = leader.status();
+      const followers = this.alive().filter((node) => {
+        const status = node.status();
+        return status.term === term && (status.leader === id || node === leader);
+      });
+      if (followers.length >= this.majority) return leader;
+    }
+    return null;
+  }
+
+  waitForLeader(maxTicks = 40 * this.tuning.electionTicksMax): SimNode {
+    this.tickUntil(() => this.stableLeader() !== null, maxTicks, 'a leader that a majority follows');
+    return this.stableLeader()!;
+  }
+
+  /** How many nodes have applied `index`; throws if two of them applied different entries there. */
+  appliedCount(index: number): number {
+    let count = 0;
+    let seen: string | null = null;
+    for (const node of this.nodes) {
+      const entry = node.stateMachine.applied[index - 1];
+      if (entry === undefined) continue;
+      const print = `${entry.term}/${entry.type}/${entry.data.join(',')}`;
+      if (seen !== null && print !== seen) throw new Error(`nodes applied different entries at index ${index}`);
+      seen = print;
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * The lab's `one()`: proposes `command` through whichever node leads, retrying across leader
+   * changes, until at least `expected` nodes applied it. Returns its index.
+   */
+  agree(command: string, expected = this.size, maxTicks = 40 * this.tuning.electionTicksMax): number {
+    const data = encodeText(command);
+    const deadline = this.clock + maxTicks;
+    while (this.clock < deadline) {
+      const leader = this.stableLeader();
+      if (leader === null) {
+        this.tick();
+        continue;
+      }
+      const result = this.propose(leader.id, [data]);
+      if (!result.ok) {
+        this.tick();
+        continue;
+      }
+      const retryAt = Math.min(deadline, this.clock + 2 * this.tuning.electionTicksMax);
+      while (this.clock < retryAt) {
+        const entry = this.appliedEntry(result.firstIndex);
+        const landed = entry !== undefined && entry.term === result.term;
+        if (landed && this.appliedCount(result.firstIndex) >= expected) return result.firstIndex;
+        this.tick();
+      }
+    }
+    throw new Error(
+      `agree(${command}): not applied on ${expected} nodes within ${maxTicks} ticks (seed ${this.random.seed})`,
+    );
+  }
+
+  snapshot(): StepSnapshot {
+    return { tick: this.clock, nodes: this.nodes.map((node) => node.snapshot()) };
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  private appliedEntry(index: number) {
+    for (const node of this.nodes) {
+      const entry = node.stateMachine.applied[index - 1];
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  private configFor(id: NodeId, incarnation: number): RaftConfig {
+    const position = this.ids.indexOf(id);
+    return {
+      ...this.tuning,
+      id,
+      peers: this.ids,
+      random: this.random.fork(1000 * (position + 1) + incarnation),
+    };
+  }
+
+  /** In auto mode, delivers everything due now (and what that causes), then reports the step. */
+  private settle(): void {
+    if (this.autoDeliver) this.flush();
+    this.afterStep();
+  }
+
+  private flush(): void {
+    for (let delivered = 0; ; ) {
+      const due = this.network.takeDue(this.clock);
+      if (due.length === 0) return;
+      for (const item of due) this.arrive(item);
+      delivered += due.length;
+      if (delivered > MAX_DELIVERIES_PER_FLUSH) {
+        throw new Error(
+          `t=${this.clock}: more than ${MAX_DELIVERIES_PER_FLUSH} deliveries in one tick; a message storm`,
+        );
+      }
+    }
+  }
+
+  private arrive(item: { readonly seq: number; readonly message: Message; readonly deliverAt: number }): void {
+    const target = this.members.get(item.message.to);
+    if (target === undefined || !target.alive) {
+      this.network.dropUndeliverable(item);
+      return;
+    }
+    if (!this.network.checkArrival(item)) return;
+    this.emit({ kind: 'deliver', message: item.message });
+    target.deliver(item.message);
+  }
+
+  private emit(event: UnstampedEvent): void {
+    const stamped = { ...event, tick: this.clock } as HistoryEvent;
+    for (const observer of this.observers) observer.onEvent?.(stamped);
+    // Whatever was on its way to a dead node is lost, even if the node comes back soon.
+    if (stamped.kind === 'crash') this.network.dropPending((message) => message.to === stamped.node, 'down');
+  }
+
+  private afterStep(): void {
+    if (this.observers.every((observer) => observer.afterStep === undefined)) return;
+    const snapshot = this.snapshot();
+    for (const observer of this.observers) observer.afterStep?.(snapshot);
+  }
+}

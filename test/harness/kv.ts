@@ -1,0 +1,64 @@
+// The simulated state machine: the applied entries in order, plus a tiny key-value map fed by
+// `set` commands. Anything else a test proposes is applied as an opaque command.
+import type { Entry } from '../../src/shared/raft/types';
+
+export interface SetCommand {
+  readonly op: 'set';
+  readonly key: string;
+  readonly value: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeText(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function decodeText(data: Uint8Array): string {
+  return decoder.decode(data);
+}
+
+/** `set <key> <value>`: keys and values are single words in the simulation. */
+export function encodeSet(key: string, value: string): Uint8Array {
+  return encodeText(`set ${key} ${value}`);
+}
+
+export function decodeSet(data: Uint8Array): SetCommand | null {
+  const parts = decodeText(data).split(' ');
+  if (parts.length !== 3 || parts[0] !== 'set') return null;
+  return { op: 'set', key: parts[1]!, value: parts[2]! };
+}
+
+export interface StoredValue {
+  readonly value: string;
+  /** The log index of the write that stored it. */
+  readonly index: number;
+}
+
+export class KvStateMachine {
+  private readonly log: Entry[] = [];
+  private readonly map = new Map<string, StoredValue>();
+
+  get appliedIndex(): number {
+    return this.log.length;
+  }
+
+  /** Every entry applied so far, index i at position i - 1. */
+  get applied(): readonly Entry[] {
+    return this.log;
+  }
+
+  get(key: string): StoredValue | undefined {
+    return this.map.get(key);
+  }
+
+  apply(entry: Entry): void {
+    if (entry.index !== this.log.length + 1) {
+      throw new Error(`state machine: asked to apply ${entry.index} after ${this.log.length}`);
+    }
+    this.log.push(entry);
+    const command = entry.type === 'normal' ? decodeSet(entry.data) : null;
+    if (command !== null) this.map.set(command.key, { value: command.value, index: entry.index });
+  }
+}
