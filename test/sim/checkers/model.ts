@@ -1,0 +1,148 @@
+// What the checkers know about the cluster, rebuilt from the history alone: each node's durable
+// log (as its persist events wrote it), its role, and the entries known to be committed.
+import type { Entry, NodeId, Role } from '../../../src/shared/raft/types';
+import { InvariantViolation } from './violation';
+
+export function sameEntry(a: Entry, b: Entry): boolean {
+  if (a.index !== b.index || a.term !== b.term || a.type !== b.type || a.data.length !== b.data.length) return false;
+  return a.data.every((byte, i) => byte === b.data[i]);
+}
+
+export function describeEntry(entry: Entry | undefined): string {
+  if (entry === undefined) return 'nothing';
+  const data = entry.type === 'noop' ? 'noop' : new TextDecoder().decode(entry.data);
+  return `${entry.index}@${entry.term} "${data}"`;
+}
+
+/** One persist step as the checkers see it. */
+export interface LogWrite {
+  readonly node: NodeId;
+  /** Role and term of the writer at the time. */
+  readonly role: Role;
+  readonly term: number;
+  /** entries[0].index */
+  readonly first: number;
+  /** Entries the write deleted or replaced with something different. */
+  readonly removed: readonly Entry[];
+  readonly entries: readonly Entry[];
+}
+
+export interface NodeFacts {
+  alive: boolean;
+  role: Role;
+  term: number;
+  /** The highest commit index this node has reported so far, over all its lives. */
+  commit: number;
+  /** The durable log, index i at position i - 1. */
+  readonly log: Entry[];
+}
+
+export class ClusterModel {
+  readonly majority: number;
+  private readonly facts = new Map<NodeId, NodeFacts>();
+  private readonly committedEntries: Entry[] = [];
+  private readonly commitTerms: number[] = [];
+
+  constructor(readonly members: readonly NodeId[]) {
+    this.majority = Math.floor(members.length / 2) + 1;
+    for (const id of members) this.facts.set(id, { alive: true, role: 'follower', term: 0, commit: 0, log: [] });
+  }
+
+  node(id: NodeId): NodeFacts {
+    const facts = this.facts.get(id);
+    if (facts === undefined) throw new InvariantViolation('Well-formed history', `unknown node ${id}`);
+    return facts;
+  }
+
+  entryAt(id: NodeId, index: number): Entry | undefined {
+    return index >= 1 ? this.node(id).log[index - 1] : undefined;
+  }
+
+  termAt(id: NodeId, index: number): number {
+    return this.entryAt(id, index)?.term ?? 0;
+  }
+
+  /** Live nodes that currently believe they lead. */
+  leaders(): { id: NodeId; term: number }[] {
+    const found: { id: NodeId; term: number }[] = [];
+    for (const [id, facts] of this.facts)
+      if (facts.alive && facts.role === 'leader') found.push({ id, term: facts.term });
+    return found;
+  }
+
+  get committedCount(): number {
+    return this.committedEntries.length;
+  }
+
+  committed(index: number): Entry | undefined {
+    return this.committedEntries[index - 1];
+  }
+
+  /** The lowest term in which some node was seen to know that `index` is committed. */
+  commitTerm(index: number): number {
+    return this.commitTerms[index - 1] ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** How many durable logs hold exactly `entry`. */
+  replicas(entry: Entry): number {
+    let count = 0;
+    for (const facts of this.facts.values()) {
+      const held = facts.log[entry.index - 1];
+      if (held !== undefined && sameEntry(held, entry)) count++;
+    }
+    return count;
+  }
+
+  planWrite(node: NodeId, role: Role, term: number, entries: readonly Entry[]): LogWrite {
+    const log = this.node(node).log;
+    const first = entries[0]?.index ?? log.length + 1;
+    if (first < 1 || first > log.length + 1) {
+      throw new InvariantViolation(
+        'Well-formed history',
+        `${node} writes from ${first} but its log ends at ${log.length}`,
+      );
+    }
+    entries.forEach((entry, offset) => {
+      if (entry.index !== first + offset) {
+        throw new InvariantViolation('Well-formed history', `${node} writes entry ${entry.index} at ${first + offset}`);
+      }
+    });
+    const removed = log.slice(first - 1).filter((old) => {
+      const replacement = entries[old.index - first];
+      return replacement === undefined || !sameEntry(old, replacement);
+    });
+    return { node, role, term, first, removed, entries };
+  }
+
+  applyWrite(write: LogWrite): void {
+    if (write.entries.length === 0) return;
+    const log = this.node(write.node).log;
+    log.length = write.first - 1;
+    log.push(...write.entries);
+  }
+
+  setRole(node: NodeId, role: Role, term: number): void {
+    const facts = this.node(node);
+    facts.role = role;
+    facts.term = term;
+  }
+
+  setAlive(node: NodeId, alive: boolean): void {
+    const facts = this.node(node);
+    facts.alive = alive;
+    // A restarted core always begins as a follower; a role event follows if that is news.
+    facts.role = 'follower';
+  }
+
+  /** Records a newly known committed entry; returns false if it was already known. */
+  addCommitted(entry: Entry, observedInTerm: number): void {
+    if (entry.index !== this.committedEntries.length + 1) {
+      throw new InvariantViolation(
+        'Well-formed history',
+        `commit of ${entry.index} after ${this.committedEntries.length}`,
+      );
+    }
+    this.committedEntries.push(entry);
+    this.commitTerms.push(observedInTerm);
+  }
+}

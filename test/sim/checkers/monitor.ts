@@ -1,0 +1,147 @@
+// Runs every safety checker over a cluster's history as it happens. Any broken invariant stops
+// the run at once with a report that names the seed, the options, the recent trace and how to
+// replay it.
+import type { Entry, NodeId } from '../../../src/shared/raft/types';
+import type { HistoryEvent, HistoryObserver, StepSnapshot } from '../../harness/history';
+import { SimulationFailure } from '../failure';
+import type { Checker } from './checker';
+import { CommitBounds } from './commit-bounds';
+import { CommittedDurability } from './committed-durability';
+import { ElectionSafety } from './election-safety';
+import { LeaderAppendOnly } from './leader-append-only';
+import { LeaderCompleteness } from './leader-completeness';
+import { LinearizableReads } from './linearizable-reads';
+import { LogMatching } from './log-matching';
+import { ClusterModel, describeEntry, sameEntry } from './model';
+import { StateMachineSafety } from './state-machine-safety';
+import { InvariantViolation } from './violation';
+
+export interface FailureContext {
+  readonly seed: number;
+  /** Printed with the failure so that the exact run can be rebuilt. */
+  readonly options: unknown;
+  /** The recent history, oldest first. */
+  readonly traceLines: () => readonly string[];
+}
+
+export function allCheckers(): Checker[] {
+  return [
+    new ElectionSafety(),
+    new LeaderAppendOnly(),
+    new LogMatching(),
+    new LeaderCompleteness(),
+    new StateMachineSafety(),
+    new CommitBounds(),
+    new CommittedDurability(),
+    new LinearizableReads(),
+  ];
+}
+
+export class SafetyMonitor implements HistoryObserver {
+  readonly model: ClusterModel;
+  private failure: SimulationFailure | null = null;
+
+  constructor(
+    members: readonly NodeId[],
+    private readonly context: FailureContext,
+    private readonly checkers: readonly Checker[] = allCheckers(),
+  ) {
+    this.model = new ClusterModel(members);
+  }
+
+  onEvent(event: HistoryEvent): void {
+    this.guard(() => this.take(event));
+  }
+
+  afterStep(snapshot: StepSnapshot): void {
+    this.guard(() => {
+      for (const node of snapshot.nodes) if (node.alive) this.noteCommit(node.id, node.commit, node.term);
+      for (const checker of this.checkers) checker.afterStep?.(snapshot, this.model);
+    });
+  }
+
+  private take(event: HistoryEvent): void {
+    switch (event.kind) {
+      case 'persist': {
+        const write = this.model.planWrite(event.node, event.role, event.term, event.entries);
+        for (const checker of this.checkers) checker.beforeLogWrite?.(write, this.model);
+        this.model.applyWrite(write);
+        for (const checker of this.checkers) checker.afterLogWrite?.(write, this.model);
+        if (event.hardState !== null) this.noteCommit(event.node, event.hardState.commit, event.hardState.term);
+        return;
+      }
+      case 'role':
+        this.model.setRole(event.node, event.role, event.term);
+        if (event.role === 'leader')
+          for (const checker of this.checkers) checker.onLeader?.(event.node, event.term, this.model);
+        return;
+      case 'apply':
+        // Applying is a claim that the entry is committed; hold it to the same standard.
+        this.noteCommit(event.node, event.entry.index, this.model.node(event.node).term);
+        for (const checker of this.checkers) checker.onApply?.(event.node, event.entry, this.model);
+        return;
+      case 'crash':
+      case 'restart':
+        this.model.setAlive(event.node, event.kind === 'restart');
+        for (const checker of this.checkers) checker.onCrashOrRestart?.(event.node, this.model);
+        return;
+      case 'write-ack':
+      case 'read-start':
+      case 'read-done':
+      case 'read-failed':
+        for (const checker of this.checkers) checker.onClient?.(event, this.model);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Takes in that `node`, in `term`, says everything up to `commit` is committed. */
+  private noteCommit(node: NodeId, commit: number, term: number): void {
+    const facts = this.model.node(node);
+    if (commit <= facts.commit) return;
+    for (let index = facts.commit + 1; index <= commit; index++) {
+      const entry = facts.log[index - 1];
+      if (entry === undefined) {
+        throw new InvariantViolation(
+          'Commit Bounds',
+          `${node} says ${commit} is committed but its disk ends at ${facts.log.length}`,
+        );
+      }
+      this.noteCommitted(node, entry, term);
+    }
+    facts.commit = commit;
+  }
+
+  private noteCommitted(node: NodeId, entry: Entry, term: number): void {
+    const known = this.model.committed(entry.index);
+    if (known === undefined) {
+      this.model.addCommitted(entry, term);
+      for (const checker of this.checkers) checker.onCommitted?.(entry, term, this.model);
+      return;
+    }
+    if (!sameEntry(known, entry)) {
+      throw new InvariantViolation(
+        'State Machine Safety',
+        `${node} takes ${describeEntry(entry)} as committed, but ${describeEntry(known)} was committed at that index`,
+      );
+    }
+  }
+
+  private guard(action: () => void): void {
+    if (this.failure !== null) throw this.failure;
+    try {
+      action();
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      this.failure = new SimulationFailure({
+        seed: this.context.seed,
+        options: this.context.options,
+        property: error.property,
+        detail: error.detail,
+        trace: this.context.traceLines(),
+      });
+      throw this.failure;
+    }
+  }
+}

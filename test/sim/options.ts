@@ -1,0 +1,52 @@
+// What one simulated run looks like, drawn from its seed: group size, Raft settings, how rough
+// the network may get. Any field can be pinned by the caller; the rest follow from the seed.
+import { SeededRandom } from '../../src/shared/random';
+
+export interface SimOptions {
+  /** 3, 5 or (sometimes) 7 nodes. */
+  readonly clusterSize: number;
+  /** Actions in the fault phase; about half of them are ticks. */
+  readonly steps: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly electionTicksMin: number;
+  readonly electionTicksMax: number;
+  readonly heartbeatTicks: number;
+  readonly maxEntriesPerMessage: number;
+  readonly maxInflightMessages: number;
+  /** Upper bounds for the network weather the fault phase may choose. */
+  readonly maxDropRate: number;
+  readonly maxDuplicateRate: number;
+  readonly maxDelayTicks: number;
+  /** Before the liveness phase, crash and restart every node, not only the ones that are down. */
+  readonly fullRestart: boolean;
+}
+
+export const DEFAULT_STEPS = 3000;
+
+function pick<T>(random: SeededRandom, choices: readonly T[]): T {
+  return choices[random.nextInt(choices.length)]!;
+}
+
+export function optionsForSeed(seed: number, pinned: Partial<SimOptions> = {}): SimOptions {
+  const random = new SeededRandom(seed).fork(1);
+  const roll = random.next();
+  const clusterSize = roll < 0.45 ? 3 : roll < 0.87 ? 5 : 7;
+  const electionTicksMin = 8 + random.nextInt(8);
+  return {
+    clusterSize,
+    steps: DEFAULT_STEPS,
+    preVote: random.chance(0.5),
+    checkQuorum: random.chance(0.5),
+    electionTicksMin,
+    electionTicksMax: 2 * electionTicksMin,
+    heartbeatTicks: 1 + random.nextInt(3),
+    maxEntriesPerMessage: pick(random, [1, 3, 64]),
+    maxInflightMessages: pick(random, [1, 4, 64]),
+    maxDropRate: 0.05 + 0.3 * random.next(),
+    maxDuplicateRate: 0.15 * random.next(),
+    maxDelayTicks: 1 + random.nextInt(6),
+    fullRestart: random.chance(0.3),
+    ...pinned,
+  };
+}

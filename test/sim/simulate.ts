@@ -1,0 +1,306 @@
+// The simulator, in the spirit of TigerBeetle's VOPR and FoundationDB's simulation: one seed
+// drives a random schedule of client requests and faults against real Raft cores, the safety
+// checkers judge every step, and once the faults stop the group must recover within a bound.
+import type { NodeId } from '../../src/shared/raft/types';
+import { SeededRandom } from '../../src/shared/random';
+import { SimCluster } from '../harness/cluster';
+import type { HistoryEvent } from '../harness/history';
+import { encodeSet } from '../harness/kv';
+import { RELIABLE } from '../harness/network';
+import { Trace } from '../harness/trace';
+import { sameEntry } from './checkers/model';
+import { SafetyMonitor } from './checkers/monitor';
+import { InvariantViolation } from './checkers/violation';
+import { SimulationFailure } from './failure';
+import { type Action, emptyActions, type FaultMix, networkMix } from './fault-mix';
+import { optionsForSeed, type SimOptions } from './options';
+
+/**
+ * Liveness bound: once the network is healed and every node is up, a leader must be elected and a
+ * fresh write applied on every node within this many election timeouts (electionTicksMax each).
+ * One election needs about one timeout; the rest is room for split votes, for PreVote rounds that
+ * a stale log loses, and for CheckQuorum leases to expire. Failing it means a livelock, not bad luck.
+ */
+export const LIVENESS_ELECTION_TIMEOUTS = 30;
+
+const KEYS = ['a', 'b', 'c'] as const;
+
+/** Relative odds of each action per step of the fault phase. */
+const ACTION_WEIGHTS: Readonly<Record<Action, number>> = {
+  tick: 55,
+  propose: 14,
+  read: 9,
+  crash: 1.2,
+  tornCrash: 0.5,
+  restart: 3,
+  partition: 0.8,
+  oneWayCut: 0.8,
+  isolate: 0.6,
+  heal: 1.8,
+  weather: 1.5,
+  transfer: 0.4,
+  campaign: 0.3,
+};
+
+export interface SimulateOptions extends Partial<SimOptions> {
+  /** Receives every trace line as it happens. */
+  readonly verbose?: (line: string) => void;
+}
+
+export interface SimResult {
+  readonly seed: number;
+  readonly options: SimOptions;
+  readonly ticks: number;
+  readonly livenessTicks: number;
+  readonly commitIndex: number;
+  readonly mix: FaultMix;
+}
+
+export function simulate(seed: number, settings: SimulateOptions = {}): SimResult {
+  const { verbose, ...pinned } = settings;
+  const options = optionsForSeed(seed, pinned);
+  const trace = new Trace({ capacity: 200, ...(verbose ? { sink: verbose } : {}) });
+  const fail = (property: string, detail: string): SimulationFailure =>
+    new SimulationFailure({ seed, options, property, detail, trace: trace.lines() });
+  try {
+    return new Run(seed, options, trace).execute();
+  } catch (error) {
+    if (error instanceof SimulationFailure) throw error;
+    if (error instanceof InvariantViolation) throw fail(error.property, error.detail);
+    throw fail('Core or harness error', error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
+}
+
+class Run {
+  private readonly cluster: SimCluster;
+  private readonly random: SeededRandom;
+  private readonly actions = emptyActions();
+  private leadersElected = 0;
+  private writesAcknowledged = 0;
+  private readsCompleted = 0;
+  private nextValue = 1;
+
+  constructor(
+    private readonly seed: number,
+    private readonly options: SimOptions,
+    trace: Trace,
+  ) {
+    this.random = new SeededRandom(seed).fork(2);
+    this.cluster = new SimCluster({
+      size: options.clusterSize,
+      seed,
+      tuning: {
+        electionTicksMin: options.electionTicksMin,
+        electionTicksMax: options.electionTicksMax,
+        heartbeatTicks: options.heartbeatTicks,
+        preVote: options.preVote,
+        checkQuorum: options.checkQuorum,
+        maxEntriesPerMessage: options.maxEntriesPerMessage,
+        maxInflightMessages: options.maxInflightMessages,
+      },
+    });
+    this.cluster.observe(trace);
+    this.cluster.observe({ onEvent: (event) => this.count(event) });
+    this.cluster.observe(new SafetyMonitor(this.cluster.ids, { seed, options, traceLines: () => trace.lines() }));
+  }
+
+  execute(): SimResult {
+    for (let step = 1; step <= this.options.steps; step++) {
+      this.act(this.chooseAction());
+      if (step % 100 === 0) this.expectMemoryMatchesDisk();
+    }
+    const faultTicks = this.cluster.now;
+    this.recover();
+    const livenessTicks = this.cluster.now - faultTicks;
+    this.expectMemoryMatchesDisk();
+    return {
+      seed: this.seed,
+      options: this.options,
+      ticks: this.cluster.now,
+      livenessTicks,
+      commitIndex: Math.max(...this.cluster.alive().map((node) => node.status().commit)),
+      mix: {
+        actions: this.actions,
+        ...networkMix(this.cluster.network.stats),
+        leadersElected: this.leadersElected,
+        writesAcknowledged: this.writesAcknowledged,
+        readsCompleted: this.readsCompleted,
+      },
+    };
+  }
+
+  private chooseAction(): Action {
+    const down = this.cluster.nodes.some((node) => !node.alive);
+    const candidates = (Object.entries(ACTION_WEIGHTS) as [Action, number][]).filter(
+      ([action]) => action !== 'restart' || down,
+    );
+    const total = candidates.reduce((sum, [, weight]) => sum + weight, 0);
+    let roll = this.random.next() * total;
+    for (const [action, weight] of candidates) {
+      roll -= weight;
+      if (roll < 0) return action;
+    }
+    return 'tick';
+  }
+
+  private act(action: Action): void {
+    const cluster = this.cluster;
+    const alive = cluster.alive();
+    const anyAlive = alive.length > 0 ? this.pick(alive).id : null;
+    this.actions[action]++;
+    switch (action) {
+      case 'tick':
+        cluster.tick();
+        return;
+      case 'propose': {
+        const target = this.proposalTarget();
+        if (target === null) return;
+        const count = 1 + this.random.nextInt(3);
+        const commands = Array.from({ length: count }, () => encodeSet(this.pick(KEYS), `v${this.nextValue++}`));
+        cluster.propose(target, commands);
+        return;
+      }
+      case 'read':
+        if (anyAlive !== null) cluster.read(anyAlive, this.pick(KEYS));
+        return;
+      case 'crash':
+        if (anyAlive !== null) cluster.crash(anyAlive);
+        return;
+      case 'tornCrash':
+        if (anyAlive !== null) cluster.crashBeforeNextPersist(anyAlive);
+        return;
+      case 'restart':
+        cluster.restart(this.pick(cluster.nodes.filter((node) => !node.alive)).id);
+        return;
+      case 'partition':
+        cluster.partition(this.randomSides());
+        return;
+      case 'oneWayCut': {
+        const [from, to] = this.twoDistinct();
+        cluster.cut(from, to, false);
+        return;
+      }
+      case 'isolate':
+        cluster.isolate(this.pick(cluster.ids));
+        return;
+      case 'heal':
+        if (this.random.chance(0.5)) cluster.healAll();
+        else cluster.reconnect(this.pick(cluster.ids));
+        return;
+      case 'weather':
+        cluster.setConditions(this.randomWeather());
+        return;
+      case 'transfer': {
+        const leader = cluster.leaders()[0];
+        if (leader !== undefined)
+          cluster.transferLeadership(leader.id, this.random.chance(0.5) ? undefined : this.pick(cluster.ids));
+        return;
+      }
+      case 'campaign':
+        if (anyAlive !== null) cluster.campaign(anyAlive);
+        return;
+    }
+  }
+
+  /** Usually the newest leader, sometimes any node: followers must refuse cleanly. */
+  private proposalTarget(): NodeId | null {
+    const leader = this.cluster.leaders()[0];
+    if (leader !== undefined && this.random.chance(0.8)) return leader.id;
+    const alive = this.cluster.alive();
+    return alive.length > 0 ? this.pick(alive).id : null;
+  }
+
+  private randomSides(): NodeId[][] {
+    const ids = [...this.cluster.ids];
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = this.random.nextInt(i + 1);
+      [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    }
+    const cutAt = 1 + this.random.nextInt(ids.length - 1);
+    const sides = [ids.slice(0, cutAt), ids.slice(cutAt)];
+    // Now and then a three-way split, where no side may hold a majority.
+    if (ids.length >= 5 && this.random.chance(0.25)) {
+      const last = sides[1]!;
+      const split = 1 + this.random.nextInt(Math.max(1, last.length - 1));
+      if (split < last.length) return [sides[0]!, last.slice(0, split), last.slice(split)];
+    }
+    return sides;
+  }
+
+  private randomWeather() {
+    const o = this.options;
+    switch (this.random.nextInt(4)) {
+      case 0:
+        return { ...RELIABLE, delayTicksMax: 1 };
+      case 1:
+        return { ...RELIABLE, dropRate: o.maxDropRate * this.random.next(), delayTicksMax: 1 };
+      case 2:
+        return { ...RELIABLE, delayTicksMax: o.maxDelayTicks, reorder: true };
+      default:
+        return {
+          dropRate: o.maxDropRate * this.random.next(),
+          duplicateRate: o.maxDuplicateRate,
+          delayTicksMin: 0,
+          delayTicksMax: o.maxDelayTicks,
+          reorder: true,
+        };
+    }
+  }
+
+  /** Heal everything, bring every node up, and demand a leader and a fresh write everywhere in bounded time. */
+  private recover(): void {
+    const cluster = this.cluster;
+    cluster.disarmTornCrashes();
+    cluster.healAll();
+    cluster.setConditions({ ...RELIABLE, delayTicksMax: 1 });
+    if (this.options.fullRestart) for (const node of cluster.alive()) cluster.crash(node.id);
+    for (const node of cluster.nodes) if (!node.alive) cluster.restart(node.id);
+    const budget = LIVENESS_ELECTION_TIMEOUTS * this.options.electionTicksMax;
+    const deadline = cluster.now + budget;
+    try {
+      cluster.agree(`set live ${this.seed}`, cluster.size, budget);
+    } catch (error) {
+      const leader = cluster.stableLeader();
+      const why =
+        leader === null
+          ? 'no leader that a majority follows'
+          : `leader ${leader.id} could not apply a write everywhere`;
+      throw new InvariantViolation(
+        'Liveness',
+        `${why} within ${budget} ticks (${LIVENESS_ELECTION_TIMEOUTS} election timeouts) after healing at t=${deadline - budget}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  }
+
+  /** The core's log must equal its disk entry for entry once every Ready is carried out. */
+  private expectMemoryMatchesDisk(): void {
+    for (const node of this.cluster.alive()) {
+      const disk = node.disk.entries;
+      const memory = node.raft.entries(1, disk.length + 1);
+      const same = memory.length === disk.length && memory.every((entry, i) => sameEntry(entry, disk[i]!));
+      if (!same)
+        throw new InvariantViolation(
+          'Memory Matches Disk',
+          `${node.id}: its log differs from its disk after a drained Ready`,
+        );
+    }
+  }
+
+  private count(event: HistoryEvent): void {
+    if (event.kind === 'role' && event.role === 'leader') this.leadersElected++;
+    else if (event.kind === 'write-ack') this.writesAcknowledged++;
+    else if (event.kind === 'read-done') this.readsCompleted++;
+  }
+
+  private twoDistinct(): [NodeId, NodeId] {
+    const from = this.pick(this.cluster.ids);
+    const to = this.pick(this.cluster.ids.filter((id) => id !== from));
+    return [from, to];
+  }
+
+  private pick<T>(choices: readonly T[]): T {
+    return choices[this.random.nextInt(choices.length)]!;
+  }
+}
