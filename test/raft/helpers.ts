@@ -120,6 +120,15 @@ export function drain(core: RaftCore): Collected {
   return out;
 }
 
+/** Makes `core` leader by campaigning and feeding it grants from `voters`; returns what it sent. */
+export function electDirectly(core: RaftCore, voters: readonly NodeId[]): Collected {
+  core.campaign();
+  drain(core);
+  const { id, term } = core.status();
+  for (const from of voters) core.step({ type: 'VoteResp', from, to: id, term, reject: false });
+  return drain(core);
+}
+
 export function ofType<T extends Message['type']>(
   messages: readonly Message[],
   type: T,
@@ -147,8 +156,9 @@ export class Cluster {
   constructor(
     readonly ids: readonly NodeId[],
     private readonly overrides: Partial<RaftConfig> = {},
+    initial: Readonly<Record<NodeId, InitialState>> = {},
   ) {
-    for (const id of ids) this.start(id, EMPTY_INITIAL_STATE);
+    for (const id of ids) this.start(id, initial[id] ?? EMPTY_INITIAL_STATE);
   }
 
   node(id: NodeId): RaftCore {
