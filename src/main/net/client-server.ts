@@ -1,0 +1,298 @@
+// Serves one client connection: parses commands, runs them through a CommandHandler, and writes the
+// replies in command order although the handler answers asynchronously and out of order
+// (pipelining). Replies that are ready together go out in one socket write.
+//
+// Backpressure, so that one client can neither grow memory nor starve others: reading pauses while
+// too many commands (or bytes of commands and replies) are unanswered, or while the socket's write
+// buffer is full because the client does not read; it resumes when they drain.
+//
+// The socket must come from a server created with `allowHalfOpen: true`: a client that sends its
+// commands and then half-closes (`nc -N`, pipes) still gets every reply before the server closes.
+import type { Socket } from 'node:net';
+import { commandName } from './command-args';
+import { type RespParseItem, RespParser, type RespParserLimits } from './resp-parser';
+import { encodeReply } from './resp-writer';
+import type { CommandHandler, RespReply } from './types';
+
+export interface ClientServerOptions {
+  readonly parserLimits?: Partial<RespParserLimits>;
+  /** Unanswered commands before reading pauses. */
+  readonly maxPendingCommands?: number;
+  /** Bytes held by unanswered commands and unwritten replies before reading pauses. */
+  readonly maxPendingBytes?: number;
+  /** Bytes in the socket's write buffer (the client is not reading) before reading pauses. */
+  readonly maxWriteBufferBytes?: number;
+  /** How long a closing connection may linger, unread input discarded, to let the last reply reach the client. */
+  readonly closeLingerMs?: number;
+}
+
+export const DEFAULT_CLIENT_SERVER_OPTIONS: Required<Omit<ClientServerOptions, 'parserLimits'>> = {
+  maxPendingCommands: 1024,
+  maxPendingBytes: 16 * 1024 * 1024,
+  maxWriteBufferBytes: 1024 * 1024,
+  closeLingerMs: 2000,
+};
+
+export interface ClientConnection {
+  /** Destroys the socket at once; unanswered commands are forgotten. */
+  destroy(): void;
+  readonly closed: boolean;
+}
+
+const VALUE_TOO_LARGE_REPLY = encodeReply({ type: 'error', value: 'ERR value too large' });
+const OK_REPLY_BYTES = encodeReply({ type: 'simple', value: 'OK' });
+
+interface ReplySlot {
+  /** The encoded reply, or null while the handler is still working. */
+  bytes: Uint8Array | null;
+  /** What this slot counts against maxPendingBytes right now. */
+  heldBytes: number;
+}
+
+function isPromise(value: unknown): value is Promise<RespReply> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function internalError(error: unknown): RespReply {
+  const message = error instanceof Error ? error.message : String(error);
+  return { type: 'error', value: `ERR internal error: ${message}` };
+}
+
+class ClientSession implements ClientConnection {
+  private readonly parser: RespParser;
+  private readonly options: Required<Omit<ClientServerOptions, 'parserLimits'>>;
+  private readonly slots: ReplySlot[] = [];
+  private slotHead = 0;
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  /** Set once no more commands will be read: after QUIT, a protocol error, or the client's EOF. */
+  private stopReading: 'quit' | 'protocol-error' | 'eof' | null = null;
+  private readingPaused = false;
+  private ending = false;
+  closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: CommandHandler,
+    options: ClientServerOptions,
+  ) {
+    this.parser = new RespParser(options.parserLimits);
+    this.options = { ...DEFAULT_CLIENT_SERVER_OPTIONS, ...options };
+  }
+
+  start(head: Uint8Array | undefined): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.pump());
+    // Errors (resets, writes after the client left) only mean the connection is gone; 'close' follows.
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose());
+    if (head !== undefined && head.length > 0) this.onData(head);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private get pendingCount(): number {
+    return this.slots.length - this.slotHead;
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.stopReading !== null || this.closed) return;
+    this.parser.push(chunk);
+    this.pump();
+  }
+
+  private onEnd(): void {
+    if (this.stopReading === null) this.stopReading = 'eof';
+    // An incomplete command at EOF can never complete; answer what was complete, then close.
+    this.pump();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.slots.length = 0;
+    this.slotHead = 0;
+  }
+
+  private blocked(): boolean {
+    return (
+      this.pendingCount >= this.options.maxPendingCommands ||
+      this.pendingBytes >= this.options.maxPendingBytes ||
+      this.socket.writableLength >= this.options.maxWriteBufferBytes
+    );
+  }
+
+  /** Parses and dispatches as much input as the limits allow, writes what is ready, and pauses or resumes reading. */
+  private pump(): void {
+    if (this.closed || this.ending) return;
+    let inputExhausted = false;
+    while (this.stopReading === null || this.stopReading === 'eof') {
+      if (this.blocked()) {
+        // Synchronous replies may already be waiting at the head: writing them frees room.
+        this.flush();
+        if (this.blocked()) break;
+      }
+      const item = this.parser.next();
+      if (item === null) {
+        inputExhausted = true;
+        break;
+      }
+      this.dispatch(item);
+    }
+    this.flush();
+    const noMoreCommands =
+      this.stopReading === 'quit' ||
+      this.stopReading === 'protocol-error' ||
+      (this.stopReading === 'eof' && inputExhausted);
+    if (noMoreCommands && this.pendingCount === 0) this.finish();
+    else this.updateReading();
+  }
+
+  private updateReading(): void {
+    if (this.closed || this.ending) return;
+    const shouldPause = this.stopReading !== null || this.blocked();
+    if (shouldPause && !this.readingPaused) {
+      this.readingPaused = true;
+      this.socket.pause();
+    } else if (!shouldPause && this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  private dispatch(item: RespParseItem): void {
+    switch (item.kind) {
+      case 'too-large':
+        this.pushReady(VALUE_TOO_LARGE_REPLY);
+        return;
+      case 'protocol-error':
+        this.pushReady(encodeReply({ type: 'error', value: `ERR Protocol error: ${item.message}` }));
+        this.stopReading = 'protocol-error';
+        return;
+      case 'command':
+        if (commandName(item.args) === 'QUIT') {
+          this.pushReady(OK_REPLY_BYTES);
+          this.stopReading = 'quit';
+          return;
+        }
+        this.execute(item.args, item.bytes);
+    }
+  }
+
+  private pushReady(bytes: Uint8Array): void {
+    this.slots.push({ bytes, heldBytes: bytes.length });
+    this.pendingBytes += bytes.length;
+  }
+
+  private execute(args: Uint8Array[], commandBytes: number): void {
+    let result: Promise<RespReply> | RespReply;
+    try {
+      result = this.handler.execute(args);
+    } catch (error) {
+      result = internalError(error);
+    }
+    if (!isPromise(result)) {
+      this.pushReady(encodeReply(result));
+      return;
+    }
+    const slot: ReplySlot = { bytes: null, heldBytes: commandBytes };
+    this.slots.push(slot);
+    this.pendingBytes += commandBytes;
+    result.then(
+      (reply) => this.complete(slot, reply),
+      (error: unknown) => this.complete(slot, internalError(error)),
+    );
+  }
+
+  private complete(slot: ReplySlot, reply: RespReply): void {
+    if (this.closed) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeReply(reply);
+    } catch (error) {
+      bytes = encodeReply(internalError(error));
+    }
+    this.pendingBytes += bytes.length - slot.heldBytes;
+    slot.heldBytes = bytes.length;
+    slot.bytes = bytes;
+    // Handlers often finish many commands in one go (one Raft commit): write them together.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.pump();
+      });
+    }
+  }
+
+  /** Writes the answered prefix of the reply queue in one socket write. */
+  private flush(): void {
+    if (this.closed) return;
+    const ready: Uint8Array[] = [];
+    let head = this.slotHead;
+    let freed = 0;
+    for (; head < this.slots.length; head++) {
+      const slot = this.slots[head]!;
+      if (slot.bytes === null) break;
+      ready.push(slot.bytes);
+      freed += slot.heldBytes;
+    }
+    this.slotHead = head;
+    this.pendingBytes -= freed;
+    if (this.slotHead === this.slots.length) {
+      this.slots.length = 0;
+      this.slotHead = 0;
+    } else if (this.slotHead > 1024 && this.slotHead * 2 > this.slots.length) {
+      this.slots.splice(0, this.slotHead);
+      this.slotHead = 0;
+    }
+    if (ready.length === 1) this.socket.write(ready[0]!);
+    else if (ready.length > 1) this.socket.write(Buffer.concat(ready));
+  }
+
+  private finish(): void {
+    this.ending = true;
+    // After the client's EOF our FIN completes the close; after QUIT or an error the client may still be sending.
+    if (this.stopReading === 'eof') this.socket.end();
+    else this.endAndLinger();
+  }
+
+  /**
+   * After QUIT or a protocol error: send FIN after the last reply, then keep reading (and discarding)
+   * for a while. Closing with unread input would make the kernel send a reset, which can destroy
+   * the error reply before the client reads it.
+   */
+  private endAndLinger(): void {
+    const socket = this.socket;
+    socket.removeAllListeners('data');
+    socket.on('data', () => {});
+    socket.on('end', () => socket.destroy());
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), this.options.closeLingerMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+}
+
+/**
+ * Serves `socket` until it closes. `head` is input already read from it (the node server reads
+ * the first bytes to tell clients from peers). Listeners are attached synchronously, so no input
+ * is lost when this is called from inside a 'data' handler.
+ */
+export function serveClient(
+  socket: Socket,
+  handler: CommandHandler,
+  options: ClientServerOptions = {},
+  head?: Uint8Array,
+): ClientConnection {
+  const session = new ClientSession(socket, handler, options);
+  session.start(head);
+  return session;
+}

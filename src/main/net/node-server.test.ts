@@ -1,0 +1,216 @@
+// The bad-input list against a real node server on 127.0.0.1: each bad connection gets an error
+// reply or is closed, and a bystander connection opened before it is served before and after.
+import type { Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Message } from '../../shared/raft/types';
+import { SeededRandom } from '../../shared/random';
+import { serveClient } from './client-server';
+import { NodeServer, PortInUseError } from './node-server';
+import { encodeFrame } from './peer-codec';
+import { encodeHello } from './peer-handshake';
+import { type PeerIssue, PeerTransport } from './peer-transport';
+import { RespClient } from './resp-client';
+import { RespReplyParser } from './resp-reply-parser';
+import { realClock } from './testing/clocks';
+import { MapHandler } from './testing/map-handler';
+import { openSocket, readUntilClosed, waitFor } from './testing/sockets';
+import type { RespReply } from './types';
+
+const HOST = '127.0.0.1';
+const CLUSTER = 'test-cluster';
+const PEER_ID = '127.0.0.1:1';
+
+let server: NodeServer;
+let handler: MapHandler;
+let transport: PeerTransport;
+let selfId: string;
+const delivered: Message[] = [];
+const issues: PeerIssue[] = [];
+
+beforeEach(async () => {
+  handler = new MapHandler({ replyDelayMs: (i) => (i * 7) % 3 });
+  delivered.length = 0;
+  issues.length = 0;
+  server = await NodeServer.listen({
+    host: HOST,
+    port: 0,
+    routes: {
+      client: (socket, head) => serveClient(socket, handler, {}, head),
+      peer: (socket, head) => transport.acceptInbound(socket, head),
+    },
+  });
+  selfId = `${HOST}:${server.port}`;
+  transport = new PeerTransport({
+    self: selfId,
+    clusterId: CLUSTER,
+    peers: [selfId, PEER_ID],
+    clock: realClock(),
+    random: new SeededRandom(1),
+    onMessage: (message) => delivered.push(message),
+    onIssue: (issue) => issues.push(issue),
+  });
+});
+
+afterEach(async () => {
+  transport.close();
+  await server.close();
+});
+
+const text = (reply: RespReply | null): string | null =>
+  reply?.type === 'bulk' && reply.value !== null ? Buffer.from(reply.value).toString() : null;
+
+/** Runs `bad` between two commands on a connection opened before it. */
+async function withBystander(bad: () => Promise<void>): Promise<void> {
+  const bystander = await RespClient.connect(HOST, server.port);
+  try {
+    expect(await bystander.command('SET', 'bystander', 'before')).toEqual({ type: 'simple', value: 'OK' });
+    await bad();
+    expect(text(await bystander.command('GET', 'bystander'))).toBe('before');
+    expect(await bystander.command('SET', 'bystander', 'after')).toEqual({ type: 'simple', value: 'OK' });
+  } finally {
+    bystander.close();
+  }
+}
+
+/** Writes `input` on a fresh connection and returns all it receives until the server closes it. */
+async function sendAndCollect(input: Uint8Array, halfClose = false): Promise<string> {
+  const socket = await openSocket(server.port);
+  const received = readUntilClosed(socket);
+  socket.write(input);
+  if (halfClose) socket.end();
+  return (await received).toString('latin1');
+}
+
+function replies(bytes: Buffer): RespReply[] {
+  const parser = new RespReplyParser();
+  parser.push(bytes);
+  const out: RespReply[] = [];
+  for (let reply = parser.next(); reply !== null; reply = parser.next()) out.push(reply);
+  return out;
+}
+
+async function helloedPeerSocket(): Promise<Socket> {
+  const socket = await openSocket(server.port);
+  socket.write(encodeHello({ from: PEER_ID, to: selfId, clusterId: CLUSTER }));
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  return socket;
+}
+
+describe('node server: the bad-input list', () => {
+  it('survives random bytes: the connection is answered and closed, others keep being served', async () => {
+    await withBystander(async () => {
+      const random = new SeededRandom(42);
+      for (let round = 0; round < 5; round++) {
+        const noise = Uint8Array.from({ length: 64 * 1024 }, () => random.nextInt(256));
+        noise[0] = round === 0 ? 0x00 : noise[0]!; // one round goes down the peer path
+        await sendAndCollect(noise, true);
+      }
+    });
+    await waitFor(() => server.connectionCount === 0, 'the noisy connections to be gone');
+  });
+
+  it('answers a bulk length of 2^40 with a protocol error and closes that connection', async () => {
+    await withBystander(async () => {
+      const received = await sendAndCollect(Buffer.from(`*2\r\n$3\r\nGET\r\n$${2 ** 40}\r\n`));
+      expect(received).toBe('-ERR Protocol error: invalid bulk length\r\n');
+    });
+  });
+
+  it('forgets half a command when the client closes, executing nothing', async () => {
+    await withBystander(async () => {
+      const received = await sendAndCollect(Buffer.from('*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$5\r\nval'), true);
+      expect(received).toBe('');
+      expect(handler.data.has('half')).toBe(false);
+    });
+  });
+
+  it('answers 10,000 pipelined commands sent in one write, all in order', async () => {
+    await withBystander(async () => {
+      const commands: string[] = [];
+      for (let i = 0; i < 5000; i++)
+        commands.push(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${String(i).length}\r\n${i}\r\n`, 'GET k\r\n');
+      const received = await sendAndCollect(Buffer.from(commands.join('')), true);
+      const all = replies(Buffer.from(received, 'latin1'));
+      expect(all).toHaveLength(10_000);
+      for (let i = 0; i < 5000; i++) {
+        expect(all[2 * i]).toEqual({ type: 'simple', value: 'OK' });
+        expect(text(all[2 * i + 1] ?? null)).toBe(String(i));
+      }
+    });
+  });
+
+  it('rejects an inline line of 10 MB with a protocol error', async () => {
+    await withBystander(async () => {
+      const received = await sendAndCollect(Buffer.alloc(10 * 1024 * 1024, 0x61));
+      expect(received).toBe('-ERR Protocol error: too big inline request\r\n');
+    });
+  });
+
+  it('closes a peer connection whose frame has an impossible length', async () => {
+    await withBystander(async () => {
+      const socket = await helloedPeerSocket();
+      const closed = readUntilClosed(socket);
+      socket.write(Uint8Array.of(0, 0, 0, 2, 1, 2));
+      await closed;
+    });
+    expect(issues.some((issue) => issue.kind === 'bad-frame' && issue.peer === PEER_ID)).toBe(true);
+  });
+
+  it('closes a peer connection that announces a frame over the limit, without waiting for it', async () => {
+    await withBystander(async () => {
+      const socket = await helloedPeerSocket();
+      const closed = readUntilClosed(socket);
+      socket.write(Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 0, 0));
+      await closed;
+    });
+  });
+
+  it('closes a peer connection that sends a frame of unknown type, after delivering the good ones before it', async () => {
+    await withBystander(async () => {
+      const socket = await helloedPeerSocket();
+      const closed = readUntilClosed(socket);
+      const good = encodeFrame({ type: 'TimeoutNow', from: PEER_ID, to: selfId, term: 3 }, 1);
+      const bad = Buffer.from(encodeFrame({ type: 'TimeoutNow', from: PEER_ID, to: selfId, term: 4 }, 2));
+      bad[8] = 0xee;
+      socket.write(Buffer.concat([good, bad]));
+      await closed;
+    });
+    expect(delivered).toEqual([{ type: 'TimeoutNow', from: PEER_ID, to: selfId, term: 3 }]);
+    expect(issues.find((issue) => issue.kind === 'bad-frame')?.detail).toMatch(/unknown message type 238/);
+  });
+
+  it('closes a peer connection whose message claims another sender than its hello', async () => {
+    const socket = await helloedPeerSocket();
+    const closed = readUntilClosed(socket);
+    socket.write(encodeFrame({ type: 'TimeoutNow', from: '127.0.0.1:2', to: selfId, term: 3 }, 1));
+    await closed;
+    expect(delivered).toEqual([]);
+  });
+
+  it('refuses a peer hello with the wrong cluster id, telling the dialer why', async () => {
+    const socket = await openSocket(server.port);
+    const received = readUntilClosed(socket);
+    socket.write(encodeHello({ from: PEER_ID, to: selfId, clusterId: 'other' }));
+    expect((await received).toString('latin1')).toContain('cluster id mismatch');
+  });
+});
+
+describe('node server: lifecycle', () => {
+  it('reports a port in use as PortInUseError naming the port', async () => {
+    const attempt = NodeServer.listen({ host: HOST, port: server.port, routes: { client: (s) => s.destroy() } });
+    await expect(attempt).rejects.toBeInstanceOf(PortInUseError);
+    await expect(attempt).rejects.toThrow(String(server.port));
+  });
+
+  it('close() destroys every connection at once and frees the port', async () => {
+    const idle = await openSocket(server.port);
+    const client = await RespClient.connect(HOST, server.port);
+    expect(await client.command('PING')).toEqual({ type: 'simple', value: 'PONG' });
+    const idleClosed = readUntilClosed(idle);
+    await server.close();
+    await idleClosed;
+    await waitFor(() => client.closed, 'the client to see its connection closed');
+    const again = await NodeServer.listen({ host: HOST, port: server.port, routes: { client: (s) => s.destroy() } });
+    await again.close();
+  });
+});
