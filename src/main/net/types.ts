@@ -32,6 +32,8 @@ export interface LinkFaults {
   verdict(from: NodeId, to: NodeId): LinkVerdict;
   /** Registers a callback for when held messages may be re-examined (resume, heal). Returns an unsubscribe. */
   onRelease(listener: () => void): () => void;
+  /** True while the link from `from` to `to` is cut (not merely slow or lossy). Client forwarding checks it. */
+  isCut(from: NodeId, to: NodeId): boolean;
 }
 
 /** Every message gets an id at send time that travels in its frame, so a view can pair send and deliver. */

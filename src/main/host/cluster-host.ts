@@ -1,0 +1,405 @@
+// Every node of a partition configuration in one process, exactly as the desktop app's main process
+// runs them, plus what a teacher does to them on purpose: kill and restart, cut links, partition,
+// slow the network, slow or pause time. The Electron main and `raftlab cluster` both use this one
+// class, through the ClusterApi of src/shared/api.ts.
+import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  ApiError,
+  type ClockSettings,
+  type ClusterApi,
+  type ClusterEvent,
+  type ClusterState,
+  type GroupView,
+  type KvRequest,
+  type KvResult,
+  type LinkRequest,
+  type NetworkSettings,
+  type RaftOptions,
+} from '../../shared/api';
+import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
+import type { NodeId } from '../../shared/raft/types';
+import { SeededRandom } from '../../shared/random';
+import { HashRing } from '../../shared/ring';
+import { RespClient } from '../net/resp-client';
+import type { RespReply } from '../net/types';
+import { openStorage } from '../storage';
+import { MemoryVolume } from '../storage/memory';
+import { ScaledClock } from './clock';
+import { EventHub } from './event-hub';
+import { LinkFaultTable } from './link-faults';
+import { NodeHost, type NodeTiming } from './node-host';
+import { clusterEventOf, deadNodeView, liveNodeView } from './views';
+
+export interface ClusterHostOptions {
+  readonly partitions: Partitions;
+  /** Each node keeps its state in `<dataDir>/<config id>/<ip>_<port>`. */
+  readonly dataDir: string;
+  readonly inMemory: boolean;
+  readonly timing: NodeTiming;
+  readonly timescale: number;
+  readonly network?: NetworkSettings;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly maxValueBytes: number;
+  readonly requestTimeoutMs: number;
+  /** Seeds elections and network randomness; random (and logged) when absent. */
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+}
+
+export class ClusterHost implements ClusterApi {
+  private partitions: Partitions;
+  private nodeIds: NodeId[];
+  private ring: HashRing;
+  private readonly clock: ScaledClock;
+  private faults: LinkFaultTable;
+  private readonly hub = new EventHub();
+  private readonly nodes = new Map<NodeId, NodeHost>();
+  private readonly memory = new MemoryVolume();
+  private readonly kvClients = new Map<NodeId, Promise<RespClient>>();
+  private readonly random: SeededRandom;
+  private raftOptions: RaftOptions;
+  private stopTicking: (() => void) | null = null;
+  private nextMessageId = 1;
+  private nextRequestId = 1;
+  /** Serializes the operations that start or stop nodes, so two clicks never interleave. */
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  readonly seed: number;
+
+  constructor(private readonly options: ClusterHostOptions) {
+    this.seed = options.seed ?? randomInt(2 ** 31);
+    this.random = new SeededRandom(this.seed);
+    this.partitions = options.partitions;
+    this.nodeIds = allNodes(options.partitions);
+    this.ring = new HashRing(options.partitions.length);
+    this.clock = new ScaledClock({ timescale: options.timescale });
+    this.faults = this.makeFaults();
+    this.raftOptions = { preVote: options.preVote, checkQuorum: options.checkQuorum };
+  }
+
+  /** Starts every node. Rejects (having stopped those already started) if any cannot start. */
+  async start(): Promise<void> {
+    try {
+      for (const id of this.nodeIds) await this.startNode(id);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.stopTicking = this.clock.every(this.options.timing.tickMs, () => {
+      for (const node of this.nodes.values()) node.tick();
+    });
+  }
+
+  /** Graceful: every node finishes its Ready, closes its port and flushes. */
+  async stop(): Promise<void> {
+    this.stopTicking?.();
+    this.stopTicking = null;
+    await Promise.all([...this.nodes.values()].map((node) => node.stop()));
+    this.nodes.clear();
+    this.closeKvClients();
+  }
+
+  /** Stops for good: also the clock and the event hub. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.hub.dispose();
+    this.clock.dispose();
+  }
+
+  onEvents(listener: (events: readonly ClusterEvent[]) => void): () => void {
+    return this.hub.subscribe(listener);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ClusterApi
+
+  async state(): Promise<ClusterState> {
+    const tickMs = this.options.timing.tickMs;
+    const nodes = this.nodeIds.map((id) => {
+      const node = this.nodes.get(id);
+      return node ? liveNodeView(node, tickMs) : deadNodeView(id, this.groupOf(id));
+    });
+    const groups: GroupView[] = this.partitions.map((members, id) => {
+      let leader: NodeId | null = null;
+      let leaderTerm = -1;
+      for (const view of nodes) {
+        if (view.group === id && view.alive && view.role === 'leader' && view.term > leaderTerm) {
+          leader = view.id;
+          leaderTerm = view.term;
+        }
+      }
+      return { id, leader, members };
+    });
+    return {
+      partitions: this.partitions,
+      groups,
+      nodes,
+      links: this.faults.cutLinks(),
+      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens },
+      network: this.faults.network(),
+      clock: this.clock.settings(),
+      raft: this.raftOptions,
+      droppedEvents: this.hub.droppedEvents,
+    };
+  }
+
+  kill(id: NodeId): Promise<void> {
+    return this.serialized(async () => {
+      const node = this.requireNode(id);
+      this.nodes.delete(id);
+      await node.kill();
+      this.dropKvClient(id);
+      this.fault({ action: 'kill', node: id });
+    });
+  }
+
+  restart(id: NodeId): Promise<void> {
+    return this.serialized(async () => {
+      this.requireKnown(id);
+      if (this.nodes.has(id)) throw new ApiError(409, `${id} is already running`);
+      await this.startNode(id);
+      this.fault({ action: 'restart', node: id });
+    });
+  }
+
+  async stepDown(id: NodeId): Promise<void> {
+    const node = this.requireNode(id);
+    if (!node.isLeader()) throw new ApiError(409, `${id} is not a leader`);
+    if (!node.transferLeadership()) throw new ApiError(409, `${id} has no follower to hand leadership to`);
+    this.fault({ action: 'transfer', node: id });
+  }
+
+  async forceTimeout(id: NodeId): Promise<void> {
+    this.requireNode(id).forceTimeout();
+    this.fault({ action: 'timeout', node: id });
+  }
+
+  async setLink(request: LinkRequest): Promise<void> {
+    this.faults.setLink(request);
+    this.fault({
+      action: request.cut ? 'cut' : 'heal',
+      a: request.a,
+      b: request.b,
+      detail: request.oneWay ? 'one way' : 'both ways',
+    });
+  }
+
+  async partition(sides: readonly (readonly NodeId[])[]): Promise<void> {
+    this.faults.partition(sides);
+    this.fault({ action: 'partition', detail: sides.map((side) => side.join(' ')).join(' | ') });
+  }
+
+  async heal(): Promise<void> {
+    this.faults.healAll();
+    this.fault({ action: 'heal', detail: 'every link' });
+  }
+
+  async setNetwork(settings: Partial<NetworkSettings>): Promise<void> {
+    this.faults.setNetwork(settings);
+    const { latencyMs, dropRate } = this.faults.network();
+    this.fault({ action: 'network', detail: `latency ${latencyMs[0]}-${latencyMs[1]} ms, drop ${dropRate}` });
+  }
+
+  async setClock(settings: Partial<ClockSettings>): Promise<void> {
+    if (settings.timescale !== undefined) this.clock.setTimescale(settings.timescale);
+    if (settings.paused !== undefined) {
+      if (typeof settings.paused !== 'boolean') throw new ApiError(400, 'paused must be true or false');
+      // Messages are held first, timers frozen second; on resume the other way round.
+      if (settings.paused) this.faults.setPaused(true);
+      this.clock.setPaused(settings.paused);
+      if (!settings.paused) this.faults.setPaused(false);
+    }
+    const { timescale, paused } = this.clock.settings();
+    this.fault({ action: 'clock', detail: paused ? 'paused' : `timescale ${timescale}` });
+  }
+
+  async setRaftOptions(options: Partial<RaftOptions>): Promise<void> {
+    for (const field of ['preVote', 'checkQuorum'] as const) {
+      const value = options[field];
+      if (value !== undefined && typeof value !== 'boolean') throw new ApiError(400, `${field} must be true or false`);
+    }
+    this.raftOptions = { ...this.raftOptions, ...definedOnly(options) };
+    for (const node of this.nodes.values()) node.setRaftOptions(this.raftOptions);
+    this.fault({
+      action: 'options',
+      detail: `PreVote ${this.raftOptions.preVote ? 'on' : 'off'}, CheckQuorum ${this.raftOptions.checkQuorum ? 'on' : 'off'}`,
+    });
+  }
+
+  async kv(request: KvRequest): Promise<KvResult> {
+    const { op, key } = request;
+    if (op !== 'SET' && op !== 'GET' && op !== 'DEL')
+      throw new ApiError(400, `op must be SET, GET or DEL, not ${String(op)}`);
+    if (typeof key !== 'string' || key.length === 0) throw new ApiError(400, 'key must be a non-empty string');
+    if (op === 'SET' && typeof request.value !== 'string') throw new ApiError(400, 'SET needs a string value');
+    const via = request.via ?? this.anyLiveNode();
+    if (request.via !== undefined) this.requireNode(request.via);
+    const group = this.ring.groupOf(new TextEncoder().encode(key));
+    const id = this.nextRequestId++;
+    this.publish({ type: 'request', at: this.clock.now(), id, via, op, key });
+    const started = performance.now();
+    const args = op === 'SET' ? [op, key, request.value as string] : [op, key];
+    let reply: RespReply;
+    try {
+      reply = await (await this.kvClient(via)).command(...args);
+    } catch (error) {
+      this.dropKvClient(via);
+      reply = {
+        type: 'error',
+        value: `ERR ${via} did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const ok = reply.type !== 'error';
+    const servedBy = ok ? this.leaderOf(group) : null;
+    this.publish({ type: 'reply', at: this.clock.now(), id, via, servedBy, group, ok, ms });
+    return {
+      ok,
+      value:
+        reply.type === 'bulk' && reply.value !== null
+          ? Buffer.from(reply.value).toString('utf8')
+          : reply.type === 'integer'
+            ? String(reply.value)
+            : null,
+      error: reply.type === 'error' ? reply.value : null,
+      servedBy,
+      group,
+      ms,
+      via,
+    };
+  }
+
+  reconfigure(text: string): Promise<void> {
+    let partitions: Partitions;
+    try {
+      partitions = parsePartitions(text);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ApiError(400, error.message);
+      throw error;
+    }
+    return this.serialized(async () => {
+      await this.stop();
+      this.partitions = partitions;
+      this.nodeIds = allNodes(partitions);
+      this.ring = new HashRing(partitions.length);
+      const previous = this.faults;
+      this.faults = this.makeFaults();
+      this.faults.setNetwork(previous.network());
+      this.faults.setPaused(previous.paused);
+      await this.start();
+      this.fault({ action: 'config', detail: `${partitions.length} group(s), ${this.nodeIds.length} nodes` });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async startNode(id: NodeId): Promise<void> {
+    const { options } = this;
+    const storage = openStorage({
+      dir: join(options.dataDir, clusterIdOf(this.partitions).slice(0, 12), id.replace(/[^A-Za-z0-9.-]/g, '_')),
+      inMemory: options.inMemory,
+      memoryVolume: this.memory,
+    });
+    const node = new NodeHost({
+      id,
+      partitions: this.partitions,
+      storage,
+      clock: this.clock,
+      timing: options.timing,
+      preVote: this.raftOptions.preVote,
+      checkQuorum: this.raftOptions.checkQuorum,
+      maxValueBytes: options.maxValueBytes,
+      requestTimeoutMs: options.requestTimeoutMs,
+      seed: this.random.nextInt(2 ** 31),
+      faults: this.faults,
+      nextMessageId: () => this.nextMessageId++,
+      onEvent: (event) => {
+        if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
+      },
+      ...(options.log ? { log: options.log } : {}),
+    });
+    await node.start();
+    this.nodes.set(id, node);
+  }
+
+  private makeFaults(): LinkFaultTable {
+    const faults = new LinkFaultTable({ nodes: this.nodeIds, random: this.random.fork(7) });
+    if (this.options.network) faults.setNetwork(this.options.network);
+    return faults;
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lifecycle.then(work, work);
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  private requireKnown(id: NodeId): void {
+    if (typeof id !== 'string' || !this.nodeIds.includes(id)) throw new ApiError(404, `unknown node ${String(id)}`);
+  }
+
+  private requireNode(id: NodeId): NodeHost {
+    this.requireKnown(id);
+    const node = this.nodes.get(id);
+    if (!node) throw new ApiError(409, `${id} is not running`);
+    return node;
+  }
+
+  private groupOf(id: NodeId): number {
+    return this.partitions.findIndex((members) => members.includes(id));
+  }
+
+  private leaderOf(group: number): NodeId | null {
+    let best: NodeHost | null = null;
+    for (const node of this.nodes.values()) {
+      if (node.group === group && node.isLeader() && (!best || node.status().term > best.status().term)) best = node;
+    }
+    return best?.nodeId ?? null;
+  }
+
+  private anyLiveNode(): NodeId {
+    const live = [...this.nodes.keys()];
+    if (live.length === 0) throw new ApiError(409, 'no node is running');
+    return live[this.random.nextInt(live.length)]!;
+  }
+
+  private kvClient(id: NodeId): Promise<RespClient> {
+    const existing = this.kvClients.get(id);
+    if (existing) return existing.then((client) => (client.closed ? this.connectKv(id) : client));
+    return this.connectKv(id);
+  }
+
+  private connectKv(id: NodeId): Promise<RespClient> {
+    const colon = id.lastIndexOf(':');
+    const pending = RespClient.connect(id.slice(0, colon), Number(id.slice(colon + 1)), { commandTimeoutMs: 0 });
+    pending.catch(() => this.kvClients.delete(id));
+    this.kvClients.set(id, pending);
+    return pending;
+  }
+
+  private dropKvClient(id: NodeId): void {
+    const pending = this.kvClients.get(id);
+    this.kvClients.delete(id);
+    pending?.then((client) => client.close()).catch(() => undefined);
+  }
+
+  private closeKvClients(): void {
+    for (const id of [...this.kvClients.keys()]) this.dropKvClient(id);
+  }
+
+  private fault(detail: Omit<Extract<ClusterEvent, { type: 'fault' }>, 'type' | 'at'>): void {
+    this.options.log?.(
+      `fault: ${detail.action}${detail.node ? ` ${detail.node}` : ''}${detail.a ? ` ${detail.a} ${detail.b}` : ''}${detail.detail ? ` (${detail.detail})` : ''}`,
+    );
+    this.publish({ type: 'fault', at: this.clock.now(), ...detail });
+  }
+
+  private publish(event: ClusterEvent): void {
+    if (this.hub.active) this.hub.publish(event);
+  }
+}
+
+function definedOnly<T extends object>(value: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

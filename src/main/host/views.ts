@@ -1,0 +1,104 @@
+// Turns live nodes into the plain data of CONTRACTS.md §4: the node views of `/api/state` and the
+// ClusterEvents of the event stream. Pure translation; the cluster host decides when.
+import type { ClusterEvent, LogEntryView, NodeView } from '../../shared/api';
+import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
+import { describeEntry } from '../kv/command';
+import type { TransportEvent } from '../net/types';
+import type { NodeEvent, NodeHost } from './node-host';
+
+export function logEntryView(entry: Entry): LogEntryView {
+  return { index: entry.index, term: entry.term, command: describeEntry(entry) };
+}
+
+export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
+  const status: RaftStatus = node.status();
+  const progress: Record<NodeId, { match: number; next: number; state: 'probe' | 'replicate' }> = {};
+  for (const [id, pr] of Object.entries(status.progress)) {
+    if (id !== node.nodeId) progress[id] = { match: pr.match, next: pr.next, state: pr.state };
+  }
+  return {
+    id: node.nodeId,
+    group: node.group,
+    alive: true,
+    role: status.role,
+    term: status.term,
+    votedFor: status.vote === '' ? null : status.vote,
+    leader: status.leader,
+    commitIndex: status.commit,
+    appliedIndex: node.stateMachine().appliedIndex,
+    lastLogIndex: status.lastIndex,
+    log: node.logTail().map(logEntryView),
+    electionElapsedMs: status.electionElapsedTicks * tickMs,
+    electionTimeoutMs: status.electionTimeoutTicks * tickMs,
+    progress,
+  };
+}
+
+/** A dead node keeps its place in the picture; what it last said is gone with its memory. */
+export function deadNodeView(id: NodeId, group: number): NodeView {
+  return {
+    id,
+    group,
+    alive: false,
+    role: 'follower',
+    term: 0,
+    votedFor: null,
+    leader: null,
+    commitIndex: 0,
+    appliedIndex: 0,
+    lastLogIndex: 0,
+    log: [],
+    electionElapsedMs: 0,
+    electionTimeoutMs: 0,
+    progress: {},
+  };
+}
+
+export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): ClusterEvent {
+  switch (event.type) {
+    case 'role':
+      return { type: 'role', at, node, role: event.role, term: event.term };
+    case 'term':
+      return { type: 'term', at, node, term: event.term };
+    case 'vote':
+      return { type: 'vote', at, node, term: event.term, votedFor: event.votedFor };
+    case 'append':
+      return { type: 'append', at, node, index: event.index, term: event.term, count: event.count };
+    case 'commit':
+      return { type: 'commit', at, node, index: event.index };
+    case 'apply':
+      return { type: 'apply', at, node, index: event.index };
+    case 'transport':
+      return messageEventOf(event.event, at);
+  }
+}
+
+function messageEventOf(event: TransportEvent, at: number): ClusterEvent {
+  const message = event.message;
+  return {
+    type: event.type,
+    at,
+    id: event.meta.id,
+    kind: message.type,
+    from: message.from,
+    to: message.to,
+    term: message.term,
+    size: event.meta.size,
+    ...messageDetail(message),
+    ...(event.type === 'drop' ? { reason: event.reason } : {}),
+  };
+}
+
+function messageDetail(message: Message): { entries?: number; reject?: boolean } {
+  switch (message.type) {
+    case 'App':
+      return { entries: message.entries.length };
+    case 'AppResp':
+    case 'VoteResp':
+    case 'PreVoteResp':
+    case 'ReadIndexResp':
+      return { reject: message.reject };
+    default:
+      return {};
+  }
+}

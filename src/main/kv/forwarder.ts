@@ -1,0 +1,77 @@
+// Sends a command to another node over RESP, as any client would, and returns its reply. One
+// pipelined connection per target, opened on first use and again after it fails. Forwarding is
+// client traffic, but it crosses the same links as Raft's messages, so a link the fault table
+// cuts is one the forwarder refuses to use (a minority must not reach the majority's leader).
+
+import type { NodeId } from '../../shared/raft/types';
+import { RespClient, RespClientError } from '../net/resp-client';
+import type { RespReply } from '../net/types';
+
+export interface ForwarderOptions {
+  readonly self: NodeId;
+  /** False when the link from self to `to` is cut; checked before each forward. */
+  readonly canReach?: (to: NodeId) => boolean;
+  readonly connectTimeoutMs?: number;
+}
+
+export class UnreachableError extends Error {
+  override readonly name = 'UnreachableError';
+}
+
+export class Forwarder {
+  private readonly clients = new Map<NodeId, Promise<RespClient>>();
+  private closed = false;
+
+  constructor(private readonly options: ForwarderOptions) {}
+
+  canReach(to: NodeId): boolean {
+    return to !== this.options.self && (this.options.canReach?.(to) ?? true);
+  }
+
+  /** Rejects with UnreachableError when the link is cut or the connection fails. */
+  async send(to: NodeId, args: readonly (string | Uint8Array)[]): Promise<RespReply> {
+    if (this.closed) throw new UnreachableError('the node is stopping');
+    if (!this.canReach(to)) throw new UnreachableError(`the link to ${to} is cut`);
+    const client = await this.client(to);
+    try {
+      return await client.command(...args);
+    } catch (error) {
+      this.clients.delete(to);
+      if (error instanceof RespClientError) throw new UnreachableError(`${to}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const pending of this.clients.values()) {
+      pending.then((client) => client.close()).catch(() => undefined);
+    }
+    this.clients.clear();
+  }
+
+  private client(to: NodeId): Promise<RespClient> {
+    const existing = this.clients.get(to);
+    if (existing) {
+      return existing.then((client) => (client.closed ? this.reconnect(to) : client));
+    }
+    return this.reconnect(to);
+  }
+
+  private reconnect(to: NodeId): Promise<RespClient> {
+    const separator = to.lastIndexOf(':');
+    const host = to.slice(0, separator);
+    const port = Number(to.slice(separator + 1));
+    // The remote enforces the request deadline and always answers; a command timeout here would
+    // only turn a slow-motion reply into a false failure.
+    const pending = RespClient.connect(host, port, {
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 1000,
+      commandTimeoutMs: 0,
+    }).catch((error: unknown) => {
+      this.clients.delete(to);
+      throw new UnreachableError(error instanceof Error ? error.message : String(error));
+    });
+    this.clients.set(to, pending);
+    return pending;
+  }
+}
