@@ -1,4 +1,38 @@
-// The bridge between the sandboxed page and the main process. Filled in with the cluster API.
-import { contextBridge } from 'electron';
+// The bridge between the sandboxed page and the main process: one method per ClusterApi operation,
+// derived from CLUSTER_OPERATIONS, plus the event subscription. The page never sees ipcRenderer,
+// so it can reach nothing in main beyond these operations. A sandboxed preload may only require
+// 'electron'; everything else here is pure shared code that the bundler inlines.
+import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
+import {
+  CLUSTER_OPERATIONS,
+  type ClusterApi,
+  type ClusterBridge,
+  type ClusterEvent,
+  type ClusterOperation,
+  EVENTS_CHANNEL,
+} from '../shared/api';
+import { channelOf, unwrapOutcome } from '../shared/ipc-channels';
 
-contextBridge.exposeInMainWorld('raftlabDesktop', { version: 1 });
+function invoker<K extends ClusterOperation>(operation: K): ClusterApi[K] {
+  const call = async (...args: unknown[]): Promise<unknown> =>
+    unwrapOutcome(await ipcRenderer.invoke(channelOf(operation), ...args));
+  return call as unknown as ClusterApi[K];
+}
+
+const operations = Object.fromEntries(CLUSTER_OPERATIONS.map((operation) => [operation, invoker(operation)])) as {
+  [K in ClusterOperation]: ClusterApi[K];
+};
+
+const bridge: ClusterBridge = {
+  ...operations,
+  onEvents(listener) {
+    // Only the batch reaches the page, never the IPC event (which holds ipcRenderer as its sender).
+    const forward = (_event: IpcRendererEvent, events: readonly ClusterEvent[]): void => listener(events);
+    ipcRenderer.on(EVENTS_CHANNEL, forward);
+    return () => {
+      ipcRenderer.removeListener(EVENTS_CHANNEL, forward);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('raftlab', bridge);

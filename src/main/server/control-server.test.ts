@@ -3,63 +3,13 @@ import { get, request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ApiError,
-  CLUSTER_OPERATIONS,
-  type ClusterBridge,
-  type ClusterEvent,
-  type ClusterOperation,
-  type ClusterState,
-  type KvResult,
-} from '../../shared/api';
+import { ApiError, CLUSTER_OPERATIONS, type ClusterEvent, type ClusterOperation } from '../../shared/api';
 import { ControlServer, PortInUseError } from './control-server';
+import { STUB_KV_RESULT, STUB_STATE, StubCluster } from './testing/stub-cluster';
 
 const TOKEN = 'test-token-123';
 const N1 = '127.0.0.1:5001';
 const N2 = '127.0.0.1:5002';
-
-const STATE = { partitions: [[N1, N2]], droppedEvents: 0 } as unknown as ClusterState;
-const KV_RESULT: KvResult = { ok: true, value: 'blue', error: null, servedBy: N1, group: 0, ms: 3, via: N1 };
-
-/** Records every call; `failure` makes the next call throw. */
-class StubCluster {
-  readonly calls: { operation: ClusterOperation; args: unknown[] }[] = [];
-  readonly listeners = new Set<(events: readonly ClusterEvent[]) => void>();
-  failure: unknown;
-  readonly bridge: ClusterBridge;
-
-  constructor() {
-    const operations = Object.fromEntries(
-      CLUSTER_OPERATIONS.map((operation) => [
-        operation,
-        async (...args: unknown[]) => {
-          this.calls.push({ operation, args });
-          if (this.failure !== undefined) {
-            const failure = this.failure;
-            this.failure = undefined;
-            throw failure;
-          }
-          if (operation === 'state') return STATE;
-          if (operation === 'kv') return KV_RESULT;
-          return undefined;
-        },
-      ]),
-    );
-    this.bridge = {
-      ...operations,
-      onEvents: (listener: (events: readonly ClusterEvent[]) => void) => {
-        this.listeners.add(listener);
-        return () => {
-          this.listeners.delete(listener);
-        };
-      },
-    } as unknown as ClusterBridge;
-  }
-
-  emit(events: readonly ClusterEvent[]): void {
-    for (const listener of this.listeners) listener(events);
-  }
-}
 
 interface Answer {
   readonly status: number;
@@ -222,8 +172,8 @@ describe('ControlServer', () => {
       const answer = await send(base, method, path, body === undefined ? {} : { body: JSON.stringify(body) });
       expect(answer.status).toBe(200);
       expect(cluster.calls).toEqual([{ operation, args }]);
-      if (operation === 'state') expect(answer.json).toEqual(STATE);
-      else if (operation === 'kv') expect(answer.json).toEqual(KV_RESULT);
+      if (operation === 'state') expect(answer.json).toEqual(STUB_STATE);
+      else if (operation === 'kv') expect(answer.json).toEqual(STUB_KV_RESULT);
       else expect(answer.json).toEqual({ ok: true });
     });
   }

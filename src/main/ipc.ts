@@ -1,0 +1,115 @@
+// The Electron side of the desktop bridge: one `ipcMain.handle` per ClusterApi operation, and event
+// batches pushed to the window. Every call is checked twice: that it comes from our window's top
+// frame showing our own page, and that its arguments have the operation's shape. Anything else is
+// refused, so a page that somehow navigated elsewhere cannot drive the cluster.
+import { pathToFileURL } from 'node:url';
+import type { BrowserWindow, IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import { ApiError, CLUSTER_OPERATIONS, type ClusterBridge, EVENTS_CHANNEL } from '../shared/api';
+import { channelOf, type IpcOutcome } from '../shared/ipc-channels';
+import { checkOperationArgs } from './server/operation-args';
+
+export interface IpcOptions {
+  /** electron-vite's dev server (ELECTRON_RENDERER_URL) when running `npm run dev`. */
+  readonly devServerUrl?: string | undefined;
+  /** The folder holding the built renderer; `file:` pages elsewhere are refused. */
+  readonly rendererDir?: string | undefined;
+  /** Where refused calls are reported; console.warn by default. */
+  readonly onRefused?: (reason: string) => void;
+}
+
+/** The parts of a window the bridge uses, so tests can stand in for Electron. */
+export interface IpcWindow {
+  isDestroyed(): boolean;
+  readonly webContents: Pick<WebContents, 'id' | 'send' | 'isDestroyed'> & {
+    once(event: 'destroyed', listener: () => void): unknown;
+  };
+}
+
+export type IpcEvent = Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>;
+
+/** The part of `ipcMain` the bridge uses; Electron's `ipcMain` is one. */
+export interface IpcHandlerRegistry {
+  handle(channel: string, handler: (event: IpcEvent, ...args: unknown[]) => Promise<IpcOutcome>): void;
+  removeHandler(channel: string): void;
+}
+
+/**
+ * Registers the handlers and starts pushing event batches to `window`. Returns a function that
+ * removes them again; it also runs by itself when the window's contents are destroyed.
+ */
+export function registerIpc(
+  ipcMain: IpcHandlerRegistry | IpcMain,
+  api: ClusterBridge,
+  window: IpcWindow | BrowserWindow,
+  options: IpcOptions = {},
+): () => void {
+  const onRefused = options.onRefused ?? ((reason) => console.warn(`raftlab: refused an IPC call: ${reason}`));
+  for (const operation of CLUSTER_OPERATIONS) {
+    ipcMain.handle(channelOf(operation), async (event: IpcEvent, ...args: unknown[]): Promise<IpcOutcome> => {
+      const refusal = refusalOf(event, window, options);
+      if (refusal !== undefined) {
+        onRefused(`${operation}: ${refusal}`);
+        return { ok: false, status: 403, error: `refused: ${refusal}` };
+      }
+      try {
+        const checked = checkOperationArgs(operation, args);
+        const method = api[operation] as (...values: readonly unknown[]) => Promise<unknown>;
+        return { ok: true, value: await method.apply(api, checked) };
+      } catch (error) {
+        return failure(error);
+      }
+    });
+  }
+
+  const unsubscribe = api.onEvents((events) => {
+    if (window.isDestroyed() || window.webContents.isDestroyed()) return;
+    window.webContents.send(EVENTS_CHANNEL, events);
+  });
+
+  let disposed = false;
+  const dispose = (): void => {
+    if (disposed) return;
+    disposed = true;
+    unsubscribe();
+    for (const operation of CLUSTER_OPERATIONS) ipcMain.removeHandler(channelOf(operation));
+  };
+  window.webContents.once('destroyed', dispose);
+  return dispose;
+}
+
+/** Why the call must be refused, or undefined when it comes from our own page in our window. */
+export function refusalOf(event: IpcEvent, window: IpcWindow, options: IpcOptions): string | undefined {
+  if (window.isDestroyed() || event.sender.id !== window.webContents.id) return 'the sender is not the RaftLab window';
+  const frame = event.senderFrame;
+  if (!frame) return 'the sending frame is gone';
+  if (frame.parent !== null) return 'the call came from a sub-frame';
+  if (!isAppUrl(frame.url, options)) return `the page ${frame.url} is not the RaftLab dashboard`;
+  return undefined;
+}
+
+export function isAppUrl(url: string, options: IpcOptions): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol === 'file:') {
+    if (options.rendererDir === undefined) return true;
+    const root = pathToFileURL(options.rendererDir).href.replace(/\/?$/, '/');
+    return parsed.href.startsWith(root);
+  }
+  if (options.devServerUrl === undefined) return false;
+  try {
+    return parsed.origin === new URL(options.devServerUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
+function failure(error: unknown): IpcOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError) return { ok: false, status: error.status, error: message };
+  console.error('raftlab: IPC operation failed:', error);
+  return { ok: false, status: 500, error: message };
+}
