@@ -1,0 +1,47 @@
+// `raftlab`: node | cluster | client (CONTRACTS.md §2). Parsing is pure (cli/args.ts); this file
+// prints, exits and maps failures to the documented exit codes: 2 for bad arguments, 1 for a port
+// in use or anything else that stops a start.
+import { parseArgs, UsageError } from './cli/args';
+import { runClient } from './cli/run-client';
+import { runCluster } from './cli/run-cluster';
+import { runNode } from './cli/run-node';
+
+function main(argv: readonly string[]): void {
+  let command: ReturnType<typeof parseArgs>;
+  try {
+    command = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`raftlab: ${error.message}\n\n${error.usage}`);
+      process.exit(error.exitCode);
+    }
+    throw error;
+  }
+  const quiet = 'options' in command && command.options.quiet;
+  const log = quiet ? () => {} : (line: string) => console.error(line);
+  if ('notes' in command) for (const note of command.notes) log(`note: ${note}`);
+
+  let started: Promise<unknown>;
+  switch (command.kind) {
+    case 'help':
+      console.log(command.text);
+      return;
+    case 'node':
+      started = runNode(command, log);
+      break;
+    case 'cluster':
+      started = runCluster(command, log);
+      break;
+    case 'client':
+      started = runClient(command.target, command.command).then((code) => process.exit(code));
+      break;
+  }
+  // A port in use, a corrupt log, a folder that cannot be written: each error already names its
+  // cause, and none of them is a usage mistake.
+  started.catch((error: unknown) => {
+    console.error(`raftlab: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,70 @@
+// `raftlab cluster`: every node of the configuration in this process, as the desktop app's main
+// process runs them; with --serve, the dashboard and the control API too.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Partitions } from '../../shared/config';
+import { ClusterHost } from '../host/cluster-host';
+import { ControlServer } from '../server/control-server';
+import type { HostPort } from './args';
+import type { RunOptions } from './options';
+import { stopOnSignals } from './signals';
+import { timingOf } from './timing';
+
+export interface RunClusterArgs {
+  readonly partitions: Partitions;
+  readonly serve: HostPort | null;
+  readonly token: string | null;
+  readonly options: RunOptions;
+}
+
+/** Where `npm run build` puts the renderer, from this file in src/main/cli or a bundle in out/main. */
+export function rendererDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', '..', 'out', 'renderer');
+}
+
+export async function runCluster(args: RunClusterArgs, log: (line: string) => void): Promise<{ url: string | null }> {
+  const { options } = args;
+  const host = new ClusterHost({
+    partitions: args.partitions,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    timing: timingOf(options),
+    timescale: options.timescale,
+    preVote: options.preVote,
+    checkQuorum: options.checkQuorum,
+    maxValueBytes: options.maxValueBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
+    log,
+  });
+  await host.start();
+  const ids = args.partitions.flat();
+  log(
+    `raftlab cluster: ${args.partitions.length} group(s), ${ids.length} nodes on ${ids.join(', ')}; ` +
+      `${options.inMemory ? 'in memory' : `data in ${options.dataDir}`}, seed ${host.seed}`,
+  );
+  let server: ControlServer | null = null;
+  if (args.serve) {
+    const token = args.token ?? process.env.RAFTLAB_TOKEN;
+    server = new ControlServer({
+      api: host,
+      staticDir: process.env.RAFTLAB_RENDERER_DIR ?? rendererDir(),
+      host: args.serve.host,
+      port: args.serve.port,
+      ...(token ? { token } : {}),
+    });
+    try {
+      await server.start();
+    } catch (error) {
+      await host.dispose();
+      throw error;
+    }
+    // The one line scripts and people read: the real port and the token in one link.
+    console.log(`dashboard: ${server.dashboardUrl()}`);
+  }
+  stopOnSignals(async () => {
+    await server?.stop();
+    await host.dispose();
+  }, log);
+  return { url: server?.dashboardUrl() ?? null };
+}

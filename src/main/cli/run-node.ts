@@ -1,0 +1,56 @@
+// `raftlab node <ip> <port> <partitions>`: one node in this process, as the seed's raft.py ran.
+import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import type { Partitions } from '../../shared/config';
+import type { NodeId } from '../../shared/raft/types';
+import { ScaledClock } from '../host/clock';
+import { NodeHost } from '../host/node-host';
+import { openStorage } from '../storage';
+import type { RunOptions } from './options';
+import { stopOnSignals } from './signals';
+import { timingOf } from './timing';
+
+export interface RunNodeArgs {
+  readonly id: NodeId;
+  readonly group: number;
+  readonly partitions: Partitions;
+  readonly options: RunOptions;
+}
+
+/** Each node's folder under the data dir: `127.0.0.1:5001` keeps its state in `127.0.0.1_5001`. */
+export function nodeFolderName(id: NodeId): string {
+  return id.replace(/[^A-Za-z0-9.-]/g, '_');
+}
+
+export async function runNode(args: RunNodeArgs, log: (line: string) => void): Promise<void> {
+  const { id, options } = args;
+  const timing = timingOf(options);
+  const clock = new ScaledClock({ timescale: options.timescale });
+  const dir = join(options.dataDir, nodeFolderName(id));
+  const seed = randomInt(2 ** 31);
+  const node = new NodeHost({
+    id,
+    partitions: args.partitions,
+    storage: openStorage({ dir, inMemory: options.inMemory }),
+    clock,
+    timing,
+    preVote: options.preVote,
+    checkQuorum: options.checkQuorum,
+    maxValueBytes: options.maxValueBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
+    seed,
+    log,
+  });
+  await node.start();
+  const stopTicking = clock.every(timing.tickMs, () => node.tick());
+  const members = args.partitions[args.group]!;
+  log(
+    `raftlab node ${id}: group ${args.group} of ${args.partitions.length} (${members.length} members), ` +
+      `${options.inMemory ? 'in memory' : `data in ${dir}`}, seed ${seed}; serving RESP on ${id}`,
+  );
+  stopOnSignals(async () => {
+    stopTicking();
+    await node.stop();
+    clock.dispose();
+  }, log);
+}
