@@ -22,8 +22,8 @@ export const PRESET_NAMES = ['readme', 'sharded'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const PRESET_DESCRIPTIONS: Readonly<Record<PresetName, string>> = {
-  readme: 'one group of five nodes on 127.0.0.1:5001..5005 (the default, as in the seed README)',
-  sharded: 'three groups of three nodes on 127.0.0.1:5001..5009',
+  readme: '5 nodes in one group, 127.0.0.1:5001..5005 (the default, as in the seed README)',
+  sharded: '3 groups of 3 nodes, 127.0.0.1:5001..5009',
 };
 
 const EXAMPLE = "[['127.0.0.1:5001', '127.0.0.1:5002', '127.0.0.1:5003']]";

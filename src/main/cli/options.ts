@@ -1,0 +1,50 @@
+// The settings a node or a whole cluster runs with, and their defaults (CONTRACTS.md §2). The
+// parser fills them from the command line; the usage text quotes the same defaults, so the help
+// can never disagree with the behaviour.
+
+export interface ElectionTimeoutMs {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface RunOptions {
+  /** One folder per node under this one. */
+  readonly dataDir: string;
+  /** Keep nothing on disk: a restart starts from an empty log. */
+  readonly inMemory: boolean;
+  /** Each election timeout is drawn from [min, max) (Raft paper §5.2). */
+  readonly electionTimeoutMs: ElectionTimeoutMs;
+  readonly heartbeatMs: number;
+  /** Every timer and every added network delay is multiplied by this. */
+  readonly timescale: number;
+  /** A SET with a larger value gets `-ERR value too large`. */
+  readonly maxValueBytes: number;
+  /** A client request with no answer by then gets `-TRYAGAIN`. */
+  readonly requestTimeoutMs: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  /** Print only errors and the lines other programs read (such as `dashboard: URL`). */
+  readonly quiet: boolean;
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = {
+  dataDir: './raftlab-data',
+  inMemory: false,
+  electionTimeoutMs: { min: 150, max: 300 },
+  heartbeatMs: 50,
+  timescale: 1,
+  maxValueBytes: 1024 * 1024,
+  requestTimeoutMs: 5000,
+  preVote: true,
+  checkQuorum: true,
+  quiet: false,
+};
+
+/** Redis's own limit for one bulk string; beyond it a value would not fit a RESP reply anyway. */
+export const MAX_VALUE_BYTES_LIMIT = 512 * 1024 * 1024;
+
+/** Where `--serve PORT` binds when no host is given: this machine only (CONTRACTS.md §4). */
+export const DEFAULT_SERVE_HOST = '127.0.0.1';
+
+/** Where `raftlab client PORT` connects when no host is given. */
+export const DEFAULT_CLIENT_HOST = '127.0.0.1';
