@@ -24,10 +24,18 @@ export function encodeSet(key: string, value: string): Uint8Array {
   return encodeText(`set ${key} ${value}`);
 }
 
+// Every node applies the very same Uint8Array objects (the simulated network passes references),
+// and restarts apply them again: decode each one once.
+const decoded = new WeakMap<Uint8Array, SetCommand | null>();
+
 export function decodeSet(data: Uint8Array): SetCommand | null {
+  const cached = decoded.get(data);
+  if (cached !== undefined) return cached;
   const parts = decodeText(data).split(' ');
-  if (parts.length !== 3 || parts[0] !== 'set') return null;
-  return { op: 'set', key: parts[1]!, value: parts[2]! };
+  const command: SetCommand | null =
+    parts.length === 3 && parts[0] === 'set' ? { op: 'set', key: parts[1]!, value: parts[2]! } : null;
+  decoded.set(data, command);
+  return command;
 }
 
 export interface StoredValue {

@@ -22,7 +22,7 @@ export interface SimOptions {
   readonly fullRestart: boolean;
 }
 
-export const DEFAULT_STEPS = 3000;
+export const DEFAULT_STEPS = 2000;
 
 function pick<T>(random: SeededRandom, choices: readonly T[]): T {
   return choices[random.nextInt(choices.length)]!;

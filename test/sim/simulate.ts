@@ -42,6 +42,9 @@ const ACTION_WEIGHTS: Readonly<Record<Action, number>> = {
   campaign: 0.3,
 };
 
+const WEIGHTED_ACTIONS = Object.entries(ACTION_WEIGHTS) as [Action, number][];
+const TOTAL_WEIGHT = WEIGHTED_ACTIONS.reduce((sum, [, weight]) => sum + weight, 0);
+
 export interface SimulateOptions extends Partial<SimOptions> {
   /** Receives every trace line as it happens. */
   readonly verbose?: (line: string) => void;
@@ -131,12 +134,9 @@ class Run {
 
   private chooseAction(): Action {
     const down = this.cluster.nodes.some((node) => !node.alive);
-    const candidates = (Object.entries(ACTION_WEIGHTS) as [Action, number][]).filter(
-      ([action]) => action !== 'restart' || down,
-    );
-    const total = candidates.reduce((sum, [, weight]) => sum + weight, 0);
-    let roll = this.random.next() * total;
-    for (const [action, weight] of candidates) {
+    let roll = this.random.next() * (down ? TOTAL_WEIGHT : TOTAL_WEIGHT - ACTION_WEIGHTS.restart);
+    for (const [action, weight] of WEIGHTED_ACTIONS) {
+      if (action === 'restart' && !down) continue;
       roll -= weight;
       if (roll < 0) return action;
     }

@@ -16,19 +16,19 @@ export class CommitBounds implements Checker {
   afterStep(snapshot: StepSnapshot): void {
     for (const node of snapshot.nodes) {
       if (!node.alive) continue;
-      const fail = (detail: string) => {
-        throw new InvariantViolation('Commit Bounds', `${node.id}: ${detail}`);
-      };
-      if (node.applied > node.commit) fail(`applied ${node.applied} > commit ${node.commit}`);
-      if (node.commit > node.lastIndex) fail(`commit ${node.commit} > last index ${node.lastIndex}`);
+      if (node.applied > node.commit) fail(node.id, `applied ${node.applied} > commit ${node.commit}`);
+      if (node.commit > node.lastIndex) fail(node.id, `commit ${node.commit} > last index ${node.lastIndex}`);
       const before = this.lastCommit.get(node.id) ?? 0;
-      if (node.commit < before) fail(`commit went back from ${before} to ${node.commit}`);
+      if (node.commit < before) fail(node.id, `commit went back from ${before} to ${node.commit}`);
       this.lastCommit.set(node.id, node.commit);
       if (node.lastIndex !== node.diskLastIndex || node.lastTerm !== node.diskLastTerm) {
-        fail(
-          `log ends at ${node.lastIndex}@${node.lastTerm} but its disk at ${node.diskLastIndex}@${node.diskLastTerm}`,
-        );
+        const disk = `${node.diskLastIndex}@${node.diskLastTerm}`;
+        fail(node.id, `log ends at ${node.lastIndex}@${node.lastTerm} but its disk at ${disk}`);
       }
     }
   }
+}
+
+function fail(node: NodeId, detail: string): never {
+  throw new InvariantViolation('Commit Bounds', `${node}: ${detail}`);
 }

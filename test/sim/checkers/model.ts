@@ -4,6 +4,7 @@ import type { Entry, NodeId, Role } from '../../../src/shared/raft/types';
 import { InvariantViolation } from './violation';
 
 export function sameEntry(a: Entry, b: Entry): boolean {
+  if (a === b) return true;
   if (a.index !== b.index || a.term !== b.term || a.type !== b.type || a.data.length !== b.data.length) return false;
   return a.data.every((byte, i) => byte === b.data[i]);
 }

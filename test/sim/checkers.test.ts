@@ -1,0 +1,217 @@
+// The checkers can fail: each is fed a small hand-made history that breaks its property, and must
+// stop it with a report that names the property and the seed. A legal history passes them all.
+import { describe, expect, it } from 'vitest';
+import type { Entry, NodeId, Role } from '../../src/shared/raft/types';
+import type { HistoryEvent, NodeSnapshot } from '../harness/history';
+import { encodeText } from '../harness/kv';
+import { SafetyMonitor } from './checkers/monitor';
+
+const SEED = 4242;
+const MEMBERS = ['n1', 'n2', 'n3'] as const;
+
+function entry(index: number, term: number, text = `cmd${index}`): Entry {
+  return { index, term, type: 'normal', data: encodeText(text) };
+}
+
+/** A small builder for histories: each call is one event, at tick 0. */
+class History {
+  readonly monitor = new SafetyMonitor(MEMBERS, {
+    seed: SEED,
+    options: { handMade: true },
+    traceLines: () => ['t=0 (hand-made history)'],
+  });
+
+  private feed(event: Omit<HistoryEvent, 'tick'>): this {
+    this.monitor.onEvent({ ...event, tick: 0 } as HistoryEvent);
+    return this;
+  }
+
+  role(node: NodeId, role: Role, term: number): this {
+    return this.feed({ kind: 'role', node, role, term, leader: role === 'leader' ? node : null });
+  }
+
+  persist(node: NodeId, entries: Entry[], options: { role?: Role; term?: number; commit?: number } = {}): this {
+    const term = options.term ?? 1;
+    const hardState = options.commit === undefined ? null : { term, vote: '', commit: options.commit };
+    return this.feed({ kind: 'persist', node, role: options.role ?? 'follower', term, hardState, entries });
+  }
+
+  apply(node: NodeId, entry: Entry): this {
+    return this.feed({ kind: 'apply', node, entry });
+  }
+
+  client(event: Omit<HistoryEvent, 'tick'>): this {
+    return this.feed(event);
+  }
+
+  step(nodes: Partial<NodeSnapshot>[]): this {
+    const full = nodes.map((node, i) => ({
+      id: MEMBERS[i]!,
+      alive: true,
+      role: 'follower' as Role,
+      term: 1,
+      leader: null,
+      commit: 0,
+      applied: 0,
+      lastIndex: 0,
+      lastTerm: 0,
+      diskLastIndex: node.lastIndex ?? 0,
+      diskLastTerm: node.lastTerm ?? 0,
+      ...node,
+    }));
+    this.monitor.afterStep({ tick: 0, nodes: full });
+    return this;
+  }
+}
+
+function expectViolation(property: string, history: () => unknown): void {
+  let message = '';
+  try {
+    history();
+  } catch (error) {
+    message = error instanceof Error ? error.message : String(error);
+  }
+  expect(message, 'the checker let the violation pass').not.toBe('');
+  expect(message).toContain(`seed ${SEED}`);
+  expect(message).toContain(`${property}:`);
+  expect(message).toContain(`npm run sim -- --seed ${SEED}`);
+  expect(message).toContain('(hand-made history)');
+}
+
+describe('each safety checker rejects a history that breaks its property', () => {
+  it('Election Safety: two leaders in one term', () => {
+    expectViolation('Election Safety', () => new History().role('n1', 'leader', 2).role('n2', 'leader', 2));
+  });
+
+  it('Leader Append-Only: a leader overwrites an entry of its own log', () => {
+    expectViolation('Leader Append-Only', () =>
+      new History()
+        .role('n1', 'leader', 2)
+        .persist('n1', [entry(1, 2), entry(2, 2)], { role: 'leader', term: 2 })
+        .persist('n1', [entry(2, 2, 'other')], { role: 'leader', term: 2 }),
+    );
+  });
+
+  it('Leader Append-Only: a leader log shrinks between two steps', () => {
+    expectViolation('Leader Append-Only', () =>
+      new History()
+        .step([{ role: 'leader', term: 2, lastIndex: 5, lastTerm: 2 }, {}, {}])
+        .step([{ role: 'leader', term: 2, lastIndex: 4, lastTerm: 2 }, {}, {}]),
+    );
+  });
+
+  it('Log Matching: same index and term with different commands', () => {
+    expectViolation('Log Matching', () =>
+      new History().persist('n1', [entry(1, 1, 'x')]).persist('n2', [entry(1, 1, 'y')]),
+    );
+  });
+
+  it('Log Matching: same index and term after different prefixes', () => {
+    expectViolation('Log Matching', () =>
+      new History().persist('n1', [entry(1, 1), entry(2, 2, 'x')]).persist('n2', [entry(1, 2), entry(2, 2, 'x')]),
+    );
+  });
+
+  it('Leader Completeness: a later leader lacks a committed entry', () => {
+    expectViolation('Leader Completeness', () =>
+      new History()
+        .persist('n1', [entry(1, 1)], { term: 1 })
+        .persist('n2', [entry(1, 1)], { term: 1, commit: 1 })
+        .role('n3', 'leader', 2),
+    );
+  });
+
+  it('State Machine Safety: two nodes apply different entries at one index', () => {
+    expectViolation('State Machine Safety', () =>
+      new History()
+        .persist('n1', [entry(1, 1, 'a')])
+        .persist('n3', [entry(1, 1, 'a')])
+        .persist('n2', [entry(1, 2, 'b')])
+        .apply('n1', entry(1, 1, 'a'))
+        .apply('n2', entry(1, 2, 'b')),
+    );
+  });
+
+  it('State Machine Safety: a node applies out of order', () => {
+    expectViolation('State Machine Safety', () =>
+      new History()
+        .persist('n2', [entry(1, 1), entry(2, 1)])
+        .persist('n1', [entry(1, 1), entry(2, 1)], { commit: 2 })
+        .apply('n1', entry(2, 1)),
+    );
+  });
+
+  it('Commit Bounds: applied beyond commit', () => {
+    expectViolation('Commit Bounds', () =>
+      new History()
+        .persist('n1', [entry(1, 1), entry(2, 1)])
+        .persist('n2', [entry(1, 1), entry(2, 1)])
+        .step([{ commit: 1, applied: 2, lastIndex: 2, lastTerm: 1 }, {}, {}]),
+    );
+  });
+
+  it('Commit Bounds: the core log is longer than its disk', () => {
+    expectViolation('Commit Bounds', () =>
+      new History().step([{ lastIndex: 3, lastTerm: 1, diskLastIndex: 2, diskLastTerm: 1 }, {}, {}]),
+    );
+  });
+
+  it('Committed Durability: a committed entry is truncated below a majority of disks', () => {
+    expectViolation('Committed Durability', () =>
+      new History()
+        .persist('n1', [entry(1, 1, 'kept')])
+        .persist('n2', [entry(1, 1, 'kept')], { commit: 1 })
+        .persist('n2', [entry(1, 2, 'replaced')], { term: 2 }),
+    );
+  });
+
+  it('Linearizable Reads: a read returns a value older than an acknowledged write', () => {
+    const v1 = entry(1, 1, 'set k v1');
+    const v2 = entry(2, 1, 'set k v2');
+    expectViolation('Linearizable Reads', () =>
+      new History()
+        .persist('n2', [v1, v2])
+        .persist('n1', [v1, v2], { commit: 2 })
+        .client({ kind: 'write-ack', node: 'n1', key: 'k', value: 'v2', index: 2 })
+        .client({ kind: 'read-start', node: 'n2', readId: 1, key: 'k' })
+        .client({ kind: 'read-done', node: 'n2', readId: 1, key: 'k', value: 'v1', index: 1 }),
+    );
+  });
+
+  it('Linearizable Reads: a read returns a value no committed write stored', () => {
+    expectViolation('Linearizable Reads', () =>
+      new History()
+        .persist('n2', [entry(1, 1, 'set k v1')])
+        .persist('n1', [entry(1, 1, 'set k v1')], { commit: 1 })
+        .client({ kind: 'read-start', node: 'n1', readId: 1, key: 'k' })
+        .client({ kind: 'read-done', node: 'n1', readId: 1, key: 'k', value: 'v9', index: 1 }),
+    );
+  });
+});
+
+describe('a legal history passes every checker', () => {
+  it('an election, replication, a commit, applies and a fresh read raise nothing', () => {
+    const noop: Entry = { index: 1, term: 1, type: 'noop', data: new Uint8Array() };
+    const write = entry(2, 1, 'set k v1');
+    const history = new History()
+      .role('n1', 'candidate', 1)
+      .role('n1', 'leader', 1)
+      .persist('n1', [noop, write], { role: 'leader', term: 1 })
+      .persist('n2', [noop, write], { term: 1 })
+      .persist('n1', [], { role: 'leader', term: 1, commit: 2 })
+      .apply('n1', noop)
+      .apply('n1', write)
+      .client({ kind: 'write-ack', node: 'n1', key: 'k', value: 'v1', index: 2 })
+      .persist('n2', [], { term: 1, commit: 2 })
+      .apply('n2', noop)
+      .apply('n2', write)
+      .client({ kind: 'read-start', node: 'n2', readId: 1, key: 'k' })
+      .client({ kind: 'read-done', node: 'n2', readId: 1, key: 'k', value: 'v1', index: 2 })
+      .step([
+        { role: 'leader', commit: 2, applied: 2, lastIndex: 2, lastTerm: 1 },
+        { commit: 2, applied: 2, lastIndex: 2, lastTerm: 1 },
+        {},
+      ]);
+    expect(history.monitor.model.committedCount).toBe(2);
+  });
+});
