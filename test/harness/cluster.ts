@@ -3,10 +3,10 @@
 // faults; observers (trace, safety checkers) see every event and a snapshot after every action.
 import type { Message, NodeId, ProposeResult, RaftConfig } from '../../src/shared/raft/types';
 import { SeededRandom } from '../../src/shared/random';
-import type { HistoryEvent, HistoryObserver, StepSnapshot } from './history';
+import type { HistoryEvent, HistoryObserver, StepSnapshot, UnstampedEvent } from './history';
 import { encodeText } from './kv';
 import { type LinkConditions, type MessageFilter, RELIABLE, SimNetwork } from './network';
-import { SimNode, type UnstampedEvent } from './node';
+import { SimNode } from './node';
 
 export type RaftTuning = Omit<RaftConfig, 'id' | 'peers' | 'random'>;
 

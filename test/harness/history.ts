@@ -73,6 +73,9 @@ export type HistoryEvent =
 
 export type HistoryEventKind = HistoryEvent['kind'];
 
+/** A HistoryEvent before the cluster stamps its tick (distributes Omit over the union). */
+export type UnstampedEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, 'tick'> : never) : never;
+
 export interface NodeSnapshot {
   readonly id: NodeId;
   readonly alive: boolean;

@@ -14,11 +14,8 @@ import type {
   Role,
 } from '../../src/shared/raft/types';
 import { MemoryDisk } from './disk';
-import type { HistoryEvent, NodeSnapshot } from './history';
+import type { NodeSnapshot, UnstampedEvent } from './history';
 import { decodeSet, decodeText, KvStateMachine } from './kv';
-
-/** Every HistoryEvent minus the tick, which the environment stamps. */
-export type UnstampedEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, 'tick'> : never) : never;
 
 export interface NodeEnvironment {
   send(message: Message): void;

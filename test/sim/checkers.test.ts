@@ -2,7 +2,7 @@
 // stop it with a report that names the property and the seed. A legal history passes them all.
 import { describe, expect, it } from 'vitest';
 import type { Entry, NodeId, Role } from '../../src/shared/raft/types';
-import type { HistoryEvent, NodeSnapshot } from '../harness/history';
+import type { HistoryEvent, NodeSnapshot, UnstampedEvent } from '../harness/history';
 import { encodeText } from '../harness/kv';
 import { SafetyMonitor } from './checkers/monitor';
 
@@ -21,7 +21,7 @@ class History {
     traceLines: () => ['t=0 (hand-made history)'],
   });
 
-  private feed(event: Omit<HistoryEvent, 'tick'>): this {
+  private feed(event: UnstampedEvent): this {
     this.monitor.onEvent({ ...event, tick: 0 } as HistoryEvent);
     return this;
   }
@@ -40,7 +40,7 @@ class History {
     return this.feed({ kind: 'apply', node, entry });
   }
 
-  client(event: Omit<HistoryEvent, 'tick'>): this {
+  client(event: UnstampedEvent): this {
     return this.feed(event);
   }
 
