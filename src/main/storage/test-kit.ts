@@ -3,9 +3,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Entry } from '../../shared/raft/types';
+import type { Entry, HardState } from '../../shared/raft/types';
 import type { FileOps } from './file-ops';
+import { MemoryStorage } from './memory';
+import type { SaveUpdate } from './save-plan';
 import { segmentName } from './segments';
+import { WalStorage } from './wal';
 
 export function makeTempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `raftlab-${label}-`));
@@ -64,4 +67,41 @@ export function instrumentedOps(
 
 export function errnoError(code: string, message: string): Error {
   return Object.assign(new Error(`${code}: ${message}`), { code });
+}
+
+export interface Checkpoint {
+  /** The last segment once this save was durable, and its length. */
+  readonly segment: number;
+  readonly bytes: number;
+  readonly hardState: HardState;
+  readonly entries: Entry[];
+}
+
+/**
+ * Runs `saves` against a WAL in `dir` and against the in-memory twin as the model, recording after
+ * each save where the log ends and what a load should return.
+ */
+export async function recordLog(dir: string, saves: readonly SaveUpdate[], segmentMaxBytes = 64 * 1024 * 1024) {
+  const wal = new WalStorage(dir, { segmentMaxBytes });
+  const model = new MemoryStorage();
+  await wal.load();
+  await model.load();
+  const checkpoints: Checkpoint[] = [];
+  for (const save of saves) {
+    await wal.save(save);
+    await model.save(save);
+    const segment = segmentFiles(dir).length;
+    const { hardState, entries } = await model.load();
+    const bytes = segment === 0 ? 0 : fs.statSync(segmentFile(dir, segment)).size;
+    checkpoints.push({ segment, bytes, hardState, entries });
+  }
+  await wal.close();
+  return { checkpoints, lastSegment: segmentFiles(dir).length };
+}
+
+/** Flips one bit of the byte at `offset`, in place. */
+export function flipBit(file: string, offset: number, bit = offset % 8): void {
+  const bytes = fs.readFileSync(file);
+  bytes[offset]! ^= 1 << bit;
+  fs.writeFileSync(file, bytes);
 }

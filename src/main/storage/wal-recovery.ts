@@ -44,7 +44,7 @@ export async function recoverLog(ops: FileOps, walDir: string): Promise<Recovere
     } catch (error) {
       throw ioFailure('wal', `reading ${name}`, error, false);
     }
-    const torn = scanSegment(buffer, segment, name, isLast, replay);
+    const torn = scanSegment(buffer, segment, file, isLast, replay);
     let bytes = buffer.length;
     if (torn) {
       const cutBytes = buffer.length - torn.offset;
@@ -68,12 +68,12 @@ export async function recoverLog(ops: FileOps, walDir: string): Promise<Recovere
 function scanSegment(
   buffer: Buffer,
   segment: number,
-  name: string,
+  file: string,
   isLast: boolean,
   replay: Replay,
 ): { offset: number; reason: string } | null {
   if (buffer.length === 0 && !isLast) {
-    throw new StorageCorruptError(`wal: ${name} is empty but is not the last segment; refusing to start`);
+    throw new StorageCorruptError(`wal: ${file} is empty but is not the last segment; refusing to start`);
   }
   let offset = 0;
   while (offset < buffer.length) {
@@ -81,13 +81,13 @@ function scanSegment(
     if (!frame.ok) {
       if (!isLast) {
         throw new StorageCorruptError(
-          `wal: ${frame.reason} in ${name} at offset ${offset}, which is not the last segment; refusing to start`,
+          `wal: ${frame.reason} in ${file} at offset ${offset}, which is not the last segment; refusing to start`,
         );
       }
       const validAfter = findValidRecord(buffer, offset + 1);
       if (validAfter >= 0) {
         throw new StorageCorruptError(
-          `wal: ${frame.reason} in ${name} at offset ${offset}, followed by a valid record at offset ` +
+          `wal: ${frame.reason} in ${file} at offset ${offset}, followed by a valid record at offset ` +
             `${validAfter}; refusing to start rather than drop the records after it`,
         );
       }
@@ -99,12 +99,12 @@ function scanSegment(
     } catch (error) {
       if (!(error instanceof MalformedRecordError)) throw error;
       throw new StorageCorruptError(
-        `wal: malformed record in ${name} at offset ${offset} (${error.message}) although its checksum is right; ` +
+        `wal: malformed record in ${file} at offset ${offset} (${error.message}) although its checksum is right; ` +
           'refusing to start',
       );
     }
     const problem = replay.apply(record, offset === 0 ? segment : null);
-    if (problem) throw new StorageCorruptError(`wal: ${problem} in ${name} at offset ${offset}; refusing to start`);
+    if (problem) throw new StorageCorruptError(`wal: ${problem} in ${file} at offset ${offset}; refusing to start`);
     offset = frame.end;
   }
   return null;
