@@ -29,29 +29,42 @@ describe('display clock', () => {
 describe('host time map', () => {
   it('maps the newest event of the first batch to now', () => {
     const map = new HostTimeMap();
-    map.observe(200, 10_000);
+    map.observe(200, 10_000, 1);
     expect(map.toDisplay(200)).toBe(10_000);
     expect(map.toDisplay(150)).toBe(9_950);
   });
 
+  it('stretches host time by the timescale, so slow motion looks slow', () => {
+    const map = new HostTimeMap();
+    map.observe(200, 10_000, 10);
+    expect(map.toDisplay(210)).toBe(10_100);
+  });
+
   it('follows a batch that arrives later than expected at once', () => {
     const map = new HostTimeMap();
-    map.observe(200, 10_000);
-    map.observe(300, 10_180);
+    map.observe(200, 10_000, 1);
+    map.observe(300, 10_180, 1);
     expect(map.toDisplay(300)).toBe(10_180);
   });
 
   it('creeps back only slowly after an early batch', () => {
     const map = new HostTimeMap(1000, 2);
-    map.observe(200, 10_000);
-    map.observe(300, 10_050);
+    map.observe(200, 10_000, 1);
+    map.observe(300, 10_050, 1);
     expect(map.toDisplay(300)).toBe(10_098);
   });
 
   it('re-anchors when host and display disagree by more than the limit', () => {
     const map = new HostTimeMap(1000, 2);
-    map.observe(200, 10_000);
-    map.observe(90_000, 10_100);
+    map.observe(200, 10_000, 1);
+    map.observe(90_000, 10_100, 1);
     expect(map.toDisplay(90_000)).toBe(10_100);
+  });
+
+  it('re-anchors when the timescale changes, so earlier time is not rescaled', () => {
+    const map = new HostTimeMap();
+    map.observe(1000, 5000, 1);
+    map.observe(1050, 5050, 4);
+    expect(map.toDisplay(1060)).toBe(5090);
   });
 });

@@ -25,30 +25,37 @@ export class DisplayClock {
 }
 
 /**
- * Maps host time (an event's `at`) onto display time. The newest event of each batch is taken to
- * be happening "now"; the offset only ever creeps back slowly, so one late batch does not make
- * the next one jump, and a large disagreement (a restart of the host, a resume) re-anchors at once.
+ * Maps host time (an event's `at`) onto display time. Host time runs `1 / timescale` as fast as the
+ * wall clock and stands still while paused (src/main/host/clock.ts), so one display millisecond is
+ * one host millisecond lasts `timescale` display milliseconds.
+ *
+ * The newest event of each batch is taken to be happening "now". A later batch moves the mapping
+ * later at once; an earlier one moves it back only slowly, so one late batch does not make the
+ * next jump. A change of timescale, or a large disagreement (the host restarted), re-anchors.
  */
 export class HostTimeMap {
-  private offsetMs: number | null = null;
+  private anchorHostMs: number | null = null;
+  private anchorDisplayMs = 0;
+  private scale = 1;
 
   constructor(
     private readonly reanchorAfterMs = 1000,
     private readonly creepPerBatchMs = 2,
   ) {}
 
-  observe(newestHostAtMs: number, displayNowMs: number): void {
-    const candidate = displayNowMs - newestHostAtMs;
-    if (this.offsetMs === null || Math.abs(candidate - this.offsetMs) > this.reanchorAfterMs) {
-      this.offsetMs = candidate;
-    } else if (candidate > this.offsetMs) {
-      this.offsetMs = candidate;
+  observe(newestHostAtMs: number, displayNowMs: number, timescale: number): void {
+    const lagMs = displayNowMs - this.toDisplay(newestHostAtMs);
+    if (this.anchorHostMs === null || timescale !== this.scale || Math.abs(lagMs) > this.reanchorAfterMs) {
+      this.anchorHostMs = newestHostAtMs;
+      this.anchorDisplayMs = displayNowMs;
+      this.scale = timescale;
     } else {
-      this.offsetMs = Math.max(candidate, this.offsetMs - this.creepPerBatchMs);
+      this.anchorDisplayMs += lagMs > 0 ? lagMs : Math.max(lagMs, -this.creepPerBatchMs);
     }
   }
 
   toDisplay(hostAtMs: number): number {
-    return hostAtMs + (this.offsetMs ?? 0);
+    if (this.anchorHostMs === null) return hostAtMs;
+    return this.anchorDisplayMs + (hostAtMs - this.anchorHostMs) * this.scale;
   }
 }

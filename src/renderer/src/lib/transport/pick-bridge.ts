@@ -5,11 +5,7 @@ import type { ClusterBridge } from '../../../../shared/api';
 import { type ConnectionListener, HttpBridge } from './http-bridge';
 import { resolveToken, TOKEN_STORAGE_KEY } from './http-urls';
 
-declare global {
-  interface Window {
-    raftlab?: ClusterBridge;
-  }
-}
+// `window.raftlab` is declared by src/preload/bridge.d.ts, beside the preload that provides it.
 
 export type TransportKind = 'ipc' | 'http';
 
