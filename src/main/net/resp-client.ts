@@ -42,6 +42,7 @@ export class RespClient {
   private failure: RespClientError | null = null;
   /** One timer, for the oldest outstanding command: deadlines are in queue order. */
   private timer: NodeJS.Timeout | null = null;
+  private corked = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -88,6 +89,15 @@ export class RespClient {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject, deadline: performance.now() + this.commandTimeoutMs });
+      // Commands issued in the same tick (a pipeline) leave in one write.
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       this.socket.write(encodeCommand(args));
       this.armTimer();
     });

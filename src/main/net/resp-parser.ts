@@ -81,6 +81,25 @@ function parseHeaderInteger(line: Uint8Array): number {
   return negative ? -value : value;
 }
 
+/**
+ * Reads the digits of a header from `at` up to its \r\n, for the fast path: null unless they are
+ * 1 to 15 digits with an optional minus, followed by \r\n, all inside `chunk`.
+ */
+function readSmallInteger(chunk: Uint8Array, at: number): { value: number; next: number } | null {
+  let i = at;
+  const negative = chunk[i] === MINUS;
+  if (negative) i++;
+  const digitsStart = i;
+  let value = 0;
+  for (; i < chunk.length && i - digitsStart <= 15; i++) {
+    const digit = chunk[i]! - 0x30;
+    if (digit < 0 || digit > 9) break;
+    value = value * 10 + digit;
+  }
+  if (i === digitsStart || chunk[i] !== CR || chunk[i + 1] !== LF) return null;
+  return { value: negative ? -value : value, next: i + 2 };
+}
+
 function printable(byte: number): string {
   return byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
 }
@@ -139,7 +158,13 @@ export class RespParser {
         case State.Idle: {
           const chunk = this.chunks[this.chunkHead];
           if (chunk === undefined) return null;
-          this.state = chunk[this.offset] === ASTERISK ? State.ArrayHeader : State.Inline;
+          if (chunk[this.offset] !== ASTERISK) {
+            this.state = State.Inline;
+            break;
+          }
+          const whole = this.tryWholeCommand(chunk, this.offset);
+          if (whole !== null) return whole;
+          this.state = State.ArrayHeader;
           break;
         }
         case State.Inline: {
@@ -220,6 +245,45 @@ export class RespParser {
           return null;
       }
     }
+  }
+
+  /**
+   * The fast path for the common case: a well-formed array command that lies entirely inside the
+   * current chunk becomes one copy, its arguments views of it (one allocation instead of one per
+   * argument, and no view pins the chunk). Returns null, consuming nothing, for anything else: the
+   * state machine then reads it, reporting any error. Each command is tried at most once, so
+   * every byte is still looked at a bounded number of times.
+   */
+  private tryWholeCommand(chunk: Uint8Array, start: number): RespParseItem | null {
+    const limits = this.limits;
+    let at = start + 1;
+    const count = readSmallInteger(chunk, at);
+    if (count === null || count.value <= 0 || count.value > limits.maxArrayLength) return null;
+    at = count.next;
+    const starts: number[] = [];
+    const lengths: number[] = [];
+    let commandBytes = 0;
+    for (let i = 0; i < count.value; i++) {
+      if (chunk[at] !== DOLLAR) return null;
+      const length = readSmallInteger(chunk, at + 1);
+      if (length === null || length.value < 0 || length.value > limits.maxBulkBytes) return null;
+      commandBytes += length.value + ARGUMENT_OVERHEAD_BYTES;
+      if (commandBytes > limits.maxCommandBytes) return null;
+      const bodyEnd = length.next + length.value;
+      if (bodyEnd + 2 > chunk.length || chunk[bodyEnd] !== CR || chunk[bodyEnd + 1] !== LF) return null;
+      starts.push(length.next);
+      lengths.push(length.value);
+      at = bodyEnd + 2;
+    }
+    const firstArg = starts[0]!;
+    const copy = chunk.slice(firstArg, at);
+    const args: Uint8Array[] = new Array(count.value);
+    for (let i = 0; i < count.value; i++) {
+      const argStart = starts[i]! - firstArg;
+      args[i] = copy.subarray(argStart, argStart + lengths[i]!);
+    }
+    this.consume(at - start);
+    return { kind: 'command', args, bytes: commandBytes };
   }
 
   private fail(message: string): RespParseItem {
