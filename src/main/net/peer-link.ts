@@ -1,0 +1,301 @@
+// One outbound link: this node -> one peer. It owns the send queue, the fault verdicts, the dialing
+// connection and its reconnect backoff. The connection is used only for sending.
+//
+// The queue keeps the link's FIFO order through every fault:
+//   send -> [held] -(verdict)-> [ready, each with a due time] -(due, connected)-> socket
+// - `held` holds messages not yet examined because the link said 'hold' (pause). They are
+//   examined again, from the head, on release. While it is not empty, new messages join its tail.
+// - `ready` holds examined messages, each with its due time. Messages leave from its head only,
+//   so a short delay never overtakes a longer one sent earlier on the same link.
+// Both together are bounded in count and bytes: when full the transport drops with 'queue-full'.
+import { connect, type Socket } from 'node:net';
+import type { Message, NodeId, Random } from '../../shared/raft/types';
+import { PeerCodecError } from './binary-io';
+import { AnswerReader, encodeHello } from './peer-handshake';
+import type { HostClock, LinkFaults, TimerHandle } from './types';
+
+export interface Outgoing {
+  readonly message: Message;
+  readonly frame: Uint8Array;
+  readonly id: number;
+  /** Host time at which it may leave; set when examined. */
+  dueAt: number;
+}
+
+export interface PeerLinkLimits {
+  /** Messages queued per peer (held + ready). */
+  readonly maxQueuedMessages: number;
+  /** Bytes of frames queued per peer. */
+  readonly maxQueuedBytes: number;
+  /** Bytes the socket may buffer (peer not reading) before the link stops handing it frames. */
+  readonly maxSocketBufferBytes: number;
+  /** Reconnect backoff: the first retry waits about base, each failure doubles it up to max (host ms). */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** Real ms for the TCP connect plus handshake before giving up on an attempt. */
+  readonly connectTimeoutMs: number;
+}
+
+export type LinkIssueKind = 'connect-failed' | 'handshake-rejected' | 'handshake-invalid';
+
+export interface PeerLinkContext {
+  readonly self: NodeId;
+  readonly peer: NodeId;
+  readonly address: { readonly host: string; readonly port: number };
+  readonly clusterId: string;
+  readonly clock: HostClock;
+  readonly random: Random;
+  readonly faults: LinkFaults | null;
+  readonly limits: PeerLinkLimits;
+  /** Called for messages the fault layer drops, with its reason. */
+  readonly onFaultDrop: (item: Outgoing, reason: string) => void;
+  readonly onIssue: (kind: LinkIssueKind, detail: string) => void;
+}
+
+const DELIVER_NOW = { action: 'deliver', delayMs: 0 } as const;
+
+/** A FIFO with amortised O(1) shift. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    const item = this.items[this.head];
+    if (item === undefined) return undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  drain(): T[] {
+    const rest = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}
+
+type ConnectionState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+
+export class PeerLink {
+  private readonly held = new Fifo<Outgoing>();
+  private readonly ready = new Fifo<Outgoing>();
+  private queuedBytes = 0;
+
+  private state: ConnectionState = 'idle';
+  private socket: Socket | null = null;
+  private failedAttempts = 0;
+  private backoffTimer: TimerHandle | null = null;
+  private dueTimer: TimerHandle | null = null;
+  private flushScheduled = false;
+
+  constructor(private readonly context: PeerLinkContext) {}
+
+  get queuedMessages(): number {
+    return this.held.length + this.ready.length;
+  }
+
+  get connected(): boolean {
+    return this.state === 'open';
+  }
+
+  hasRoom(frameBytes: number): boolean {
+    const limits = this.context.limits;
+    return this.queuedMessages < limits.maxQueuedMessages && this.queuedBytes + frameBytes <= limits.maxQueuedBytes;
+  }
+
+  /** Queues an accepted message (the caller checked `hasRoom`). */
+  enqueue(item: Outgoing): void {
+    if (this.state === 'closed') return;
+    this.queuedBytes += item.frame.length;
+    if (this.held.length > 0) this.held.push(item);
+    else this.examine(item);
+    this.scheduleFlush();
+  }
+
+  /** The fault layer may let held messages go: examine them again from the head. */
+  release(): void {
+    if (this.state === 'closed' || this.held.length === 0) return;
+    while (this.held.length > 0) {
+      const item = this.held.peek()!;
+      if (this.verdictFor(item) === 'hold') break;
+      this.held.shift();
+    }
+    this.scheduleFlush();
+  }
+
+  /** Kill-style: destroy the socket, cancel timers, and return every queued message, now dropped. */
+  close(): Outgoing[] {
+    if (this.state === 'closed') return [];
+    this.state = 'closed';
+    this.socket?.destroy();
+    this.socket = null;
+    this.cancelTimer('backoff');
+    this.cancelTimer('due');
+    this.queuedBytes = 0;
+    return [...this.ready.drain(), ...this.held.drain()];
+  }
+
+  /** Applies the verdict to a message at the examination point (the head of `held`, or a new message). */
+  private examine(item: Outgoing): void {
+    if (this.verdictFor(item) === 'hold') this.held.push(item);
+  }
+
+  /**
+   * Asks the fault layer about `item`. On 'deliver' it moves to `ready`, on 'drop' it is gone;
+   * on 'hold' the caller keeps it in `held`.
+   */
+  private verdictFor(item: Outgoing): 'moved' | 'dropped' | 'hold' {
+    const verdict = this.context.faults?.verdict(this.context.self, this.context.peer) ?? DELIVER_NOW;
+    if (verdict.action === 'hold') return 'hold';
+    if (verdict.action === 'drop') {
+      this.queuedBytes -= item.frame.length;
+      this.context.onFaultDrop(item, verdict.reason);
+      return 'dropped';
+    }
+    const now = this.context.clock.now();
+    item.dueAt = verdict.delayMs > 0 ? now + verdict.delayMs : now;
+    this.ready.push(item);
+    return 'moved';
+  }
+
+  /** Batches: everything queued in this turn of the event loop leaves in one write. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.state === 'closed') return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.state === 'closed' || this.ready.length === 0) return;
+    const socket = this.socket;
+    if (this.state !== 'open' || socket === null) {
+      if (this.state === 'idle') this.dial();
+      return;
+    }
+    const now = this.context.clock.now();
+    const room = this.context.limits.maxSocketBufferBytes - socket.writableLength;
+    // The peer is not reading: leave the rest queued (bounded) until 'drain'.
+    if (room <= 0) return;
+    const frames: Uint8Array[] = [];
+    let batchBytes = 0;
+    for (let head = this.ready.peek(); head !== undefined; head = this.ready.peek()) {
+      if (head.dueAt > now) break;
+      if (frames.length > 0 && batchBytes + head.frame.length > room) break;
+      this.ready.shift();
+      frames.push(head.frame);
+      batchBytes += head.frame.length;
+    }
+    this.queuedBytes -= batchBytes;
+    if (frames.length === 1) socket.write(frames[0]!);
+    else if (frames.length > 1) socket.write(Buffer.concat(frames, batchBytes));
+    const head = this.ready.peek();
+    if (head === undefined) return;
+    // Either the head is not due yet, or the socket is full and 'drain' will flush again.
+    if (head.dueAt > now) this.armDueTimer(head.dueAt - now);
+  }
+
+  private armDueTimer(delayMs: number): void {
+    if (this.dueTimer !== null) return;
+    this.dueTimer = this.context.clock.setTimeout(() => {
+      this.dueTimer = null;
+      this.flush();
+    }, delayMs);
+  }
+
+  private cancelTimer(which: 'backoff' | 'due'): void {
+    const timer = which === 'backoff' ? this.backoffTimer : this.dueTimer;
+    if (timer !== null) this.context.clock.clearTimeout(timer);
+    if (which === 'backoff') this.backoffTimer = null;
+    else this.dueTimer = null;
+  }
+
+  private dial(): void {
+    const { address, limits } = this.context;
+    this.state = 'connecting';
+    const socket = connect({ host: address.host, port: address.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    const answers = new AnswerReader();
+    const giveUp = setTimeout(() => {
+      this.context.onIssue('connect-failed', `no handshake answer within ${limits.connectTimeoutMs} ms`);
+      socket.destroy();
+    }, limits.connectTimeoutMs);
+    giveUp.unref();
+    socket.on('connect', () => socket.write(encodeHello(this.helloFields())));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket || this.state !== 'connecting') return;
+      let answer: ReturnType<AnswerReader['push']>;
+      try {
+        answer = answers.push(chunk);
+      } catch (error) {
+        this.context.onIssue('handshake-invalid', error instanceof PeerCodecError ? error.message : String(error));
+        socket.destroy();
+        return;
+      }
+      if (answer === null) return;
+      clearTimeout(giveUp);
+      if (!answer.accepted) {
+        this.context.onIssue('handshake-rejected', answer.reason);
+        socket.destroy();
+        return;
+      }
+      this.state = 'open';
+      this.failedAttempts = 0;
+      this.flush();
+    });
+    socket.on('drain', () => this.flush());
+    socket.on('error', (error) => {
+      if (this.state === 'connecting') this.context.onIssue('connect-failed', error.message);
+    });
+    socket.on('close', () => {
+      clearTimeout(giveUp);
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.state === 'closed') return;
+      this.scheduleReconnect();
+    });
+  }
+
+  private helloFields(): { from: NodeId; to: NodeId; clusterId: string } {
+    return { from: this.context.self, to: this.context.peer, clusterId: this.context.clusterId };
+  }
+
+  /** Exponential backoff with jitter: half the cap plus a random part of the other half. */
+  private scheduleReconnect(): void {
+    const { backoffBaseMs, backoffMaxMs } = this.context.limits;
+    this.failedAttempts++;
+    const capMs = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(this.failedAttempts - 1, 30));
+    const half = Math.floor(capMs / 2);
+    const delayMs = capMs - half + this.context.random.nextInt(half + 1);
+    this.state = 'backoff';
+    this.backoffTimer = this.context.clock.setTimeout(() => {
+      this.backoffTimer = null;
+      if (this.state !== 'backoff') return;
+      this.state = 'idle';
+      // Dial again only if there is something to send; otherwise the next send dials.
+      if (this.ready.length > 0) this.dial();
+    }, delayMs);
+  }
+}
