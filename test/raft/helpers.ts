@@ -150,6 +150,7 @@ export class Cluster {
   private queue: Message[] = [];
   private readonly cut = new Set<string>();
   private readonly down = new Set<NodeId>();
+  private readonly drops: ((m: Message) => boolean)[] = [];
   /** Last hard state and log each node persisted, for restarts. */
   readonly disks = new Map<NodeId, { hardState: HardState; entries: Entry[] }>();
 
@@ -173,6 +174,11 @@ export class Cluster {
     this.readStates.set(id, []);
     this.failedReads.set(id, []);
     if (!this.disks.has(id)) this.disks.set(id, { hardState: initial.hardState, entries: [...initial.entries] });
+  }
+
+  /** Drops the next message on the wire that matches. */
+  dropNext(match: (m: Message) => boolean): void {
+    this.drops.push(match);
   }
 
   cutLink(from: NodeId, to: NodeId): void {
@@ -245,6 +251,11 @@ export class Cluster {
       for (const m of batch) {
         moved = true;
         if (this.cut.has(`${m.from}>${m.to}`) || this.down.has(m.to)) continue;
+        const drop = this.drops.findIndex((match) => match(m));
+        if (drop >= 0) {
+          this.drops.splice(drop, 1);
+          continue;
+        }
         this.nodes.get(m.to)?.step(m);
       }
       if (!moved) return;
