@@ -171,6 +171,15 @@ describe('RESP parser: values over the size limit', () => {
     expect(parseChunks([bytes(`*20\r\n${args}PING\r\n`)], limits)).toEqual(['too-large', ['PING']]);
   });
 
+  it('raises the command limit with a raised value limit, so a big value is not too large twice over', () => {
+    const value = 'v'.repeat(5 * 1024 * 1024);
+    const input = bytes(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${value.length}\r\n${value}\r\n`);
+    const socketChunks: Uint8Array[] = [];
+    for (let at = 0; at < input.length; at += 65536) socketChunks.push(input.subarray(at, at + 65536));
+    const [item] = parseChunks(socketChunks, { maxBulkBytes: value.length });
+    expect(Array.isArray(item) && item[2] === value).toBe(true);
+  });
+
   it('reports how many bytes a command holds, for backpressure', () => {
     const parser = new RespParser();
     parser.push(bytes('*2\r\n$3\r\nGET\r\n$5\r\nhello\r\n'));

@@ -129,7 +129,14 @@ export class RespParser {
   private terminatorSeen = 0;
 
   constructor(limits: Partial<RespParserLimits> = {}) {
-    this.limits = { ...DEFAULT_RESP_PARSER_LIMITS, ...limits };
+    const maxBulkBytes = limits.maxBulkBytes ?? DEFAULT_RESP_PARSER_LIMITS.maxBulkBytes;
+    // A raised value limit raises the limits that depend on it, unless they are given too.
+    this.limits = {
+      ...DEFAULT_RESP_PARSER_LIMITS,
+      maxCommandBytes: Math.max(DEFAULT_RESP_PARSER_LIMITS.maxCommandBytes, 2 * maxBulkBytes + 64 * 1024),
+      maxProtocolBulkBytes: Math.max(DEFAULT_RESP_PARSER_LIMITS.maxProtocolBulkBytes, maxBulkBytes),
+      ...limits,
+    };
   }
 
   /** Bytes pushed and not yet consumed by `next()`. */
