@@ -193,6 +193,19 @@ describe('node server: the bad-input list', () => {
     socket.write(encodeHello({ from: PEER_ID, to: selfId, clusterId: 'other' }));
     expect((await received).toString('latin1')).toContain('cluster id mismatch');
   });
+
+  it('refuses a peer hello from a node it does not know', async () => {
+    const socket = await openSocket(server.port);
+    const received = readUntilClosed(socket);
+    socket.write(encodeHello({ from: '127.0.0.1:9', to: selfId, clusterId: CLUSTER }));
+    expect((await received).toString('latin1')).toContain('unknown peer 127.0.0.1:9');
+  });
+
+  it('closes a connection that starts with NUL but is no peer hello', async () => {
+    await withBystander(async () => {
+      expect(await sendAndCollect(Buffer.from('\0PING\r\n'))).toBe('');
+    });
+  });
 });
 
 describe('node server: lifecycle', () => {

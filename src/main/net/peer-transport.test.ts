@@ -210,6 +210,39 @@ describe('peer transport: delivery', () => {
   });
 });
 
+describe('peer transport: reconnecting', () => {
+  it('retries a dead peer with backoff bounded on the host clock, and delivers once the peer is up', async () => {
+    const clock = new ManualClock();
+    const port = await unusedPort();
+    const laterId = `${HOST}:${port}`;
+    const [a] = await startNodes(1, [{ clock, limits: { backoffBaseMs: 20, backoffMaxMs: 200 } }], [laterId]);
+    const failures = () => a!.issues.filter((issue) => issue.kind === 'connect-failed').length;
+    a!.transport.send(heartbeat(a!, laterId, 1));
+    // Unbounded doubling from 20 ms would wait 2.5 s before the eighth retry; the cap keeps it under 200 ms.
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      await waitFor(() => failures() >= attempt, `attempt ${attempt} to fail`);
+      clock.advance(200);
+    }
+    const holder = { transport: null as PeerTransport | null };
+    const later = {
+      id: laterId,
+      port,
+      server: await listen(holder, port),
+      received: [],
+      events: [],
+      issues: [],
+    } as unknown as TestNode;
+    later.transport = makeTransport(later, [a!.id, laterId], {});
+    holder.transport = later.transport;
+    started.push(later);
+    await waitFor(() => {
+      clock.advance(200);
+      return later.received.length === 1;
+    }, 'the queued message after the peer came up');
+    expect(commits(later)).toEqual([1]);
+  });
+});
+
 describe('peer transport: faults', () => {
   it("drops with the fault's reason, and delivers again once the fault is gone", async () => {
     const faults = new TestFaults();
