@@ -2,7 +2,7 @@
 // entry and where that term starts, so the leader skips a whole term per round trip.
 import { describe, expect, it } from 'vitest';
 import type { AppendResponse } from '../../src/shared/raft/types';
-import { Cluster, initialState, logOfTerms, peersOf } from './helpers';
+import { Cluster, initialState, logOfTerms, ofType, peersOf } from './helpers';
 
 function terms(...runs: [term: number, count: number][]): number[] {
   return runs.flatMap(([term, count]) => Array<number>(count).fill(term));
@@ -50,8 +50,8 @@ describe('fast backup', () => {
       [70, 4],
       [40, 2],
     ]);
-    const probes = c.wire
-      .filter((m) => m.type === 'App' && m.from === 'n1' && m.to === 'n2')
+    const probes = ofType(c.wire, 'App')
+      .filter((m) => m.from === 'n1' && m.to === 'n2')
       .map((m) => m.prevLogIndex);
     expect(probes.slice(0, 3)).toEqual([70, 40, 30]);
     expect(

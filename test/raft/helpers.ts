@@ -129,11 +129,11 @@ export function electDirectly(core: RaftCore, voters: readonly NodeId[]): Collec
   return drain(core);
 }
 
-export function ofType<T extends Message['type']>(
-  messages: readonly Message[],
-  type: T,
-): Extract<Message, { type: T }>[] {
-  return messages.filter((m): m is Extract<Message, { type: T }> => m.type === type);
+/** The message kinds whose `type` may be T (VoteRequest's type is 'PreVote' | 'Vote'). */
+type MessageOf<M, T> = M extends { readonly type: infer K } ? (T extends K ? M : never) : never;
+
+export function ofType<T extends Message['type']>(messages: readonly Message[], type: T): MessageOf<Message, T>[] {
+  return messages.filter((m): m is MessageOf<Message, T> => m.type === type);
 }
 
 /**
