@@ -260,13 +260,15 @@ export class SimCluster {
       .sort((a, b) => b.status().term - a.status().term);
   }
 
-  /** A leader that a majority of the group follows in its term, or null. */
+  /** A leader that a majority of the group, reachable both ways, follows in its term; or null. */
   stableLeader(): SimNode | null {
     for (const leader of this.leaders()) {
       const { id, term } = leader.status();
       const followers = this.alive().filter((node) => {
+        if (node === leader) return true;
+        if (this.network.isCut(id, node.id) || this.network.isCut(node.id, id)) return false;
         const status = node.status();
-        return status.term === term && (status.leader === id || node === leader);
+        return status.term === term && status.leader === id;
       });
       if (followers.length >= this.majority) return leader;
     }
