@@ -216,6 +216,30 @@ describe('WAL with injected faults', () => {
     expect(fs.existsSync(path.join(dir, 'hardstate.tmp'))).toBe(false);
   });
 
+  it('a WAL failure right after an election was recorded never makes the new commit durable', async () => {
+    let writesUntilFailure = Number.POSITIVE_INFINITY;
+    const ops: FileOps = {
+      ...nodeFileOps,
+      write: (...args) => {
+        if (--writesUntilFailure === 0) return Promise.reject(errnoError('ENOSPC', 'no space left on device'));
+        return nodeFileOps.write(...args);
+      },
+    };
+    const storage = new WalStorage(dir, { fileOps: ops });
+    await storage.load();
+    await storage.save({ hardState: { term: 1, vote: 'a', commit: 2 }, entries: makeEntries(1, 5, 1) });
+    // The hardstate file is replaced (write 1), then the WAL record replacing 4..5 fails (write 2).
+    writesUntilFailure = 2;
+    const replacing = makeEntries(4, 4, 2);
+    await rejection(storage.save({ hardState: { term: 2, vote: 'b', commit: 7 }, entries: replacing }));
+    await storage.close();
+    // Term and vote are durable; the commit is the one the WAL had made durable before, so the old,
+    // uncommitted entries 3..5 are not taken for committed ones.
+    const state = await reload(dir);
+    expect(state.hardState).toEqual({ term: 2, vote: 'b', commit: 2 });
+    expect(state.entries).toEqual(makeEntries(1, 5, 1));
+  });
+
   it('a failed folder fsync after starting a new segment fails the instance', async () => {
     const { ops, armed } = faultyOps();
     const storage = new WalStorage(dir, { fileOps: ops, segmentMaxBytes: 1024 });

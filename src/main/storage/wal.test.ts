@@ -144,6 +144,19 @@ describe('WAL round trip', () => {
     expect((await reopen(dir)).entries).toEqual(makeEntries(1, 4, 0));
   });
 
+  it('a second load() on the same instance re-reads the disk and saving continues after it', async () => {
+    const dir = tempDir();
+    const storage = new WalStorage(dir);
+    await storage.load();
+    await storage.save({ hardState: { term: 1, vote: 'a', commit: 1 }, entries: makeEntries(1, 2, 1) });
+    const again = await storage.load();
+    expect(again.entries).toEqual(makeEntries(1, 2, 1));
+    expect(again.hardState).toEqual({ term: 1, vote: 'a', commit: 1 });
+    await storage.save({ hardState: null, entries: makeEntries(3, 1, 1) });
+    await storage.close();
+    expect((await reopen(dir)).entries).toEqual(makeEntries(1, 3, 1));
+  });
+
   it('a save before load() recovers first and then appends', async () => {
     const dir = tempDir();
     const first = new WalStorage(dir);
