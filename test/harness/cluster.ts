@@ -40,7 +40,8 @@ export class SimCluster {
   readonly ids: readonly NodeId[];
   readonly network: SimNetwork;
   readonly random: SeededRandom;
-  readonly tuning: RaftTuning;
+  /** The settings each core starts with; setOptions changes them for running and restarted nodes alike. */
+  tuning: RaftTuning;
   autoDeliver: boolean;
   private clock = 0;
   private readonly members = new Map<NodeId, SimNode>();
@@ -176,6 +177,15 @@ export class SimCluster {
     });
     this.settle();
     return accepted;
+  }
+
+  /** Switches PreVote and CheckQuorum on every live node, and for every later restart. */
+  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
+    this.tuning = { ...this.tuning, ...options };
+    for (const node of this.alive()) node.input((core) => core.setOptions(options));
+    const detail = `preVote=${this.tuning.preVote} checkQuorum=${this.tuning.checkQuorum}`;
+    this.emit({ kind: 'fault', fault: 'options', detail });
+    this.settle();
   }
 
   // --- faults --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ export const ACTIONS = [
   'weather',
   'transfer',
   'campaign',
+  'toggleOptions',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

@@ -40,6 +40,7 @@ const ACTION_WEIGHTS: Readonly<Record<Action, number>> = {
   weather: 1.5,
   transfer: 0.4,
   campaign: 0.3,
+  toggleOptions: 0.2,
 };
 
 const WEIGHTED_ACTIONS = Object.entries(ACTION_WEIGHTS) as [Action, number][];
@@ -196,6 +197,12 @@ class Run {
           cluster.transferLeadership(leader.id, this.random.chance(0.5) ? undefined : this.pick(cluster.ids));
         return;
       }
+      case 'toggleOptions':
+        // What a teacher does from the dashboard, in the middle of a run.
+        cluster.setOptions(
+          this.random.chance(0.5) ? { preVote: !cluster.tuning.preVote } : { checkQuorum: !cluster.tuning.checkQuorum },
+        );
+        return;
       case 'campaign':
         if (anyAlive !== null) cluster.campaign(anyAlive);
         return;
@@ -259,6 +266,7 @@ class Run {
     const deadline = cluster.now + budget;
     try {
       cluster.agree(`set live ${this.seed}`, cluster.size, budget);
+      this.readEverywhere(deadline);
     } catch (error) {
       const leader = cluster.stableLeader();
       const why =
@@ -271,6 +279,37 @@ class Run {
           error instanceof Error ? error.message : String(error)
         }`,
       );
+    }
+  }
+
+  /** Every node must serve a linearizable read of the fresh write before the deadline. */
+  private readEverywhere(deadline: number): void {
+    const cluster = this.cluster;
+    // Reads can complete inside cluster.read() itself, before it returns their id: record them all.
+    const answers = new Map<number, string | null>();
+    const failed = new Set<number>();
+    const stop = cluster.observe({
+      onEvent: (event) => {
+        if (event.kind === 'read-done') answers.set(event.readId, event.value);
+        else if (event.kind === 'read-failed') failed.add(event.readId);
+      },
+    });
+    try {
+      for (const node of cluster.nodes) {
+        let readId: number | null = null;
+        cluster.tickUntil(
+          () => {
+            if (readId === null || failed.has(readId)) readId = cluster.read(node.id, 'live');
+            return readId !== null && answers.has(readId);
+          },
+          Math.max(0, deadline - cluster.now),
+          `a read at ${node.id} after healing`,
+        );
+        const value = answers.get(readId!);
+        if (value !== String(this.seed)) throw new Error(`${node.id} read live=${value}, expected ${this.seed}`);
+      }
+    } finally {
+      stop();
     }
   }
 
