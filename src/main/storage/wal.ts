@@ -109,6 +109,7 @@ export class WalStorage implements RaftStorage {
     await this.closeSegment();
     this.loaded = false;
     await removeStrayTempFile(ops, this.dir);
+    await this.guard(ops.mkdir(this.walDir), `creating ${this.walDir}`);
     let hardState = await readHardStateFile(ops, this.dir);
     if (hardState === null) {
       if ((await listSegments(ops, this.walDir)).length > 0) {
@@ -119,11 +120,9 @@ export class WalStorage implements RaftStorage {
       }
       // A fresh folder. The hardstate file is made before any segment, so that from now on segments
       // without it mean a lost file, not a new node. Its folder fsync also makes wal/ durable.
-      await this.guard(ops.mkdir(this.walDir), `creating ${this.walDir}`);
       await writeHardStateFile(ops, this.dir, ZERO_HARD_STATE);
       hardState = ZERO_HARD_STATE;
     }
-    await this.guard(ops.mkdir(this.walDir), `creating ${this.walDir}`);
     const log = await recoverLog(ops, this.walDir);
     const lastIndex = log.entries.length;
     if (hardState.commit > lastIndex) {
