@@ -20,6 +20,10 @@ describe('link geometry', () => {
     expect(link.halves[1][0].x).toBeCloseTo(105);
   });
 
+  it('gives a horizontal link a click band with real height', () => {
+    expect(linkGeometry(a, b, 20, 10).hitPath).toBe('M20.0,8.0L180.0,8.0L180.0,-8.0L20.0,-8.0Z');
+  });
+
   it('gives the direction for a one-way arrow', () => {
     expect(linkGeometry(a, { x: 0, y: 50 }, 5, 4).angleDeg).toBeCloseTo(90);
     expect(linkGeometry(b, a, 5, 4).angleDeg).toBeCloseTo(180);

@@ -13,7 +13,14 @@ export interface LinkGeometry {
   readonly halves: readonly [readonly [Point, Point], readonly [Point, Point]];
   /** Direction from `from` to `to`, in degrees clockwise from the x axis (SVG rotate()). */
   readonly angleDeg: number;
+  /**
+   * A band around the line to click on, as an SVG path. It has a real area even for a horizontal or
+   * vertical link, whose bounding box would otherwise be flat (and "invisible" to a test runner).
+   */
+  readonly hitPath: string;
 }
+
+const HIT_HALF_WIDTH = 8;
 
 export function linkGeometry(a: Point, b: Point, nodeRadius: number, gap: number): LinkGeometry {
   const { from, to } = trimSegment(a, b, nodeRadius, nodeRadius);
@@ -29,7 +36,16 @@ export function linkGeometry(a: Point, b: Point, nodeRadius: number, gap: number
       [lerpPoint(a, b, CUT_POINT + half), to],
     ],
     angleDeg: (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI,
+    hitPath: bandPath(from, to, HIT_HALF_WIDTH),
   };
+}
+
+function bandPath(from: Point, to: Point, halfWidth: number): string {
+  const length = Math.hypot(to.x - from.x, to.y - from.y) || 1;
+  const nx = (-(to.y - from.y) / length) * halfWidth;
+  const ny = ((to.x - from.x) / length) * halfWidth;
+  const corner = (p: Point, sign: number) => `${(p.x + sign * nx).toFixed(1)},${(p.y + sign * ny).toFixed(1)}`;
+  return `M${corner(from, 1)}L${corner(to, 1)}L${corner(to, -1)}L${corner(from, -1)}Z`;
 }
 
 /**

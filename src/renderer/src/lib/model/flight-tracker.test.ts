@@ -107,3 +107,64 @@ describe('message flights', () => {
     expect(tracker.visible(0).find((f) => f.key === 'a#2')?.endMs).toBe(timing.minFlightMs);
   });
 });
+
+describe('routine traffic thinning', () => {
+  const beat = (type: MessageEvent['type'], id: number, extra: Partial<MessageEvent> = {}) =>
+    message(type, id, { kind: 'Heartbeat', entries: undefined, ...extra });
+
+  it('draws one heartbeat per link while it is in the air, not a chain of them', () => {
+    const tracker = new FlightTracker(timing);
+    tracker.apply(beat('send', 1), 1000);
+    tracker.apply(beat('send', 2), 1050);
+    tracker.apply(beat('deliver', 2), 1060);
+    tracker.apply(beat('send', 3), 1500);
+    expect(tracker.visible(1500).map((f) => f.key)).toEqual(['a#1', 'a#3']);
+  });
+
+  it('keeps heartbeats on different links apart', () => {
+    const tracker = new FlightTracker(timing);
+    tracker.apply(beat('send', 1, { to: 'b' }), 1000);
+    tracker.apply(beat('send', 2, { to: 'c' }), 1000);
+    expect(tracker.visible(1000)).toHaveLength(2);
+  });
+
+  it('never thins elections, appends with entries or rejections', () => {
+    const tracker = new FlightTracker({ ...timing, maxFlights: 10 });
+    tracker.apply(message('send', 1, { kind: 'Vote' }), 1000);
+    tracker.apply(message('send', 2, { kind: 'Vote' }), 1001);
+    tracker.apply(message('send', 3, { kind: 'App', entries: 2 }), 1002);
+    tracker.apply(message('send', 4, { kind: 'App', entries: 2 }), 1003);
+    tracker.apply(message('send', 5, { kind: 'AppResp', reject: true }), 1004);
+    tracker.apply(message('send', 6, { kind: 'AppResp', reject: true }), 1005);
+    expect(tracker.visible(1005)).toHaveLength(6);
+  });
+
+  it('still shows a thinned message dying when it is lost', () => {
+    const tracker = new FlightTracker(timing);
+    tracker.apply(beat('send', 1), 1000);
+    tracker.apply(beat('send', 2), 1050);
+    tracker.apply(beat('drop', 2, { reason: 'loss' }), 1060);
+    expect(tracker.visible(1060).map((f) => `${f.key}:${f.fate}`)).toEqual(['a#1:flying', 'a#2:dropped']);
+  });
+
+  it('shows one burst, not one per message, on a link already showing a cut', () => {
+    const tracker = new FlightTracker(timing);
+    tracker.apply(beat('send', 1), 1000);
+    tracker.apply(beat('drop', 1, { reason: 'cut' }), 1000);
+    tracker.apply(beat('send', 2), 1050);
+    tracker.apply(beat('drop', 2, { reason: 'cut' }), 1050);
+    expect(tracker.visible(1050).map((f) => f.key)).toEqual(['a#1']);
+  });
+});
+
+describe('drops without a send', () => {
+  it('are thinned like their sends on a link that already shows one', () => {
+    const tracker = new FlightTracker(timing);
+    const drop = (id: number, at: number) =>
+      tracker.apply(message('drop', id, { kind: 'Heartbeat', entries: undefined, reason: 'cut' }), at);
+    drop(1, 1000);
+    drop(2, 1050);
+    drop(3, 1600);
+    expect(tracker.visible(1600).map((f) => f.key)).toEqual(['a#1', 'a#3']);
+  });
+});

@@ -2,6 +2,11 @@
 // the matching deliver (paired by sender and id) fixes when it lands, a drop fixes where it dies.
 // Times are display times (see display-clock.ts). A flight lasts at least `minFlightMs`, so traffic
 // on a fast local network is still visible; at slow motion the real delays dominate.
+//
+// Routine traffic (heartbeats, their replies, empty appends, successful append replies) is thinned:
+// while one such message is in the air on a link, the next of the same kind on that link is not
+// drawn again, which at real speed would be a solid chain of dots. Elections, appends that carry
+// entries, rejections and drops are always drawn.
 import type { ClusterEvent, MessageType, NodeId } from '../../../../shared/api';
 
 export type MessageEvent = Extract<ClusterEvent, { type: 'send' | 'deliver' | 'drop' }>;
@@ -50,6 +55,10 @@ function flightKey(from: NodeId, id: number): string {
   return `${from}#${id}`;
 }
 
+function slotKey(event: MessageEvent): string {
+  return `${event.from}>${event.to}:${event.kind}`;
+}
+
 /** How far along the link a flight is at `nowMs`, in [0, stopProgress]. */
 export function flightProgress(flight: Flight, nowMs: number): number {
   const span = flight.endMs - flight.startMs;
@@ -63,8 +72,29 @@ export function burstFraction(flight: Flight, nowMs: number, burstMs: number): n
   return Math.min(1, (nowMs - flight.endMs) / burstMs);
 }
 
+/** Whether a message is routine traffic that may be thinned (see the top of this file). */
+export function isRoutine(event: Pick<MessageEvent, 'kind' | 'entries' | 'reject'>): boolean {
+  switch (event.kind) {
+    case 'Heartbeat':
+    case 'HeartbeatResp':
+      return true;
+    case 'App':
+      return (event.entries ?? 0) === 0;
+    case 'AppResp':
+      return !event.reject;
+    default:
+      return false;
+  }
+}
+
+const THINNED_MEMORY = 2000;
+
 export class FlightTracker {
   private readonly flights = new Map<string, Flight>();
+  /** Per link and kind, the routine flight currently standing for that traffic. */
+  private readonly routineSlots = new Map<string, string>();
+  /** Keys of routine messages that were not drawn, so their deliver or drop is recognised. */
+  private readonly thinned = new Set<string>();
   private expectedFlightMs: number;
 
   constructor(private readonly timing: FlightTiming = DEFAULT_FLIGHT_TIMING) {
@@ -80,7 +110,18 @@ export class FlightTracker {
     const key = flightKey(event.from, event.id);
     const existing = this.flights.get(key);
     if (event.type === 'send') {
-      if (!existing) this.start(key, event, displayAtMs);
+      if (existing) return;
+      if (isRoutine(event) && this.slotBusy(event, displayAtMs)) {
+        this.rememberThinned(key);
+        return;
+      }
+      this.start(key, event, displayAtMs);
+      return;
+    }
+    if (this.thinned.delete(key)) {
+      // A thinned message that is lost is still shown dying, unless its link already shows a drop.
+      if (event.type === 'drop' && this.slotFlight(event)?.fate !== 'dropped')
+        this.dropAt(this.start(key, event, displayAtMs), event, displayAtMs);
       return;
     }
     if (event.type === 'deliver') {
@@ -93,11 +134,15 @@ export class FlightTracker {
       }
       return;
     }
-    const flight = existing ?? this.start(key, event, displayAtMs);
+    if (!existing && isRoutine(event) && this.slotBusy(event, displayAtMs)) return;
+    this.dropAt(existing ?? this.start(key, event, displayAtMs), event, displayAtMs);
+  }
+
+  private dropAt(flight: Flight, event: MessageEvent, displayAtMs: number): void {
     if (flight.fate !== 'flying') return;
     const plannedMs = flight.endMs - flight.startMs;
     const stopProgress = dropPoint(event.reason, (displayAtMs - flight.startMs) / plannedMs);
-    this.flights.set(key, {
+    this.flights.set(flight.key, {
       ...flight,
       fate: 'dropped',
       stopProgress,
@@ -120,6 +165,27 @@ export class FlightTracker {
 
   clear(): void {
     this.flights.clear();
+    this.routineSlots.clear();
+    this.thinned.clear();
+  }
+
+  private slotFlight(event: MessageEvent): Flight | undefined {
+    const slot = this.routineSlots.get(slotKey(event));
+    return slot === undefined ? undefined : this.flights.get(slot);
+  }
+
+  /** A routine flight of this kind is on this link and started less than a minimum flight ago. */
+  private slotBusy(event: MessageEvent, displayAtMs: number): boolean {
+    const flight = this.slotFlight(event);
+    return flight !== undefined && displayAtMs - flight.startMs < this.timing.minFlightMs;
+  }
+
+  private rememberThinned(key: string): void {
+    this.thinned.add(key);
+    if (this.thinned.size > THINNED_MEMORY) {
+      const oldest = this.thinned.values().next().value;
+      if (oldest !== undefined) this.thinned.delete(oldest);
+    }
   }
 
   private finished(flight: Flight, nowMs: number): boolean {
@@ -149,6 +215,7 @@ export class FlightTracker {
       dropReason: null,
     };
     this.flights.set(key, flight);
+    if (isRoutine(event)) this.routineSlots.set(slotKey(event), key);
     while (this.flights.size > this.timing.maxFlights) {
       const oldest = this.flights.keys().next().value;
       if (oldest === undefined) break;

@@ -21,6 +21,9 @@ describe('event narration', () => {
     expect(say({ type: 'vote', at: 2, node: '127.0.0.1:5002', term: 4, votedFor: '127.0.0.1:5001' })).toBe(
       '5002 voted for 5001 in term 4',
     );
+    expect(say({ type: 'vote', at: 2, node: '127.0.0.1:5001', term: 4, votedFor: '127.0.0.1:5001' })).toBe(
+      '5001 voted for itself in term 4',
+    );
   });
 
   it("tells the leader's commits and appends but not the followers'", () => {

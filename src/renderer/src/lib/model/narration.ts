@@ -32,7 +32,9 @@ export function narrate(event: ClusterEvent, context: NarrationContext): string 
     case 'term':
       return null;
     case 'vote':
-      return `${name(event.node)} voted for ${name(event.votedFor)} in term ${event.term}`;
+      return event.votedFor === event.node
+        ? `${name(event.node)} voted for itself in term ${event.term}`
+        : `${name(event.node)} voted for ${name(event.votedFor)} in term ${event.term}`;
     case 'append':
       return context.isLeader(event.node)
         ? `${name(event.node)} appended ${entries(event.count)} up to index ${event.index} in term ${event.term}`

@@ -29,8 +29,11 @@ import { rememberKey } from './written-keys';
 const POLL_RUNNING_MS = 220;
 const POLL_PAUSED_MS = 1000;
 const POLL_FAILED_MS = 1500;
-/** ~30 frames a second is smooth enough for flights and halves the work of a 60 Hz loop. */
-const FRAME_MIN_MS = 30;
+/** 25 frames a second is smooth enough for flights and less than half the work of a 60 Hz loop. */
+const FRAME_MIN_MS = 40;
+/** Timer arcs move slowly: ten updates a second, in steps of 1/48 of a turn, keep repaints rare. */
+const TIMER_FRAME_MIN_MS = 100;
+const TIMER_STEPS = 48;
 const HIGHLIGHT_MS = 4000;
 
 export interface KvOutcome {
@@ -55,6 +58,12 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function describeCluster(state: ClusterState): string {
+  const groups = state.groups.length;
+  const leaders = state.groups.map((group) => `group ${group.id}: ${group.leader ?? 'no leader yet'}`).join('; ');
+  return `Watching ${groups} group${groups === 1 ? '' : 's'} of ${state.nodes.length} nodes (${leaders})`;
+}
+
 function timeOfDay(): string {
   return new Date().toLocaleTimeString([], { hour12: false });
 }
@@ -76,6 +85,8 @@ export class ClusterStore {
   timers = $state.raw<ReadonlyMap<NodeId, TimerReading>>(new Map());
   /** Display time, advanced by the animation loop. */
   now = $state(0);
+  /** Display time for the election-timer arcs, advanced less often than `now`. */
+  timerNow = $state(0);
   selected = $state<NodeId | null>(null);
   hidden = $state(false);
   busy = $state(0);
@@ -90,8 +101,10 @@ export class ClusterStore {
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private frame: number | null = null;
   private lastFrameWallMs = 0;
+  private lastTimerFrameWallMs = 0;
   private unsubscribe: (() => void) | null = null;
   private nextLineId = 1;
+  private readonly toldVotes = new Map<NodeId, string>();
   private stopped = true;
 
   start(): void {
@@ -135,7 +148,7 @@ export class ClusterStore {
     const node = this.node(id);
     if (!reading || !node?.alive || node.role === 'leader') return 0;
     const timescale = this.state?.clock.timescale ?? 1;
-    return timerRemaining(reading, this.now, 1 / timescale);
+    return Math.ceil(timerRemaining(reading, this.timerNow, 1 / timescale) * TIMER_STEPS) / TIMER_STEPS;
   }
 
   get paused(): boolean {
@@ -207,6 +220,8 @@ export class ClusterStore {
     this.timers = timers;
     if (this.selected && !state.nodes.some((node) => node.id === this.selected)) this.selected = null;
     this.now = displayNow;
+    this.timerNow = displayNow;
+    if (!previous) this.say(describeCluster(state), 'action');
     this.ensureAnimating();
   }
 
@@ -244,6 +259,12 @@ export class ClusterStore {
       }
       if (event.type === 'role' || event.type === 'term') resetTimer(event.node, atDisplay);
       if (event.type === 'request') keys = rememberKey(keys, event.key);
+      if (event.type === 'vote') {
+        // The host repeats a vote when it saves unchanged hard state; tell each vote once.
+        const vote = `${event.term}/${event.votedFor}`;
+        if (this.toldVotes.get(event.node) === vote) continue;
+        this.toldVotes.set(event.node, vote);
+      }
       if (event.type === 'fault' && event.action === 'config') {
         this.tracker.clear();
         this.requestPath = null;
@@ -274,9 +295,10 @@ export class ClusterStore {
 
   private needsMotion(): boolean {
     if (this.hidden || !this.state) return false;
+    // While paused the display clock stands still: flights and timers are frozen, nothing moves.
+    if (this.clock.paused) return false;
     if (this.tracker.size > 0) return true;
     if (this.requestPath && this.requestPath.untilDisplayMs > this.now) return true;
-    if (this.clock.paused) return false;
     return this.state.nodes.some((node) => this.timerFraction(node.id) > 0);
   }
 
@@ -295,6 +317,10 @@ export class ClusterStore {
     if (wallMs - this.lastFrameWallMs >= FRAME_MIN_MS) {
       this.lastFrameWallMs = wallMs;
       this.now = this.clock.now(performance.now());
+      if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS) {
+        this.lastTimerFrameWallMs = wallMs;
+        this.timerNow = this.now;
+      }
       const before = this.flights;
       const visible = this.tracker.visible(this.now);
       if (visible.length !== before.length || visible.some((flight, i) => flight !== before[i])) {
