@@ -1,24 +1,62 @@
-// The Electron main process. The window's real work arrives with the cluster host; for now it opens
-// the renderer with the security settings the app will keep.
+// The Electron main process: one ClusterHost on the built-in default configuration, one window
+// that draws it, and the IPC bridge between them. The window is locked down: context isolation,
+// the sandbox, no Node in the page, a strict Content-Security-Policy, no navigation and no new
+// windows. Everything the page may do is the ClusterApi, through the preload.
 import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { createDesktopHost } from './desktop-host';
+import type { ClusterHost } from './host/cluster-host';
+import { registerIpc } from './ipc';
+import { CONTENT_SECURITY_POLICY } from './server/control-server';
 
-function createWindow(): void {
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererDir = join(here, '../renderer');
+let host: ClusterHost | null = null;
+
+async function createWindow(cluster: ClusterHost): Promise<void> {
   const window = new BrowserWindow({
-    width: 1280,
-    height: 860,
+    width: 1440,
+    height: 900,
     title: 'RaftLab',
+    backgroundColor: '#ffffff',
     webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
+      preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
     },
   });
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.webContents.on('will-navigate', (event) => event.preventDefault());
-  void window.loadFile(join(__dirname, '../renderer/index.html'));
+  const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+  registerIpc(ipcMain, cluster, window, { devServerUrl, rendererDir });
+  if (devServerUrl) await window.loadURL(devServerUrl);
+  else await window.loadFile(join(rendererDir, 'index.html'));
 }
 
-void app.whenReady().then(createWindow);
-app.on('window-all-closed', () => app.quit());
+async function main(): Promise<void> {
+  await app.whenReady();
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  const dataDir = process.env.RAFTLAB_DATA_DIR ?? join(app.getPath('userData'), 'cluster-data');
+  host = createDesktopHost({ dataDir, log: (line) => console.log(line) });
+  try {
+    await host.start();
+  } catch (error) {
+    console.error(`raftlab: the cluster could not start: ${error instanceof Error ? error.message : String(error)}`);
+    app.exit(1);
+    return;
+  }
+  await createWindow(host);
+}
+
+app.on('window-all-closed', () => {
+  const stopping = host?.dispose() ?? Promise.resolve();
+  host = null;
+  void stopping.finally(() => app.quit());
+});
+
+void main();

@@ -51,7 +51,9 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
       staticDir: process.env.RAFTLAB_RENDERER_DIR ?? rendererDir(),
       host: args.serve.host,
       port: args.serve.port,
+      onEventsDropped: (count) => host.countDroppedEvents(count),
       ...(token ? { token } : {}),
+      onEventsDropped: (events) => host.countDroppedEvents(events),
     });
     try {
       await server.start();

@@ -111,6 +111,16 @@ export class ClusterHost implements ClusterApi {
     return this.hub.subscribe(listener);
   }
 
+  /** A view that fell behind (a slow SSE client) missed these: they count in `droppedEvents`. */
+  countDroppedEvents(count: number): void {
+    this.hub.countDropped(count);
+  }
+
+  /** Counts events a view missed past the hub (a slow SSE client), so `droppedEvents` tells every view. */
+  countDroppedEvents(count: number): void {
+    this.hub.countDropped(count);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // ClusterApi
 

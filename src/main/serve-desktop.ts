@@ -1,0 +1,29 @@
+// `npm start` where Electron cannot run: the same cluster the desktop window would show, at the
+// same classroom speed, served to a browser. Prints `dashboard: URL` like `raftlab cluster --serve`.
+import { rendererDir } from './cli/run-cluster';
+import { stopOnSignals } from './cli/signals';
+import { createDesktopHost } from './desktop-host';
+import { ControlServer } from './server/control-server';
+
+const log = (line: string): void => console.error(line);
+const host = createDesktopHost({ dataDir: process.env.RAFTLAB_DATA_DIR ?? './raftlab-data', log });
+try {
+  await host.start();
+} catch (error) {
+  console.error(`raftlab: the cluster could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const server = new ControlServer({
+  api: host,
+  staticDir: rendererDir(),
+  port: Number(process.env.RAFTLAB_PORT ?? 0),
+  ...(process.env.RAFTLAB_TOKEN ? { token: process.env.RAFTLAB_TOKEN } : {}),
+  onEventsDropped: (count) => host.countDroppedEvents(count),
+});
+await server.start();
+console.log(`dashboard: ${server.dashboardUrl()}`);
+log('Open that link in a browser. Ctrl+C stops the cluster.');
+stopOnSignals(async () => {
+  await server.stop();
+  await host.dispose();
+}, log);
