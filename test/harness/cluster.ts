@@ -6,7 +6,7 @@ import { SeededRandom } from '../../src/shared/random';
 import type { HistoryEvent, HistoryObserver, StepSnapshot, UnstampedEvent } from './history';
 import { encodeText } from './kv';
 import { type LinkConditions, type MessageFilter, RELIABLE, SimNetwork } from './network';
-import { SimNode } from './node';
+import { SimNode, type TornWrite } from './node';
 
 export type RaftTuning = Omit<RaftConfig, 'id' | 'peers' | 'random'>;
 
@@ -197,14 +197,14 @@ export class SimCluster {
   }
 
   /** Crashes `id` during its next Ready that has something to persist, after it sent that Ready's messages. */
-  crashBeforeNextPersist(id: NodeId): void {
-    this.node(id).crashAtNextPersist();
-    this.emit({ kind: 'fault', fault: 'torn-crash-armed', detail: id });
+  crashBeforeNextPersist(id: NodeId, survives: TornWrite = 'nothing'): void {
+    this.node(id).crashAtNextPersist(survives);
+    this.emit({ kind: 'fault', fault: 'torn-crash-armed', detail: `${id} (${survives} survives)` });
   }
 
   /** Calls off every crash armed by crashBeforeNextPersist that has not happened yet. */
   disarmTornCrashes(): void {
-    for (const node of this.nodes) node.crashAtNextPersist(false);
+    for (const node of this.nodes) node.crashAtNextPersist(null);
   }
 
   restart(id: NodeId): void {

@@ -3,6 +3,7 @@
 // disk survives a crash; a restart rebuilds the state machine by re-applying committed entries.
 import { createRaft } from '../../src/shared/raft';
 import type {
+  HardState,
   Message,
   NodeId,
   ProposeResult,
@@ -16,6 +17,9 @@ import type {
 import { MemoryDisk } from './disk';
 import type { NodeSnapshot, UnstampedEvent } from './history';
 import { decodeSet, decodeText, KvStateMachine } from './kv';
+
+/** What survives a crash in the middle of a save. */
+export type TornWrite = 'nothing' | 'term-and-vote';
 
 export interface NodeEnvironment {
   send(message: Message): void;
@@ -49,7 +53,7 @@ export class SimNode {
   private waitingReads: ReadState[] = [];
   /** KV writes this node proposed as leader, by index, to acknowledge once applied. */
   private readonly writes = new Map<number, PendingWrite>();
-  private tearNextPersist = false;
+  private tearNextPersist: TornWrite | null = null;
 
   constructor(
     readonly id: NodeId,
@@ -92,13 +96,17 @@ export class SimNode {
     this.reads.clear();
     this.waitingReads = [];
     this.writes.clear();
-    this.tearNextPersist = false;
+    this.tearNextPersist = null;
     this.env.emit({ kind: 'crash', node: this.id, torn });
   }
 
-  /** The next Ready that has something to persist sends its messages and then the node dies. */
-  crashAtNextPersist(armed = true): void {
-    this.tearNextPersist = armed && this.core !== null;
+  /**
+   * The next Ready that has something to persist sends its messages and then the node dies with
+   * that save torn: nothing of it durable, or (as the WAL orders its writes) only the new term and vote.
+   * `null` calls it off.
+   */
+  crashAtNextPersist(torn: TornWrite | null = 'nothing'): void {
+    this.tearNextPersist = this.core === null ? null : torn;
   }
 
   /** Feeds the core one input, then carries out every Ready it produces. */
@@ -191,7 +199,9 @@ export class SimNode {
   private carryOut(ready: Ready): boolean {
     for (const message of ready.messages) this.env.send(message);
     const mustPersist = ready.hardState !== null || ready.entries.length > 0;
-    if (mustPersist && this.tearNextPersist) {
+    if (mustPersist && this.tearNextPersist !== null) {
+      if (this.tearNextPersist === 'term-and-vote' && ready.hardState !== null)
+        this.persistTermAndVote(ready.hardState);
       this.crash(true);
       return false;
     }
@@ -219,6 +229,13 @@ export class SimNode {
       if (this.reads.delete(context)) this.env.emit({ kind: 'read-failed', node: this.id, readId: context });
     }
     return true;
+  }
+
+  private persistTermAndVote(next: HardState): void {
+    const hardState = { term: next.term, vote: next.vote, commit: this.disk.hardState.commit };
+    this.disk.persist(hardState, []);
+    const { role, term } = this.raft.status();
+    this.env.emit({ kind: 'persist', node: this.id, role, term, hardState, entries: [] });
   }
 
   private acknowledgeWrite(index: number, term: number): void {

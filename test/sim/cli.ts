@@ -3,7 +3,7 @@
 
 import { SimulationFailure } from './failure';
 import { addMix, type FaultMix, formatMix } from './fault-mix';
-import { simulate } from './simulate';
+import { LIVENESS_ELECTION_TIMEOUTS, simulate } from './simulate';
 
 const USAGE = `usage: npm run sim -- [--seeds N] [--start S] [--seed S] [--steps K] [--verbose]
 
@@ -72,6 +72,8 @@ function run(options: CliOptions): number {
   const started = performance.now();
   let mix: FaultMix | null = null;
   let ticks = 0;
+  // The slowest recovery seen, in election timeouts, against the bound the simulator enforces.
+  let slowestRecovery = { seed: 0, timeouts: 0 };
   const progressEvery = Math.max(1, Math.floor(options.count / 20));
   for (let n = 0; n < options.count; n++) {
     const seed = options.first + n;
@@ -82,6 +84,8 @@ function run(options: CliOptions): number {
       });
       mix = addMix(mix, result.mix);
       ticks += result.ticks;
+      const timeouts = result.livenessTicks / result.options.electionTicksMax;
+      if (timeouts > slowestRecovery.timeouts) slowestRecovery = { seed, timeouts };
       if (options.count === 1) {
         console.log(
           `seed ${seed}: ok, ${result.ticks} ticks, commit ${result.commitIndex}, options ${JSON.stringify(result.options)}`,
@@ -101,6 +105,10 @@ function run(options: CliOptions): number {
   console.log(
     `\nall ${options.count} seeds passed (${options.first}..${options.first + options.count - 1}) in ${seconds.toFixed(1)} s: ` +
       `${(options.count / seconds).toFixed(1)} seeds/s, ${ticks} ticks`,
+  );
+  console.log(
+    `slowest recovery after healing: ${slowestRecovery.timeouts.toFixed(1)} election timeouts (seed ${slowestRecovery.seed}); ` +
+      `the bound is ${LIVENESS_ELECTION_TIMEOUTS}`,
   );
   if (mix !== null) console.log(`fault mix:\n${formatMix(mix)}`);
   return 0;

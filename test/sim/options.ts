@@ -14,6 +14,7 @@ export interface SimOptions {
   readonly heartbeatTicks: number;
   readonly maxEntriesPerMessage: number;
   readonly maxInflightMessages: number;
+  readonly maxBytesPerMessage: number;
   /** Upper bounds for the network weather the fault phase may choose. */
   readonly maxDropRate: number;
   readonly maxDuplicateRate: number;
@@ -43,6 +44,7 @@ export function optionsForSeed(seed: number, pinned: Partial<SimOptions> = {}): 
     heartbeatTicks: 1 + random.nextInt(3),
     maxEntriesPerMessage: pick(random, [1, 3, 64]),
     maxInflightMessages: pick(random, [1, 4, 64]),
+    maxBytesPerMessage: pick(random, [1 << 20, 100]),
     maxDropRate: 0.05 + 0.3 * random.next(),
     maxDuplicateRate: 0.15 * random.next(),
     maxDelayTicks: 1 + random.nextInt(6),

@@ -18,7 +18,8 @@ describe('simulation: safety under drops, delays, reorders, duplicates, partitio
         expect(result.commitIndex, `seed ${seed} committed nothing`).toBeGreaterThan(0);
         mix = addMix(mix, result.mix);
       }
-    });
+      // Generous: a busy 2-core machine runs a batch in about 5 s; this only stops a hung run.
+    }, 120_000);
   }
 
   it('the seeds exercised every kind of fault and client action', () => {

@@ -101,6 +101,7 @@ class Run {
         checkQuorum: options.checkQuorum,
         maxEntriesPerMessage: options.maxEntriesPerMessage,
         maxInflightMessages: options.maxInflightMessages,
+        maxBytesPerMessage: options.maxBytesPerMessage,
       },
     });
     this.cluster.observe(trace);
@@ -168,7 +169,8 @@ class Run {
         if (anyAlive !== null) cluster.crash(anyAlive);
         return;
       case 'tornCrash':
-        if (anyAlive !== null) cluster.crashBeforeNextPersist(anyAlive);
+        if (anyAlive !== null)
+          cluster.crashBeforeNextPersist(anyAlive, this.random.chance(0.5) ? 'nothing' : 'term-and-vote');
         return;
       case 'restart':
         cluster.restart(this.pick(cluster.nodes.filter((node) => !node.alive)).id);
