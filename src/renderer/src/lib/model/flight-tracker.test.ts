@@ -91,10 +91,19 @@ describe('message flights', () => {
     expect(tracker.visible(1010).map((f) => f.key)).toEqual(['a#3', 'a#4', 'a#5']);
   });
 
-  it('forget a flight that never resolves', () => {
-    const tracker = new FlightTracker(timing);
+  it('forget a flight that never resolves soon after it should have landed', () => {
+    const tracker = new FlightTracker({ ...timing, forgetAfterMs: 1000 });
     tracker.apply(message('send', 1), 1000);
-    expect(tracker.visible(1000 + timing.forgetAfterMs)).toEqual([]);
+    expect(tracker.visible(2399)).toHaveLength(1);
+    expect(tracker.visible(2400)).toEqual([]);
+  });
+
+  it('give a slow flight with no news as long again as it was planned before forgetting it', () => {
+    const tracker = new FlightTracker({ ...timing, forgetAfterMs: 1000 });
+    tracker.setExpectedFlightMs(3000);
+    tracker.apply(message('send', 1), 0);
+    expect(tracker.visible(5999)).toHaveLength(1);
+    expect(tracker.visible(6000)).toEqual([]);
   });
 
   it('plan for the expected network delay before the deliver arrives', () => {

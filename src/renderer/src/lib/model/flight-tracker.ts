@@ -35,7 +35,10 @@ export interface FlightTiming {
   readonly minFlightMs: number;
   /** How long a dropped message's burst stays on screen. */
   readonly burstMs: number;
-  /** A flight with no deliver or drop is forgotten after this long. */
+  /**
+   * A flight with no deliver or drop (its receiver is dead, or the event was lost) is forgotten this
+   * long after it should have landed, so it does not linger at the receiver's door.
+   */
   readonly forgetAfterMs: number;
   /** Beyond this many flights the oldest are forgotten, so a storm cannot swamp the page. */
   readonly maxFlights: number;
@@ -44,7 +47,7 @@ export interface FlightTiming {
 export const DEFAULT_FLIGHT_TIMING: FlightTiming = {
   minFlightMs: 450,
   burstMs: 600,
-  forgetAfterMs: 15_000,
+  forgetAfterMs: 1000,
   maxFlights: 160,
 };
 
@@ -195,7 +198,7 @@ export class FlightTracker {
       case 'dropped':
         return nowMs >= flight.endMs + this.timing.burstMs;
       case 'flying':
-        return nowMs >= flight.startMs + this.timing.forgetAfterMs;
+        return nowMs >= flight.endMs + Math.max(this.timing.forgetAfterMs, flight.endMs - flight.startMs);
     }
   }
 

@@ -24,6 +24,8 @@ import { narrate } from '../model/narration';
 import { type NameOf, shortNamer } from '../model/node-names';
 import { pickBridge, type TransportKind } from '../transport/pick-bridge';
 import { appendLines, type FeedLine } from './feed';
+import { FrameLoop } from './frame-loop';
+import { Poller } from './poller';
 import { rememberKey } from './written-keys';
 
 const POLL_RUNNING_MS = 220;
@@ -98,10 +100,16 @@ export class ClusterStore {
   private readonly clock = new DisplayClock();
   private readonly timeMap = new HostTimeMap();
   private readonly tracker = new FlightTracker();
-  private pollTimer: ReturnType<typeof setTimeout> | null = null;
-  private frame: number | null = null;
-  private lastFrameWallMs = 0;
-  private lastTimerFrameWallMs = 0;
+  private readonly poller = new Poller(
+    () => this.fetchState(),
+    (succeeded) => (!succeeded ? POLL_FAILED_MS : this.paused ? POLL_PAUSED_MS : POLL_RUNNING_MS),
+  );
+  private readonly frames = new FrameLoop(
+    FRAME_MIN_MS,
+    () => this.needsMotion(),
+    (wallMs) => this.onFrame(wallMs),
+  );
+  private lastTimerFrameWallMs = Number.NEGATIVE_INFINITY;
   private unsubscribe: (() => void) | null = null;
   private nextLineId = 1;
   private readonly toldVotes = new Map<NodeId, string>();
@@ -118,7 +126,7 @@ export class ClusterStore {
     this.hidden = document.hidden;
     document.addEventListener('visibilitychange', this.onVisibility);
     this.unsubscribe = this.bridge.onEvents((events) => this.onEvents(events));
-    void this.poll();
+    if (!this.hidden) this.poller.start();
   }
 
   stop(): void {
@@ -126,8 +134,8 @@ export class ClusterStore {
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.unsubscribe?.();
     this.unsubscribe = null;
-    this.cancelPoll();
-    this.stopAnimation();
+    this.poller.stop();
+    this.frames.stop();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -161,40 +169,32 @@ export class ClusterStore {
   private readonly onVisibility = (): void => {
     this.hidden = document.hidden;
     if (this.hidden) {
-      this.cancelPoll();
-      this.stopAnimation();
+      this.poller.stop();
+      this.frames.stop();
       this.tracker.clear();
       this.flights = [];
-    } else {
-      void this.poll();
+    } else if (!this.stopped) {
+      this.poller.start();
     }
   };
 
-  private cancelPoll(): void {
-    if (this.pollTimer !== null) clearTimeout(this.pollTimer);
-    this.pollTimer = null;
+  /** Asks for a snapshot now (after an action, say), instead of waiting for the next poll. */
+  refresh(): Promise<void> {
+    return this.poller.pollNow();
   }
 
-  private schedulePoll(delayMs: number): void {
-    this.cancelPoll();
-    if (this.stopped || this.hidden) return;
-    this.pollTimer = setTimeout(() => void this.poll(), delayMs);
-  }
-
-  /** Fetches a snapshot now; the next one is scheduled after it, so slow answers never pile up. */
-  async poll(): Promise<void> {
+  private async fetchState(): Promise<boolean> {
     const bridge = this.bridge;
-    if (!bridge || this.stopped) return;
-    this.cancelPoll();
+    if (!bridge || this.stopped) return false;
     try {
       this.applyState(await bridge.state());
       this.pollError = null;
       if (this.transport === 'ipc') this.connected = true;
-      this.schedulePoll(this.paused ? POLL_PAUSED_MS : POLL_RUNNING_MS);
+      return true;
     } catch (error) {
       this.pollError = errorText(error);
       if (this.transport === 'ipc') this.connected = false;
-      this.schedulePoll(POLL_FAILED_MS);
+      return false;
     }
   }
 
@@ -222,7 +222,7 @@ export class ClusterStore {
     this.now = displayNow;
     this.timerNow = displayNow;
     if (!previous) this.say(describeCluster(state), 'action');
-    this.ensureAnimating();
+    this.frames.ensure();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ export class ClusterStore {
     if (!this.hidden) {
       this.now = displayNow;
       this.flights = this.tracker.visible(displayNow);
-      this.ensureAnimating();
+      this.frames.ensure();
     }
   }
 
@@ -302,34 +302,19 @@ export class ClusterStore {
     return this.state.nodes.some((node) => this.timerFraction(node.id) > 0);
   }
 
-  private ensureAnimating(): void {
-    if (this.frame !== null || !this.needsMotion()) return;
-    this.frame = requestAnimationFrame(this.onFrame);
-  }
-
-  private stopAnimation(): void {
-    if (this.frame !== null) cancelAnimationFrame(this.frame);
-    this.frame = null;
-  }
-
-  private readonly onFrame = (wallMs: number): void => {
-    this.frame = null;
-    if (wallMs - this.lastFrameWallMs >= FRAME_MIN_MS) {
-      this.lastFrameWallMs = wallMs;
-      this.now = this.clock.now(performance.now());
-      if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS) {
-        this.lastTimerFrameWallMs = wallMs;
-        this.timerNow = this.now;
-      }
-      const before = this.flights;
-      const visible = this.tracker.visible(this.now);
-      if (visible.length !== before.length || visible.some((flight, i) => flight !== before[i])) {
-        this.flights = visible;
-      }
-      if (this.requestPath && this.requestPath.untilDisplayMs <= this.now) this.requestPath = null;
+  private onFrame(wallMs: number): void {
+    this.now = this.clock.now(performance.now());
+    if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS) {
+      this.lastTimerFrameWallMs = wallMs;
+      this.timerNow = this.now;
     }
-    this.ensureAnimating();
-  };
+    const before = this.flights;
+    const visible = this.tracker.visible(this.now);
+    if (visible.length !== before.length || visible.some((flight, i) => flight !== before[i])) {
+      this.flights = visible;
+    }
+    if (this.requestPath && this.requestPath.untilDisplayMs <= this.now) this.requestPath = null;
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Actions. Each says what it did in the feed, or why it failed, and refreshes the snapshot.
@@ -346,7 +331,7 @@ export class ClusterStore {
       return false;
     } finally {
       this.busy--;
-      void this.poll();
+      void this.refresh();
     }
   }
 
@@ -424,7 +409,7 @@ export class ClusterStore {
       return errorText(error);
     } finally {
       this.busy--;
-      void this.poll();
+      void this.refresh();
     }
   }
 
@@ -448,7 +433,7 @@ export class ClusterStore {
       this.busy--;
     }
     this.lastKv = outcome;
-    this.ensureAnimating();
+    this.frames.ensure();
     return outcome;
   }
 
