@@ -42,6 +42,13 @@ export const PRECANDIDATE: RoleBehaviour = {
   ...NOT_LEADER,
   role: 'precandidate',
   step(raft: Raft, message: Message): void {
+    if (message.type === 'TimeoutNow') {
+      // Thesis §3.10: a pre-candidate has not left the leader's term, so the leader may still hand
+      // over to it. Ignoring this would silently abandon the transfer, and the leader refuses
+      // proposals until the transfer times out.
+      raft.hup(true);
+      return;
+    }
     stepCandidate(
       raft,
       message,

@@ -7,11 +7,14 @@ import type { AppendEntries, Heartbeat, Message, ProposeResult } from './types';
 /** Followers and candidates: §5.2, if the election timeout elapses, start an election. */
 export function tickElection(raft: Raft): void {
   raft.electionElapsed++;
-  if (raft.electionElapsed >= raft.electionTimeout) raft.hup(false);
+  if (raft.electionElapsed >= raft.electionTimeout) raft.behaviour.campaign(raft, false);
 }
 
 export const NOT_LEADER = {
   tick: tickElection,
+  campaign(raft: Raft, transfer: boolean): void {
+    raft.hup(transfer);
+  },
   propose(raft: Raft, _commands: readonly Uint8Array[]): ProposeResult {
     return { ok: false, reason: 'not-leader', leader: raft.leader };
   },
@@ -40,7 +43,7 @@ export const FOLLOWER: RoleBehaviour = {
         return;
       case 'TimeoutNow':
         // Thesis §3.10: the leader hands over; campaign at once, past any PreVote or lease.
-        raft.hup(true);
+        raft.behaviour.campaign(raft, true);
         return;
       case 'ReadIndex':
         // Someone still takes us for the leader: refuse so that its client retries.

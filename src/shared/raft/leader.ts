@@ -24,6 +24,8 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
     raft.needsAppend = true;
   },
 
+  campaign(): void {},
+
   tick(raft: Raft): void {
     const config = raft.config;
     raft.heartbeatElapsed++;
@@ -56,6 +58,8 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
         const pr = raft.progress.get(message.from);
         if (pr === undefined) return;
         pr.recentActive = true;
+        // A follower cannot hold more of our log than we have: such a claim is garbage, not news.
+        if (message.index > raft.log.lastIndex()) return;
         if (message.reject) handleAppendRejection(raft, pr, message.index, message.conflictTerm, message.conflictIndex);
         else handleAppendSuccess(raft, message.from, pr, message.index);
         return;

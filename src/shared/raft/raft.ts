@@ -155,7 +155,7 @@ export class Raft implements RaftCore {
   }
 
   campaign(): void {
-    this.hup(false);
+    this.behaviour.campaign(this, false);
   }
 
   transferLeadership(to?: NodeId): boolean {
@@ -278,7 +278,6 @@ export class Raft implements RaftCore {
 
   becomePreCandidate(): void {
     // Thesis §9.6: neither the term nor the vote change until the pre-election is won.
-    this.endLeadership();
     this.failForwardedReads();
     this.votes.clear();
     this.leader = null;
@@ -301,7 +300,7 @@ export class Raft implements RaftCore {
 
   /** The election timer fired (or campaign() was called): start a (pre-)election (§5.2, thesis §9.6). */
   hup(transfer: boolean): void {
-    if (this.behaviour === LEADER) return;
+    // A timeout draws a fresh timeout, so that nodes that collided once are unlikely to collide again.
     this.electionElapsed = 0;
     this.drawElectionTimeout();
     if (this.preVote && !transfer) this.startPreElection();

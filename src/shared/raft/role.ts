@@ -6,6 +6,8 @@ import type { Message, NodeId, ProposeResult, Role } from './types';
 export interface RoleBehaviour {
   readonly role: Role;
   tick(raft: Raft): void;
+  /** Times out now (campaign() or TimeoutNow): a leader has nothing to time out. */
+  campaign(raft: Raft, transfer: boolean): void;
   /** A message whose term the common rules have already reconciled with ours. */
   step(raft: Raft, message: Message): void;
   propose(raft: Raft, commands: readonly Uint8Array[]): ProposeResult;
