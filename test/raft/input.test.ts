@@ -41,6 +41,8 @@ describe('configuration', () => {
   it('clamps a stored commit beyond the stored log (a write whose fsync never finished)', () => {
     const n1 = createRaft(makeConfig('n1', P3), initialState(logOfTerms([1, 1]), { term: 1, commit: 5 }));
     expect(n1.status().commit).toBe(2);
+    // The clamped value is not written back: a stored commit never goes down.
+    expect(drain(n1).hardStates).toEqual([]);
   });
 });
 

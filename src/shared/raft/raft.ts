@@ -107,7 +107,12 @@ export class Raft implements RaftCore {
     this.readOnly = new ReadOnly(this.id);
     this.drawElectionTimeout();
     this.reportedSoft = { role: 'follower', leader: null };
-    this.reportedHard = { term: this.term, vote: this.vote, commit: initial.hardState.commit };
+    // A clamped commit is not news to write back (HardState.commit never decreases); a raised one is.
+    this.reportedHard = {
+      term: this.term,
+      vote: this.vote,
+      commit: Math.min(initial.hardState.commit, this.log.committed),
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
