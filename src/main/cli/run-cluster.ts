@@ -53,7 +53,6 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
       port: args.serve.port,
       onEventsDropped: (count) => host.countDroppedEvents(count),
       ...(token ? { token } : {}),
-      onEventsDropped: (events) => host.countDroppedEvents(events),
     });
     try {
       await server.start();

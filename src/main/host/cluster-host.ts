@@ -116,11 +116,6 @@ export class ClusterHost implements ClusterApi {
     this.hub.countDropped(count);
   }
 
-  /** Counts events a view missed past the hub (a slow SSE client), so `droppedEvents` tells every view. */
-  countDroppedEvents(count: number): void {
-    this.hub.countDropped(count);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // ClusterApi
 
