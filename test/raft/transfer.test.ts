@@ -1,6 +1,6 @@
 // Leadership transfer (thesis §3.10) and forced campaigns.
 import { describe, expect, it } from 'vitest';
-import { bytes, Cluster, drain, electDirectly, newNode, ofType, peersOf } from './helpers';
+import { bytes, Cluster, drain, electDirectly, initialState, newNode, ofType, peersOf } from './helpers';
 
 const P3 = peersOf(3);
 
@@ -89,6 +89,16 @@ describe('leadership transfer (thesis §3.10)', () => {
     n2.step({ type: 'TimeoutNow', from: 'n1', to: 'n2', term: 1 });
     expect(n2.status()).toMatchObject({ role: 'candidate', term: 1 });
     expect(ofType(drain(n2).sent, 'Vote')).toEqual([]);
+  });
+
+  it('a pre-candidate still in the leader term takes the hand-over and campaigns for real', () => {
+    const n2 = newNode('n2', P3, { preVote: true }, initialState([], { term: 1 }));
+    n2.campaign();
+    drain(n2);
+    expect(n2.status()).toMatchObject({ role: 'precandidate', term: 1 });
+    n2.step({ type: 'TimeoutNow', from: 'n1', to: 'n2', term: 1 });
+    expect(n2.status()).toMatchObject({ role: 'candidate', term: 2 });
+    expect(ofType(drain(n2).sent, 'Vote').every((v) => v.transfer)).toBe(true);
   });
 
   it('a follower told to time out campaigns at once with the transfer flag set, even with PreVote on', () => {
