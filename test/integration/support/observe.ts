@@ -76,6 +76,15 @@ export function waitForOneLog(host: ClusterHost, group = 0, timeoutMs = 10_000):
   );
 }
 
+/** A send, deliver or drop of one Raft message. */
+export type MessageEvent = Extract<ClusterEvent, { readonly kind: unknown }>;
+
+export function messageEvents(events: readonly ClusterEvent[]): MessageEvent[] {
+  return events.filter(
+    (event): event is MessageEvent => event.type === 'send' || event.type === 'deliver' || event.type === 'drop',
+  );
+}
+
 /** Everything the host publishes to a view, in arrival order, with the real time of each batch. */
 export interface EventRecorder {
   readonly events: ClusterEvent[];
@@ -117,6 +126,6 @@ export async function writeKeys(client: RespClient, prefix: string, count: numbe
   return acknowledged;
 }
 
-export function valueOf(key: string): string {
+export function valueFor(key: string): string {
   return `value of ${key}`;
 }

@@ -3,7 +3,7 @@
 // off by a dying node has an unknown outcome and is not counted.
 import { RespClient } from '../../../src/main/net/resp-client';
 import { text } from './cluster';
-import { valueOf } from './observe';
+import { valueFor } from './observe';
 import { portOf } from './ports';
 
 export interface Writers {
@@ -30,7 +30,7 @@ export function startWriters(via: readonly string[], nodes: readonly string[], p
       const key = `${prefix}-${writer}-${n}`;
       try {
         client ??= await RespClient.connect('127.0.0.1', portOf(nodes[target]!), { commandTimeoutMs: 15_000 });
-        const reply = await client.command('SET', key, valueOf(key));
+        const reply = await client.command('SET', key, valueFor(key));
         if (text(reply) === 'OK') acknowledged.push(key);
         else failed++;
       } catch {
