@@ -1,0 +1,250 @@
+// The HTTP control API of CONTRACTS.md §4 in front of a real ClusterHost on real TCP: every route of
+// HTTP_ROUTES acts on the cluster, the token guards every /api request, bad input gets a 4xx with a
+// JSON {error}, and /api/events streams batches of real events.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlServer } from '../../src/main/server/control-server';
+import {
+  CLUSTER_OPERATIONS,
+  type ClusterEvent,
+  type ClusterOperation,
+  type ClusterState,
+  type KvResult,
+} from '../../src/shared/api';
+import { EVENTS_PATH, HTTP_ROUTES } from '../../src/shared/http-routes';
+import { startCluster, type TestCluster, waitFor, waitForLeaders } from './support/cluster';
+import { type HttpAnswer, httpCall, openEventStream } from './support/http';
+import { leaderOf, membersOf, messageEvents } from './support/observe';
+import { freePartitions } from './support/ports';
+import { startWriters } from './support/writers';
+
+const TOKEN = 'integration-token';
+const INDEX_HTML = '<!doctype html><title>RaftLab test page</title>';
+
+let cluster: TestCluster;
+let server: ControlServer;
+let base: string;
+let staticDir: string;
+const covered = new Set<ClusterOperation>();
+
+beforeAll(async () => {
+  staticDir = mkdtempSync(join(tmpdir(), 'raftlab-static-'));
+  writeFileSync(join(staticDir, 'index.html'), INDEX_HTML);
+  cluster = await startCluster(1, 3);
+  server = new ControlServer({ api: cluster.host, staticDir, port: 0, token: TOKEN });
+  base = await server.start();
+  await waitForLeaders(cluster.host);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await cluster?.close();
+  rmSync(staticDir, { recursive: true, force: true });
+});
+
+/** Calls an operation through its route in HTTP_ROUTES, with the token; `id` is put in the path as given. */
+async function call(operation: ClusterOperation, options: { id?: string; body?: unknown } = {}): Promise<HttpAnswer> {
+  const route = HTTP_ROUTES[operation];
+  const path = options.id === undefined ? route.path : route.path.replace('{id}', options.id);
+  const answer = await httpCall(base, route.method, path, { bearer: TOKEN, body: options.body });
+  if (answer.status === 200) covered.add(operation);
+  return answer;
+}
+
+async function state(): Promise<ClusterState> {
+  const answer = await call('state');
+  expect(answer.status).toBe(200);
+  return answer.json as ClusterState;
+}
+
+function expectError(answer: HttpAnswer, status: number, message: RegExp): void {
+  expect(answer.status, answer.text).toBe(status);
+  expect(answer.headers['content-type']).toMatch(/^application\/json/);
+  expect(answer.json).toEqual({ error: expect.stringMatching(message) });
+}
+
+describe('every route of HTTP_ROUTES', () => {
+  it('serves the state and the dashboard page', async () => {
+    const snapshot = await state();
+    expect(snapshot.partitions).toEqual(cluster.partitions);
+    expect(snapshot.groups[0]!.leader).toBe(leaderOf(snapshot)!.id);
+    expect(snapshot.droppedEvents).toBeTypeOf('number');
+    const page = await httpCall(base, 'GET', '/', { bearer: null });
+    expect([page.status, page.text]).toEqual([200, INDEX_HTML]);
+  });
+
+  it('kills a node named URL-encoded and restarts it named raw', async () => {
+    const victim = membersOf(await state()).find((n) => n.role === 'follower')!.id;
+    expect((await call('kill', { id: encodeURIComponent(victim) })).json).toEqual({ ok: true });
+    expect((await state()).nodes.find((n) => n.id === victim)?.alive).toBe(false);
+    expect((await call('restart', { id: victim })).json).toEqual({ ok: true });
+    expect((await state()).nodes.find((n) => n.id === victim)?.alive).toBe(true);
+  });
+
+  it('writes, reads and deletes a key through /api/kv, via a chosen node or any', async () => {
+    const via = cluster.partitions[0]![2]!;
+    const set = (await call('kv', { body: { op: 'SET', key: 'colour', value: 'blue', via } })).json as KvResult;
+    expect(set).toMatchObject({ ok: true, error: null, group: 0, via });
+    expect(set.ms).toBeTypeOf('number');
+    const get = (await call('kv', { body: { op: 'get', key: 'colour' } })).json as KvResult;
+    expect(get).toMatchObject({ ok: true, value: 'blue' });
+    expect(get.servedBy).toBe(leaderOf(await state())!.id);
+    expect((await call('kv', { body: { op: 'DEL', key: 'colour' } })).json).toMatchObject({ ok: true, value: '1' });
+    expect((await call('kv', { body: { op: 'GET', key: 'colour', via } })).json).toMatchObject({
+      ok: true,
+      value: null,
+    });
+  });
+
+  it('cuts and heals a link, partitions and heals the network', async () => {
+    const [a, b, c] = cluster.partitions[0]! as [string, string, string];
+    await call('setLink', { body: { a, b, cut: true, oneWay: true } });
+    expect((await state()).links).toEqual([{ a, b, oneWay: true }]);
+    await call('setLink', { body: { a, b, cut: false, oneWay: true } });
+    expect((await state()).links).toEqual([]);
+    await call('partition', { body: { sides: [[a], [b, c]] } });
+    expect((await state()).links).toEqual([
+      { a, b, oneWay: false },
+      { a, b: c, oneWay: false },
+    ]);
+    expect((await call('heal')).json).toEqual({ ok: true });
+    expect((await state()).links).toEqual([]);
+  });
+
+  it('sets the network, the clock and the Raft options', async () => {
+    await call('setNetwork', { body: { latencyMs: [1, 3], dropRate: 0.01 } });
+    expect((await state()).network).toEqual({ latencyMs: [1, 3], dropRate: 0.01 });
+    await call('setNetwork', { body: { latencyMs: [0, 0], dropRate: 0 } });
+    await call('setClock', { body: { timescale: 4, paused: true } });
+    expect((await state()).clock).toEqual({ timescale: 4, paused: true });
+    await call('setClock', { body: { timescale: 1, paused: false } });
+    expect((await state()).clock).toEqual({ timescale: 1, paused: false });
+    await call('setRaftOptions', { body: { preVote: false } });
+    expect((await state()).raft).toEqual({ preVote: false, checkQuorum: true });
+    await call('setRaftOptions', { body: { preVote: true, checkQuorum: true } });
+    expect((await state()).raft).toEqual({ preVote: true, checkQuorum: true });
+  });
+
+  it('forces an election timeout and steps a leader down', async () => {
+    const before = await waitForLeaders(cluster.host);
+    const follower = membersOf(before).find((n) => n.role === 'follower')!.id;
+    expect((await call('forceTimeout', { id: encodeURIComponent(follower) })).status).toBe(200);
+    const leader = leaderOf(await waitForLeaders(cluster.host))!.id;
+    expect((await call('stepDown', { id: leader })).json).toEqual({ ok: true });
+    await waitFor('leadership to move', async () => {
+      const next = leaderOf(await state());
+      return next !== null && next.id !== leader;
+    });
+  });
+
+  it('starts over on a new configuration', async () => {
+    const partitions = await freePartitions(1, 3);
+    const answer = await call('reconfigure', { body: { partitions: JSON.stringify(partitions).replaceAll('"', "'") } });
+    expect(answer.json).toEqual({ ok: true });
+    expect((await state()).partitions).toEqual(partitions);
+    await waitForLeaders(cluster.host);
+    expect((await call('kv', { body: { op: 'SET', key: 'after', value: 'reconfigure' } })).json).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('has covered every operation of the ClusterApi', () => {
+    expect([...covered].sort()).toEqual([...CLUSTER_OPERATIONS].sort());
+  });
+});
+
+describe('the token', () => {
+  it('is required on every /api route, as a bearer header or ?token=', async () => {
+    expectError(await httpCall(base, 'GET', '/api/state', { bearer: null }), 401, /missing API token/);
+    expectError(await httpCall(base, 'GET', '/api/state', { bearer: 'wrong' }), 401, /wrong API token/);
+    expectError(await httpCall(base, 'GET', '/api/state?token=wrong', { bearer: null }), 401, /wrong API token/);
+    const victim = (await cluster.host.state()).nodes[0]!.id;
+    expectError(await httpCall(base, 'POST', `/api/nodes/${victim}/kill`, { bearer: null }), 401, /missing API token/);
+    expect((await cluster.host.state()).nodes[0]!.alive).toBe(true);
+    const events = await openEventStream(`${base}${EVENTS_PATH}?token=wrong`);
+    expect(events.status).toBe(401);
+    events.close();
+    const byQuery = await httpCall(base, 'GET', `/api/state?token=${TOKEN}`, { bearer: null });
+    expect(byQuery.status).toBe(200);
+  });
+});
+
+describe('bad requests', () => {
+  it('answers an unknown node id with a 404 naming it, and a malformed one with a 400', async () => {
+    expectError(await call('kill', { id: encodeURIComponent('127.0.0.1:1') }), 404, /unknown node 127\.0\.0\.1:1/);
+    expectError(await call('restart', { id: 'nobody' }), 404, /unknown node nobody/);
+    expectError(await call('kill', { id: '%E0%A4%A' }), 400, /not valid URL encoding/);
+    const known = (await state()).partitions[0]![0]!;
+    expectError(await call('setLink', { body: { a: '127.0.0.1:1', b: known, cut: true } }), 404, /unknown node/);
+    expectError(await call('kv', { body: { op: 'GET', key: 'k', via: '127.0.0.1:1' } }), 404, /unknown node/);
+  });
+
+  it('answers a bad body with a 400 that names the problem', async () => {
+    const [a, b] = (await state()).partitions[0]! as [string, string];
+    expectError(await httpCall(base, 'POST', '/api/links', { bearer: TOKEN, rawBody: '{"a":' }), 400, /not valid JSON/);
+    expectError(await call('setLink', { body: { a, b, cut: 'yes' } }), 400, /'cut' must be true or false/);
+    expectError(await call('setLink', { body: { a, b: a, cut: true } }), 400, /two different nodes/);
+    expectError(await call('setLink', { body: { a, b, cut: true, colour: 1 } }), 400, /unknown field 'colour'/);
+    expectError(await call('partition', { body: { sides: [[a], [a, b]] } }), 400, /two sides/);
+    expectError(await call('partition', { body: [] }), 400, /JSON object/);
+    expectError(await call('setNetwork', { body: { dropRate: 2 } }), 400, /dropRate/);
+    expectError(await call('setNetwork', { body: { latencyMs: [50, 10] } }), 400, /min <= max/);
+    expectError(await call('setClock', { body: { timescale: 0 } }), 400, /timescale/);
+    expectError(await call('setClock', { body: { paused: 'no' } }), 400, /'paused' must be true or false/);
+    expectError(await call('setRaftOptions', { body: { preVote: 1 } }), 400, /'preVote' must be true or false/);
+    expectError(await call('kv', { body: { op: 'PUT', key: 'k' } }), 400, /'op' must be one of SET, GET, DEL/);
+    expectError(await call('kv', { body: { op: 'SET', key: 'k' } }), 400, /'value' is required/);
+    expectError(await call('reconfigure', { body: { partitions: "[['127.0.0.1:5001'" } }), 400, /./);
+    expectError(await httpCall(base, 'GET', '/api/nodes', { bearer: TOKEN }), 404, /no such API route/);
+    expectError(await httpCall(base, 'GET', '/api/heal', { bearer: TOKEN }), 404, /no such API route/);
+    expectError(await httpCall(base, 'GET', '/api/network/heal', { bearer: TOKEN }), 405, /not allowed/);
+    // None of it touched the cluster.
+    const snapshot = await state();
+    expect([snapshot.links, snapshot.network, snapshot.clock]).toEqual([
+      [],
+      { latencyMs: [0, 0], dropRate: 0 },
+      { timescale: 1, paused: false },
+    ]);
+  });
+});
+
+describe('/api/events', () => {
+  it('streams batches of role, send, deliver and commit events, at most about 20 batches a second', async () => {
+    const stream = await openEventStream(`${base}${EVENTS_PATH}?token=${TOKEN}`);
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toMatch(/^text\/event-stream/);
+    const ids = (await state()).partitions[0]!;
+    const writers = startWriters(ids, ids, 'sse');
+    await waitFor('writes', () => writers.acknowledged.length >= 20);
+    const leader = leaderOf(await waitForLeaders(cluster.host))!.id;
+    await call('stepDown', { id: leader });
+    const seen = (type: ClusterEvent['type']) =>
+      stream.batches.some((batch) => batch.events.some((e) => e.type === type));
+    await waitFor('role, send, deliver and commit events', () =>
+      (['role', 'send', 'deliver', 'commit', 'fault'] as const).every(seen),
+    );
+    // Keep the stream busy for a while so the batching rate is measured under steady traffic.
+    const settledAt = performance.now();
+    await waitFor('two seconds of streaming', () => performance.now() - settledAt >= 2000);
+    await writers.stop();
+    const closedAtMs = performance.now();
+    stream.close();
+
+    const openMs = closedAtMs - stream.openedAtMs;
+    const perSecond = (stream.batches.length * 1000) / openMs;
+    console.log(
+      `SSE: ${stream.batches.length} batches, ${stream.batches.reduce((n, b) => n + b.events.length, 0)} events ` +
+        `in ${openMs.toFixed(0)} ms (${perSecond.toFixed(1)} batches/s)`,
+    );
+    expect(stream.batches.length).toBeLessThanOrEqual(Math.floor(openMs / 50) + 2);
+    expect(stream.batches.some((batch) => batch.events.length > 1)).toBe(true);
+    for (const batch of stream.batches) expect(Array.isArray(batch.events)).toBe(true);
+    const messages = messageEvents(stream.batches.flatMap((b) => b.events));
+    const sendIds = new Set(messages.filter((e) => e.type === 'send').map((e) => e.id));
+    // A view pairs a delivery with its send by id.
+    expect(messages.some((e) => e.type === 'deliver' && sendIds.has(e.id))).toBe(true);
+    await waitFor('the server to notice the closed stream', () => server.eventClients === 0);
+  });
+});
