@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import type { Entry, Message, NodeId, RaftCore, RaftStatus, Ready, Role } from '../../shared/raft/types';
+import type { Entry, HardState, Message, NodeId, RaftCore, RaftStatus, Ready, Role } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
@@ -106,6 +106,16 @@ export class NodeHost implements LocalGroup {
   private lastTerm = 0;
   private lastCommit = 0;
   private lastLeader: NodeId | null = null;
+  /**
+   * A commit index the core reported and no save has written yet. The commit index is volatile
+   * state (Figure 2): a crash that loses it costs a re-learn from the leader, never an acknowledged
+   * write. So a Ready whose only durable change is a higher commit skips the fsync, and the commit
+   * rides in the next save that writes entries, a term or a vote (or in the save at a clean stop).
+   * On the leader this halves the fsyncs and takes one off every write's path to its reply.
+   */
+  private unsavedHardState: HardState | null = null;
+  private savedTerm = 0;
+  private savedVote: NodeId = '';
   recovery: RecoveryReport | null = null;
 
   constructor(private readonly options: NodeHostOptions) {
@@ -137,6 +147,8 @@ export class NodeHost implements LocalGroup {
     );
     this.lastTerm = loaded.hardState.term;
     this.lastCommit = loaded.hardState.commit;
+    this.savedTerm = loaded.hardState.term;
+    this.savedVote = loaded.hardState.vote;
 
     const onEvent = options.onEvent;
     this.transport = new PeerTransport({
@@ -197,7 +209,9 @@ export class NodeHost implements LocalGroup {
   tick(): void {
     if (this.stopped) return;
     this.core.tick();
-    this.schedule();
+    // Most ticks only count (a heartbeat is due every fifth): waking the loop for those would be
+    // an idle cluster's largest cost. A Ready in flight is picked up by the running loop anyway.
+    if (this.core.hasReady()) this.schedule();
   }
 
   /** Graceful stop: finish the Ready in progress, then close the port and the storage. */
@@ -206,6 +220,12 @@ export class NodeHost implements LocalGroup {
     this.stopped = true;
     await this.waitForLoop();
     await this.closeEverything();
+    if (this.unsavedHardState !== null && this.failure === null) {
+      // Best effort: the commit index only spares the restart a re-learn from the leader.
+      await this.options.storage
+        .save({ hardState: this.unsavedHardState, entries: [] })
+        .catch((error: unknown) => this.note(`${this.nodeId}: commit index not saved at stop: ${String(error)}`));
+    }
     await this.options.storage.close();
   }
 
@@ -324,7 +344,14 @@ export class NodeHost implements LocalGroup {
 
   private receive(message: Message): void {
     if (this.stopped) return;
-    this.core.step(message);
+    try {
+      this.core.step(message);
+    } catch (error) {
+      // The core refuses malformed messages (a stranger's id, a gap in entries) without changing
+      // anything: one bad peer frame costs that message, never the node.
+      this.note(`${this.nodeId} ignored a message from ${message.from}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
     this.schedule();
   }
 
@@ -372,9 +399,18 @@ export class NodeHost implements LocalGroup {
   private async handleReady(ready: Ready): Promise<void> {
     const transport = this.transport!;
     for (const message of ready.messages) transport.send(message);
-    if (ready.hardState !== null || ready.entries.length > 0) {
-      await this.options.storage.save({ hardState: ready.hardState, entries: ready.entries });
+    const hard = ready.hardState;
+    if (ready.entries.length > 0 || (hard !== null && (hard.term !== this.savedTerm || hard.vote !== this.savedVote))) {
+      const hardState = hard ?? this.unsavedHardState;
+      await this.options.storage.save({ hardState, entries: ready.entries });
+      this.unsavedHardState = null;
+      if (hardState !== null) {
+        this.savedTerm = hardState.term;
+        this.savedVote = hardState.vote;
+      }
       if (this.stopped) return;
+    } else if (hard !== null) {
+      this.unsavedHardState = hard;
     }
     for (const message of ready.persistedMessages) transport.send(message);
     this.report(ready);
