@@ -216,7 +216,12 @@ export class ClusterHost implements ClusterApi {
       if (!settings.paused) this.faults.setPaused(false);
     }
     const { timescale, paused } = this.clock.settings();
-    this.fault({ action: 'clock', detail: paused ? 'paused' : `timescale ${timescale}` });
+    const detail =
+      settings.paused === true ? 'paused' : settings.paused === false ? 'resumed' : `timescale ${timescale}`;
+    this.fault({
+      action: 'clock',
+      detail: paused && settings.paused === undefined ? `timescale ${timescale} (paused)` : detail,
+    });
   }
 
   async setRaftOptions(options: Partial<RaftOptions>): Promise<void> {

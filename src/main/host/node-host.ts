@@ -105,6 +105,8 @@ export class NodeHost implements LocalGroup {
   private lastRole: Role = 'follower';
   private lastTerm = 0;
   private lastCommit = 0;
+  private lastVote = '';
+  private lastVoteTerm = 0;
   private lastLeader: NodeId | null = null;
   /**
    * A commit index the core reported and no save has written yet. The commit index is volatile
@@ -147,6 +149,8 @@ export class NodeHost implements LocalGroup {
     );
     this.lastTerm = loaded.hardState.term;
     this.lastCommit = loaded.hardState.commit;
+    this.lastVote = loaded.hardState.vote;
+    this.lastVoteTerm = loaded.hardState.term;
     this.savedTerm = loaded.hardState.term;
     this.savedVote = loaded.hardState.vote;
 
@@ -349,7 +353,9 @@ export class NodeHost implements LocalGroup {
     } catch (error) {
       // The core refuses malformed messages (a stranger's id, a gap in entries) without changing
       // anything: one bad peer frame costs that message, never the node.
-      this.note(`${this.nodeId} ignored a message from ${message.from}: ${error instanceof Error ? error.message : String(error)}`);
+      this.note(
+        `${this.nodeId} ignored a message from ${message.from}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return;
     }
     this.schedule();
@@ -482,7 +488,11 @@ export class NodeHost implements LocalGroup {
         this.lastTerm = hard.term;
         onEvent?.({ type: 'term', term: hard.term });
       }
-      if (hard.vote !== '' && onEvent) onEvent({ type: 'vote', term: hard.term, votedFor: hard.vote });
+      if (hard.vote !== '' && (hard.vote !== this.lastVote || hard.term !== this.lastVoteTerm)) {
+        this.lastVote = hard.vote;
+        this.lastVoteTerm = hard.term;
+        onEvent?.({ type: 'vote', term: hard.term, votedFor: hard.vote });
+      }
       if (hard.commit !== this.lastCommit) {
         this.lastCommit = hard.commit;
         onEvent?.({ type: 'commit', index: hard.commit });
