@@ -21,6 +21,7 @@ import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } 
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
+import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
 import { openStorage } from '../storage';
@@ -381,8 +382,8 @@ export class ClusterHost implements ClusterApi {
   }
 
   private connectKv(id: NodeId): Promise<RespClient> {
-    const colon = id.lastIndexOf(':');
-    const pending = RespClient.connect(id.slice(0, colon), Number(id.slice(colon + 1)), { commandTimeoutMs: 0 });
+    const { host, port } = addressOfNodeId(id);
+    const pending = RespClient.connect(host, port, { commandTimeoutMs: 0 });
     pending.catch(() => this.kvClients.delete(id));
     this.kvClients.set(id, pending);
     return pending;

@@ -4,6 +4,7 @@
 // cuts is one the forwarder refuses to use (a minority must not reach the majority's leader).
 
 import type { NodeId } from '../../shared/raft/types';
+import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient, RespClientError } from '../net/resp-client';
 import type { RespReply } from '../net/types';
 
@@ -59,9 +60,7 @@ export class Forwarder {
   }
 
   private reconnect(to: NodeId): Promise<RespClient> {
-    const separator = to.lastIndexOf(':');
-    const host = to.slice(0, separator);
-    const port = Number(to.slice(separator + 1));
+    const { host, port } = addressOfNodeId(to);
     // The remote enforces the request deadline and always answers; a command timeout here would
     // only turn a slow-motion reply into a false failure.
     const pending = RespClient.connect(host, port, {

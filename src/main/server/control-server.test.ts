@@ -386,7 +386,7 @@ describe('ControlServer', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(PortInUseError);
-    expect((failure as Error).message).toBe(`port ${server.port} is already in use on 127.0.0.1`);
+    expect((failure as Error).message).toBe(`port ${server.port} is already in use (127.0.0.1:${server.port})`);
   });
 });
 

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, type ClusterBridge, type ClusterOperation } from '../../shared/api';
+import { PortInUseError } from '../net/node-server';
 import { randomToken, tokenOf, tokensEqual } from './auth';
 import { EventStream } from './event-stream';
 import { HttpError } from './http-error';
@@ -12,6 +13,9 @@ import { BODY_LIMIT_BYTES, readJsonBody } from './json-body';
 import { checkOperationArgs } from './operation-args';
 import { matchRoute } from './routes';
 import { readStaticFile } from './static-files';
+
+/** The same error a node's port reports: one type for "this port is taken" across the app. */
+export { PortInUseError };
 
 export interface ControlServerOptions {
   readonly api: ClusterBridge;
@@ -30,16 +34,6 @@ export interface ControlServerOptions {
   readonly onEventsDropped?: (events: number) => void;
   /** Where unexpected failures (answered with a 500) are reported; console.error by default. */
   readonly onInternalError?: (error: unknown) => void;
-}
-
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-  constructor(
-    readonly host: string,
-    readonly port: number,
-  ) {
-    super(`port ${port} is already in use on ${host}`);
-  }
 }
 
 /** Scripts and styles only from this origin; the page may only talk back to this server. */
