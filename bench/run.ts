@@ -1,0 +1,314 @@
+// `npm run bench`: RaftLab next to redis-server, on this machine, in one run (issue 6).
+//
+//   npm run bench                  the full run (under ten minutes)
+//   npm run bench -- --quick       under a minute
+//   npm run bench -- --quick --smoke   the quickest run through every measurement, for CI
+//   npm run bench -- --json FILE   write the JSON there instead of stdout
+//   npm run bench -- --profile DIR node processes write --cpu-prof profiles to DIR
+//
+// Progress and the table go to stderr; the JSON object goes to stdout (or FILE). Exit 0 when every
+// measurement ran, whatever the figures; 1 when one failed; 2 for bad arguments.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_RUN_OPTIONS } from '../src/main/cli/options';
+import { measureClusterCosts } from './cluster-costs';
+import { measureEventStreamCost } from './event-stream-cost';
+import { measureFailover } from './failover';
+import type { LoadResult } from './load-client';
+import { NodeGroup } from './node-group';
+import { freePorts } from './processes';
+import { findRedisServer, REDIS_INSTALL_HINT, RedisServer, redisVersion } from './redis-server';
+import { type BenchResults, compareCells, evaluateTargets, formatTable } from './report';
+import type { MatrixSettings } from './throughput';
+import { measureMatrix } from './throughput';
+
+const SECTIONS = ['throughput', 'redis', 'failover', 'cluster', 'events'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: npm run bench -- [--quick] [--smoke] [--json FILE] [--profile DIR] [--only LIST] [--keep]
+
+Starts a 3-node group as three 'raftlab node' processes (fsync on) and a redis-server with
+appendfsync always, runs the same load client against both, and reports SET/GET throughput and
+latency, failover time, the idle CPU and memory of a 3x3 cluster, and the cost of a subscribed
+event view, with the targets of issue 6.
+
+  --quick         under a minute: short cells, 3 failovers, a 3 s idle window
+  --smoke         the quickest run through every measurement (tiny counts, figures meaningless)
+  --json FILE     write the JSON object to FILE instead of stdout
+  --profile DIR   run the node and cluster processes with --cpu-prof, profiles in DIR
+  --only LIST     comma-separated subset of: ${SECTIONS.join(', ')}
+  --keep          keep the temp data dirs
+  -h, --help      this text`;
+
+interface Plan {
+  readonly mode: 'full' | 'quick' | 'smoke';
+  readonly matrix: MatrixSettings;
+  readonly failoverTries: number;
+  readonly idleSeconds: number;
+  readonly clusterWrites: number;
+  readonly eventRounds: number;
+  readonly eventRoundMs: number;
+}
+
+const KEY_SPACE = 10_000;
+const VALUE_BYTES = 100;
+
+function planFor(quick: boolean, smoke: boolean): Plan {
+  const matrix = {
+    ops: ['SET', 'GET'],
+    clients: [1, 16, 64],
+    pipelines: [1, 16],
+    keySpace: KEY_SPACE,
+    valueBytes: VALUE_BYTES,
+  } as const;
+  if (smoke) {
+    return {
+      mode: 'smoke',
+      matrix: { ...matrix, keySpace: 500, warmupMs: 0, durationMs: 150 },
+      failoverTries: 1,
+      idleSeconds: 0.5,
+      clusterWrites: 500,
+      eventRounds: 1,
+      eventRoundMs: 200,
+    };
+  }
+  if (quick) {
+    return {
+      mode: 'quick',
+      matrix: { ...matrix, warmupMs: 200, durationMs: 800 },
+      failoverTries: 3,
+      idleSeconds: 3,
+      clusterWrites: 20_000,
+      eventRounds: 1,
+      eventRoundMs: 1000,
+    };
+  }
+  return {
+    mode: 'full',
+    matrix: { ...matrix, warmupMs: 1000, durationMs: 4000 },
+    failoverTries: 20,
+    idleSeconds: 10,
+    clusterWrites: 100_000,
+    eventRounds: 3,
+    eventRoundMs: 3000,
+  };
+}
+
+interface Args {
+  readonly quick: boolean;
+  readonly smoke: boolean;
+  readonly json: string | null;
+  readonly profileDir: string | null;
+  readonly only: ReadonlySet<Section>;
+  readonly keep: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): Args | 'help' {
+  let quick = false;
+  let smoke = false;
+  let keep = false;
+  let json: string | null = null;
+  let profileDir: string | null = null;
+  let only = new Set<Section>(SECTIONS);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--quick':
+        quick = true;
+        break;
+      case '--smoke':
+        smoke = true;
+        break;
+      case '--keep':
+        keep = true;
+        break;
+      case '--json':
+        json = value();
+        break;
+      case '--profile':
+        profileDir = value();
+        break;
+      case '--only': {
+        const names = value().split(',');
+        for (const name of names) {
+          if (!(SECTIONS as readonly string[]).includes(name)) throw new UsageError(`unknown section '${name}'`);
+        }
+        only = new Set(names as Section[]);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument '${arg}'`);
+    }
+  }
+  return { quick, smoke, json, profileDir, only, keep };
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(args: Args): Promise<number> {
+  const plan = planFor(args.quick, args.smoke);
+  const startedAt = new Date();
+  const began = performance.now();
+  const root = mkdtempSync(join(tmpdir(), 'raftlab-bench-'));
+  const nodeFlags = args.profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(args.profileDir)] : undefined;
+  if (args.profileDir) mkdirSync(args.profileDir, { recursive: true });
+  const failures: { section: Section; error: string }[] = [];
+  const attempt = async <T>(section: Section, work: () => Promise<T>): Promise<T | null> => {
+    if (!args.only.has(section)) return null;
+    try {
+      return await work();
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      failures.push({ section, error: message });
+      log(`${section}: FAILED: ${message}`);
+      return null;
+    }
+  };
+  const withFlags = nodeFlags ? { nodeFlags } : {};
+
+  log(`raftlab bench (${plan.mode}): ${cpus().length} cores, node ${process.version}, data in ${root}`);
+  let raftlab: LoadResult[] | null = null;
+  let failover: BenchResults['failover'] = null;
+  if (args.only.has('throughput') || args.only.has('failover')) {
+    const group = await attempt('throughput', () => NodeGroup.start({ dataDir: join(root, 'group'), ...withFlags }));
+    if (group !== null) {
+      try {
+        const leader = await group.waitForLeader();
+        log(`3-node group up on ${group.ids.join(', ')}; leader ${leader}`);
+        raftlab = await attempt('throughput', async () => {
+          log('raftlab SET/GET:');
+          return measureMatrix({ host: '127.0.0.1', port: group.portOf(leader) }, plan.matrix, log);
+        });
+        failover = await attempt('failover', async () => {
+          log(`failover, ${plan.failoverTries} tries:`);
+          return measureFailover(group, plan.failoverTries, log);
+        });
+      } finally {
+        await group.stop();
+      }
+    }
+  }
+
+  let redis: LoadResult[] | null = null;
+  let redisInfo: { binary: string; version: string | null } | null = null;
+  await attempt('redis', async () => {
+    const binary = findRedisServer();
+    if (binary === null) {
+      log(REDIS_INSTALL_HINT);
+      return;
+    }
+    redisInfo = { binary, version: redisVersion(binary) };
+    const dir = join(root, 'redis');
+    mkdirSync(dir);
+    const [port] = await freePorts(1);
+    const server = await RedisServer.start(binary, port!, dir);
+    try {
+      log(`redis-server ${redisInfo.version ?? ''} (appendonly yes, appendfsync always) on port ${port}:`);
+      redis = await measureMatrix({ host: '127.0.0.1', port: port! }, plan.matrix, log);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  const clusterCosts = await attempt('cluster', async () => {
+    log(`3x3 cluster: idle ${plan.idleSeconds} s, then ${plan.clusterWrites} writes`);
+    return measureClusterCosts({
+      dataDir: join(root, 'cluster'),
+      idleSeconds: plan.idleSeconds,
+      writes: plan.clusterWrites,
+      valueBytes: VALUE_BYTES,
+      ...withFlags,
+    });
+  });
+
+  const eventStream = await attempt('events', async () => {
+    log(`event stream cost: ${plan.eventRounds} round(s) each way of ${plan.eventRoundMs} ms`);
+    return measureEventStreamCost({
+      dataDir: join(root, 'events'),
+      rounds: plan.eventRounds,
+      roundMs: plan.eventRoundMs,
+      warmupMs: Math.min(500, plan.matrix.warmupMs),
+      connections: 64,
+      keySpace: plan.matrix.keySpace,
+      valueBytes: VALUE_BYTES,
+      ...withFlags,
+    });
+  });
+
+  const results: BenchResults = {
+    raftlab,
+    redis,
+    failover,
+    clusterCosts,
+    eventStream,
+    electionTimeoutMaxMs: DEFAULT_RUN_OPTIONS.electionTimeoutMs.max,
+  };
+  const report = {
+    bench: 'raftlab',
+    mode: plan.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    seconds: (performance.now() - began) / 1000,
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      redis: redisInfo,
+    },
+    settings: {
+      ...plan,
+      electionTimeoutMs: DEFAULT_RUN_OPTIONS.electionTimeoutMs,
+      heartbeatMs: DEFAULT_RUN_OPTIONS.heartbeatMs,
+      profileDir: args.profileDir,
+    },
+    throughput: { raftlab, redis, ratios: compareCells(results) },
+    failover,
+    clusterCosts,
+    eventStream,
+    targets: evaluateTargets(results),
+    failures,
+  };
+
+  log('');
+  log(formatTable(results));
+  log(
+    `\n${plan.mode} run took ${report.seconds.toFixed(1)} s${args.smoke ? ' (smoke: figures are not meaningful)' : ''}`,
+  );
+  const json = JSON.stringify(report, null, 2);
+  if (args.json) writeFileSync(args.json, `${json}\n`);
+  else process.stdout.write(`${json}\n`);
+  if (!args.keep) rmSync(root, { recursive: true, force: true });
+  return failures.length > 0 ? 1 : 0;
+}
+
+let parsed: Args | 'help';
+try {
+  parsed = parseArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`bench: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed === 'help') {
+  console.log(USAGE);
+} else {
+  main(parsed).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
