@@ -10,7 +10,7 @@ import type { NodeId } from '../../shared/raft/types';
 import type { HashRing } from '../../shared/ring';
 import { argText, commandName } from '../net/command-args';
 import { errorReply, NIL_REPLY, OK_REPLY } from '../net/resp-writer';
-import type { CommandHandler, HostClock, RespReply } from '../net/types';
+import type { ClientSession, CommandHandler, HostClock, RespReply } from '../net/types';
 import { encodeCommand } from './command';
 import type { Forwarder } from './forwarder';
 import { UnreachableError } from './forwarder';
@@ -32,6 +32,8 @@ export interface RouterOptions {
 export const FORWARD_COMMAND = 'RAFTLAB.FWD';
 /** client → any node → a member of the key's group → that group's leader. */
 const MAX_HOPS = 2;
+const WRITE_COMMANDS: ReadonlySet<string> = new Set(['SET', 'DEL']);
+const READ_COMMANDS: ReadonlySet<string> = new Set(['GET', 'EXISTS']);
 /** How long to wait for news of a leader before trying again. */
 const RETRY_WAIT_MS = 50;
 
@@ -51,10 +53,40 @@ export class KvRouter implements CommandHandler {
 
   constructor(private readonly options: RouterOptions) {}
 
-  execute(args: readonly Uint8Array[]): Promise<RespReply> | RespReply {
+  execute(args: readonly Uint8Array[], session?: ClientSession): Promise<RespReply> | RespReply {
     const name = commandName(args);
+    // Forwarded commands skip the session: the node they came from already ordered its client's.
     if (name === FORWARD_COMMAND) return this.executeForwarded(args);
-    return this.executeClient(name, args, MAX_HOPS, this.options.requestTimeoutMs);
+    if (session === undefined) return this.executeClient(name, args, MAX_HOPS, this.options.requestTimeoutMs);
+    return this.inSessionOrder(name, args, session);
+  }
+
+  /**
+   * A pipeline's commands run concurrently, yet a GET pipelined after the same connection's SET
+   * must see it, as Redis promises. Writes are recorded in the session; a read waits for the
+   * connection's last write to finish (whatever its outcome) before it asks for a read index.
+   */
+  private inSessionOrder(
+    name: string,
+    args: readonly Uint8Array[],
+    session: ClientSession,
+  ): Promise<RespReply> | RespReply {
+    const run = (): Promise<RespReply> | RespReply =>
+      this.executeClient(name, args, MAX_HOPS, this.options.requestTimeoutMs);
+    if (WRITE_COMMANDS.has(name)) {
+      const reply = Promise.resolve(run());
+      const settled = reply.then(
+        () => undefined,
+        () => undefined,
+      );
+      session.pendingWrite = settled;
+      void settled.then(() => {
+        if (session.pendingWrite === settled) session.pendingWrite = null;
+      });
+      return reply;
+    }
+    if (READ_COMMANDS.has(name) && session.pendingWrite !== null) return session.pendingWrite.then(run);
+    return run();
   }
 
   private executeForwarded(args: readonly Uint8Array[]): Promise<RespReply> | RespReply {

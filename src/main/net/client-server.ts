@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { commandName } from './command-args';
 import { type RespParseItem, RespParser, type RespParserLimits } from './resp-parser';
 import { encodeReply } from './resp-writer';
-import type { CommandHandler, RespReply } from './types';
+import type { ClientSession, CommandHandler, RespReply } from './types';
 
 export interface ClientServerOptions {
   readonly parserLimits?: Partial<RespParserLimits>;
@@ -58,7 +58,7 @@ function internalError(error: unknown): RespReply {
   return { type: 'error', value: `ERR internal error: ${message}` };
 }
 
-class ClientSession implements ClientConnection {
+class ClientConnectionSession implements ClientConnection {
   private readonly parser: RespParser;
   private readonly options: Required<Omit<ClientServerOptions, 'parserLimits'>>;
   private readonly slots: ReplySlot[] = [];
@@ -70,6 +70,8 @@ class ClientSession implements ClientConnection {
   private readingPaused = false;
   private ending = false;
   closed = false;
+  /** What the handler keeps about this connection between commands. */
+  private readonly session: ClientSession = { pendingWrite: null };
 
   constructor(
     private readonly socket: Socket,
@@ -193,7 +195,7 @@ class ClientSession implements ClientConnection {
   private execute(args: Uint8Array[], commandBytes: number): void {
     let result: Promise<RespReply> | RespReply;
     try {
-      result = this.handler.execute(args);
+      result = this.handler.execute(args, this.session);
     } catch (error) {
       result = internalError(error);
     }
@@ -292,7 +294,7 @@ export function serveClient(
   options: ClientServerOptions = {},
   head?: Uint8Array,
 ): ClientConnection {
-  const session = new ClientSession(socket, handler, options);
+  const session = new ClientConnectionSession(socket, handler, options);
   session.start(head);
   return session;
 }

@@ -56,8 +56,17 @@ export type RespReply =
   | { readonly type: 'bulk'; readonly value: Uint8Array | null }
   | { readonly type: 'array'; readonly value: readonly RespReply[] | null };
 
+/**
+ * One client connection, as the handler sees it. Commands of a pipeline run concurrently, but a
+ * client expects a GET pipelined after its own SET to see that SET (as Redis gives): the handler
+ * keeps the connection's last unfinished write here so that later reads can wait for it.
+ */
+export interface ClientSession {
+  pendingWrite: Promise<unknown> | null;
+}
+
 /** What the client server calls for each parsed command. Replies are written in command order. */
 export interface CommandHandler {
   /** `args[0]` is the command name as sent. Never rejects: failures are `error` replies. */
-  execute(args: readonly Uint8Array[]): Promise<RespReply> | RespReply;
+  execute(args: readonly Uint8Array[], session?: ClientSession): Promise<RespReply> | RespReply;
 }
