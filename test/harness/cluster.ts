@@ -43,7 +43,10 @@ export class SimCluster {
   /** The settings each core starts with; setOptions changes them for running and restarted nodes alike. */
   tuning: RaftTuning;
   autoDeliver: boolean;
+  /** Each save takes a uniform 0..saveDelayTicksMax ticks to become durable (0: at once). */
+  saveDelayTicksMax = 0;
   private clock = 0;
+  private readonly diskRandom: SeededRandom;
   private readonly members = new Map<NodeId, SimNode>();
   private readonly observers: Partial<HistoryObserver>[] = [];
   private nextReadId = 1;
@@ -58,9 +61,12 @@ export class SimCluster {
       onDuplicate: (message) => this.emit({ kind: 'duplicate', message }),
     });
     this.network.conditions = { ...RELIABLE, ...options.network };
+    this.diskRandom = this.random.fork(0xd15c);
     const environment = {
       send: (message: Message) => this.network.send(message, this.clock),
       emit: (event: UnstampedEvent) => this.emit(event),
+      now: () => this.clock,
+      saveDelayTicks: () => (this.saveDelayTicksMax > 0 ? this.diskRandom.nextInt(this.saveDelayTicksMax + 1) : 0),
       config: (id: NodeId, incarnation: number) => this.configFor(id, incarnation),
     };
     for (const id of this.ids) this.members.set(id, new SimNode(id, environment));
@@ -108,6 +114,7 @@ export class SimCluster {
   tick(count = 1): void {
     for (let i = 0; i < count; i++) {
       this.clock++;
+      for (const node of this.alive()) node.completeDueSave(this.clock);
       for (const node of this.alive()) node.input((core) => core.tick());
       this.settle();
     }

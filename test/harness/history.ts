@@ -88,7 +88,9 @@ export interface NodeSnapshot {
   readonly applied: number;
   readonly lastIndex: number;
   readonly lastTerm: number;
-  /** What the disk holds; after a drained Ready the core's log must equal it. */
+  /** A slow save is under way: the core may hold entries (and a commit) its disk does not have yet. */
+  readonly savePending: boolean;
+  /** What the disk holds; once no save is pending the core's log must equal it. */
   readonly diskLastIndex: number;
   readonly diskLastTerm: number;
 }

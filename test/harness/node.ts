@@ -24,6 +24,9 @@ export type TornWrite = 'nothing' | 'term-and-vote';
 export interface NodeEnvironment {
   send(message: Message): void;
   emit(event: UnstampedEvent): void;
+  now(): number;
+  /** How long the next save takes to become durable, in ticks; 0 completes it at once. */
+  saveDelayTicks(): number;
   /** The config for one life of this node; a restart gets a fresh PRNG stream. */
   config(id: NodeId, incarnation: number): RaftConfig;
 }
@@ -54,6 +57,8 @@ export class SimNode {
   /** KV writes this node proposed as leader, by index, to acknowledge once applied. */
   private readonly writes = new Map<number, PendingWrite>();
   private tearNextPersist: TornWrite | null = null;
+  /** A save still on its way to the disk, with the role and term of the node when it began. */
+  private slowSave: { ready: Ready; role: Role; term: number; doneAt: number } | null = null;
 
   constructor(
     readonly id: NodeId,
@@ -97,6 +102,8 @@ export class SimNode {
     this.waitingReads = [];
     this.writes.clear();
     this.tearNextPersist = null;
+    // An unfinished save never reached the disk.
+    this.slowSave = null;
     this.env.emit({ kind: 'crash', node: this.id, torn });
   }
 
@@ -143,6 +150,7 @@ export class SimNode {
       alive: this.core !== null,
       ...this.last,
       applied: this.machine.appliedIndex,
+      savePending: this.slowSave !== null,
       diskLastIndex: this.disk.lastIndex,
       diskLastTerm: this.disk.lastTerm,
     };
@@ -185,37 +193,44 @@ export class SimNode {
 
   private drain(): void {
     // A core that always has more work would spin forever; that is a bug worth a loud error.
-    for (let rounds = 0; this.core?.hasReady(); rounds++) {
+    for (let rounds = 0; this.core !== null && this.slowSave === null && this.core.hasReady(); rounds++) {
       if (rounds > 10_000) throw new Error(`${this.id}: the core still has a Ready after 10000 rounds`);
-      const core = this.core;
-      const ready = core.ready();
-      if (!this.carryOut(ready)) return;
-      core.advance(ready);
-      this.observe();
+      const ready = this.core.ready();
+      const { role, term } = this.core.status();
+      // Messages that promise nothing durable may leave before the save (types.ts, Ready step 1).
+      for (const message of ready.messages) this.env.send(message);
+      const mustPersist = ready.hardState !== null || ready.entries.length > 0;
+      if (mustPersist && this.tearNextPersist !== null) {
+        if (this.tearNextPersist === 'term-and-vote' && ready.hardState !== null) {
+          this.persistTermAndVote(ready.hardState, role, term);
+        }
+        this.crash(true);
+        return;
+      }
+      const delayTicks = mustPersist ? this.env.saveDelayTicks() : 0;
+      if (delayTicks > 0) {
+        // A slow fsync: the core keeps taking messages meanwhile, but no new Ready until this one is done.
+        this.slowSave = { ready, role, term, doneAt: this.env.now() + delayTicks };
+        return;
+      }
+      this.finish(ready, role, term);
     }
   }
 
-  /** Returns false if the node died part way. */
-  private carryOut(ready: Ready): boolean {
-    for (const message of ready.messages) this.env.send(message);
-    const mustPersist = ready.hardState !== null || ready.entries.length > 0;
-    if (mustPersist && this.tearNextPersist !== null) {
-      if (this.tearNextPersist === 'term-and-vote' && ready.hardState !== null)
-        this.persistTermAndVote(ready.hardState);
-      this.crash(true);
-      return false;
-    }
-    if (mustPersist) {
+  /** Completes a slow save whose time has come, then carries on with the Ready loop. */
+  completeDueSave(now: number): void {
+    const save = this.slowSave;
+    if (save === null || save.doneAt > now || this.core === null) return;
+    this.slowSave = null;
+    this.finish(save.ready, save.role, save.term);
+    this.drain();
+  }
+
+  /** Steps 1 (the save) to 4 of a Ready, then advance. */
+  private finish(ready: Ready, role: Role, term: number): void {
+    if (ready.hardState !== null || ready.entries.length > 0) {
       this.disk.persist(ready.hardState, ready.entries);
-      const { role, term } = this.raft.status();
-      this.env.emit({
-        kind: 'persist',
-        node: this.id,
-        role,
-        term,
-        hardState: ready.hardState,
-        entries: ready.entries,
-      });
+      this.env.emit({ kind: 'persist', node: this.id, role, term, hardState: ready.hardState, entries: ready.entries });
     }
     for (const message of ready.persistedMessages) this.env.send(message);
     for (const entry of ready.committedEntries) {
@@ -228,13 +243,13 @@ export class SimNode {
     for (const context of ready.failedReads) {
       if (this.reads.delete(context)) this.env.emit({ kind: 'read-failed', node: this.id, readId: context });
     }
-    return true;
+    this.raft.advance(ready);
+    this.observe();
   }
 
-  private persistTermAndVote(next: HardState): void {
+  private persistTermAndVote(next: HardState, role: Role, term: number): void {
     const hardState = { term: next.term, vote: next.vote, commit: this.disk.hardState.commit };
     this.disk.persist(hardState, []);
-    const { role, term } = this.raft.status();
     this.env.emit({ kind: 'persist', node: this.id, role, term, hardState, entries: [] });
   }
 

@@ -51,6 +51,7 @@ class History {
       role: 'follower' as Role,
       term: 1,
       leader: null,
+      savePending: false,
       commit: 0,
       applied: 0,
       lastIndex: 0,

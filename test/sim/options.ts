@@ -19,6 +19,10 @@ export interface SimOptions {
   readonly maxDropRate: number;
   readonly maxDuplicateRate: number;
   readonly maxDelayTicks: number;
+  /** Each save (fsync) takes 0..this many ticks, while the node keeps receiving messages. */
+  readonly saveDelayTicksMax: number;
+  /** Scales the odds of every fault (not of ticks and client requests): calm, normal or stormy runs. */
+  readonly faultIntensity: number;
   /** Before the liveness phase, crash and restart every node, not only the ones that are down. */
   readonly fullRestart: boolean;
 }
@@ -48,6 +52,8 @@ export function optionsForSeed(seed: number, pinned: Partial<SimOptions> = {}): 
     maxDropRate: 0.05 + 0.3 * random.next(),
     maxDuplicateRate: 0.15 * random.next(),
     maxDelayTicks: 1 + random.nextInt(6),
+    faultIntensity: pick(random, [0.5, 1, 3]),
+    saveDelayTicksMax: pick(random, [0, 0, 1, 3]),
     fullRestart: random.chance(0.3),
     ...pinned,
   };

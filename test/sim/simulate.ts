@@ -43,8 +43,15 @@ const ACTION_WEIGHTS: Readonly<Record<Action, number>> = {
   toggleOptions: 0.2,
 };
 
-const WEIGHTED_ACTIONS = Object.entries(ACTION_WEIGHTS) as [Action, number][];
-const TOTAL_WEIGHT = WEIGHTED_ACTIONS.reduce((sum, [, weight]) => sum + weight, 0);
+/** Actions that are not a tick or a client request: their odds scale with a seed's fault intensity. */
+const CLIENT_OR_TIME: ReadonlySet<Action> = new Set<Action>(['tick', 'propose', 'read']);
+
+function weightsFor(faultIntensity: number): [Action, number][] {
+  return (Object.entries(ACTION_WEIGHTS) as [Action, number][]).map(([action, weight]) => [
+    action,
+    CLIENT_OR_TIME.has(action) ? weight : weight * faultIntensity,
+  ]);
+}
 
 export interface SimulateOptions extends Partial<SimOptions> {
   /** Receives every trace line as it happens. */
@@ -83,6 +90,9 @@ class Run {
   private writesAcknowledged = 0;
   private readsCompleted = 0;
   private nextValue = 1;
+  private readonly weights: [Action, number][];
+  private readonly totalWeight: number;
+  private readonly restartWeight: number;
 
   constructor(
     private readonly seed: number,
@@ -90,6 +100,9 @@ class Run {
     trace: Trace,
   ) {
     this.random = new SeededRandom(seed).fork(2);
+    this.weights = weightsFor(options.faultIntensity);
+    this.totalWeight = this.weights.reduce((sum, [, weight]) => sum + weight, 0);
+    this.restartWeight = ACTION_WEIGHTS.restart * options.faultIntensity;
     this.cluster = new SimCluster({
       size: options.clusterSize,
       seed,
@@ -104,6 +117,7 @@ class Run {
         maxBytesPerMessage: options.maxBytesPerMessage,
       },
     });
+    this.cluster.saveDelayTicksMax = options.saveDelayTicksMax;
     this.cluster.observe(trace);
     this.cluster.observe({ onEvent: (event) => this.count(event) });
     this.cluster.observe(new SafetyMonitor(this.cluster.ids, { seed, options, traceLines: () => trace.lines() }));
@@ -136,8 +150,8 @@ class Run {
 
   private chooseAction(): Action {
     const down = this.cluster.nodes.some((node) => !node.alive);
-    let roll = this.random.next() * (down ? TOTAL_WEIGHT : TOTAL_WEIGHT - ACTION_WEIGHTS.restart);
-    for (const [action, weight] of WEIGHTED_ACTIONS) {
+    let roll = this.random.next() * (down ? this.totalWeight : this.totalWeight - this.restartWeight);
+    for (const [action, weight] of this.weights) {
       if (action === 'restart' && !down) continue;
       roll -= weight;
       if (roll < 0) return action;
@@ -165,13 +179,17 @@ class Run {
       case 'read':
         if (anyAlive !== null) cluster.read(anyAlive, this.pick(KEYS));
         return;
-      case 'crash':
-        if (anyAlive !== null) cluster.crash(anyAlive);
+      case 'crash': {
+        const victim = this.victim();
+        if (victim !== null) cluster.crash(victim);
         return;
-      case 'tornCrash':
-        if (anyAlive !== null)
-          cluster.crashBeforeNextPersist(anyAlive, this.random.chance(0.5) ? 'nothing' : 'term-and-vote');
+      }
+      case 'tornCrash': {
+        const victim = this.victim();
+        if (victim !== null)
+          cluster.crashBeforeNextPersist(victim, this.random.chance(0.5) ? 'nothing' : 'term-and-vote');
         return;
+      }
       case 'restart':
         cluster.restart(this.pick(cluster.nodes.filter((node) => !node.alive)).id);
         return;
@@ -184,7 +202,7 @@ class Run {
         return;
       }
       case 'isolate':
-        cluster.isolate(this.pick(cluster.ids));
+        cluster.isolate(this.victim() ?? this.pick(cluster.ids));
         return;
       case 'heal':
         if (this.random.chance(0.5)) cluster.healAll();
@@ -209,6 +227,14 @@ class Run {
         if (anyAlive !== null) cluster.campaign(anyAlive);
         return;
     }
+  }
+
+  /** Half the time the newest leader (losing a leader is what tests Raft most), else any live node. */
+  private victim(): NodeId | null {
+    const leader = this.cluster.leaders()[0];
+    if (leader !== undefined && this.random.chance(0.5)) return leader.id;
+    const alive = this.cluster.alive();
+    return alive.length > 0 ? this.pick(alive).id : null;
   }
 
   /** Usually the newest leader, sometimes any node: followers must refuse cleanly. */
@@ -318,6 +344,7 @@ class Run {
   /** The core's log must equal its disk entry for entry once every Ready is carried out. */
   private expectMemoryMatchesDisk(): void {
     for (const node of this.cluster.alive()) {
+      if (node.snapshot().savePending) continue;
       const disk = node.disk.entries;
       const memory = node.raft.entries(1, disk.length + 1);
       const same = memory.length === disk.length && memory.every((entry, i) => sameEntry(entry, disk[i]!));

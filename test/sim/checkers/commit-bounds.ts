@@ -21,7 +21,7 @@ export class CommitBounds implements Checker {
       const before = this.lastCommit.get(node.id) ?? 0;
       if (node.commit < before) fail(node.id, `commit went back from ${before} to ${node.commit}`);
       this.lastCommit.set(node.id, node.commit);
-      if (node.lastIndex !== node.diskLastIndex || node.lastTerm !== node.diskLastTerm) {
+      if (!node.savePending && (node.lastIndex !== node.diskLastIndex || node.lastTerm !== node.diskLastTerm)) {
         const disk = `${node.diskLastIndex}@${node.diskLastTerm}`;
         fail(node.id, `log ends at ${node.lastIndex}@${node.lastTerm} but its disk at ${disk}`);
       }

@@ -55,7 +55,11 @@ export class SafetyMonitor implements HistoryObserver {
 
   afterStep(snapshot: StepSnapshot): void {
     this.guard(() => {
-      for (const node of snapshot.nodes) if (node.alive) this.noteCommit(node.id, node.commit, node.term);
+      // While a save is pending the disk may still hold entries the core has already replaced, so
+      // only a settled node's commit index can be read against its disk.
+      for (const node of snapshot.nodes) {
+        if (node.alive && !node.savePending) this.noteCommit(node.id, node.commit, node.term);
+      }
       for (const checker of this.checkers) checker.afterStep?.(snapshot, this.model);
     });
   }
