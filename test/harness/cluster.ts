@@ -33,6 +33,11 @@ export interface ClusterOptions {
   readonly network?: Partial<LinkConditions>;
 }
 
+/** A goal the cluster did not reach in the ticks allowed: a liveness problem, not a crash. */
+export class TimedOut extends Error {
+  override readonly name = 'TimedOut';
+}
+
 /** No single flush may deliver more than this; a core that never quiets down is a bug. */
 const MAX_DELIVERIES_PER_FLUSH = 200_000;
 
@@ -126,7 +131,7 @@ export class SimCluster {
       if (done()) return ticks;
       if (ticks < maxTicks) this.tick();
     }
-    throw new Error(`${what}: not reached within ${maxTicks} ticks (t=${this.clock}, seed ${this.random.seed})`);
+    throw new TimedOut(`${what}: not reached within ${maxTicks} ticks (t=${this.clock}, seed ${this.random.seed})`);
   }
 
   /** Delivers every pending message that matches, whatever its delay; replies stay pending. */
@@ -338,7 +343,7 @@ export class SimCluster {
         this.tick();
       }
     }
-    throw new Error(
+    throw new TimedOut(
       `agree(${command}): not applied on ${expected} nodes within ${maxTicks} ticks (seed ${this.random.seed})`,
     );
   }

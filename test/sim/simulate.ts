@@ -3,7 +3,7 @@
 // checkers judge every step, and once the faults stop the group must recover within a bound.
 import type { NodeId } from '../../src/shared/raft/types';
 import { SeededRandom } from '../../src/shared/random';
-import { SimCluster } from '../harness/cluster';
+import { SimCluster, TimedOut } from '../harness/cluster';
 import type { HistoryEvent } from '../harness/history';
 import { encodeSet } from '../harness/kv';
 import { RELIABLE } from '../harness/network';
@@ -296,6 +296,7 @@ class Run {
       cluster.agree(`set live ${this.seed}`, cluster.size, budget);
       this.readEverywhere(deadline);
     } catch (error) {
+      if (!(error instanceof TimedOut)) throw error;
       const leader = cluster.stableLeader();
       const why =
         leader === null
@@ -304,7 +305,7 @@ class Run {
       throw new InvariantViolation(
         'Liveness',
         `${why} within ${budget} ticks (${LIVENESS_ELECTION_TIMEOUTS} election timeouts) after healing at t=${deadline - budget}: ${
-          error instanceof Error ? error.message : String(error)
+          error.message
         }`,
       );
     }
@@ -334,7 +335,12 @@ class Run {
           `a read at ${node.id} after healing`,
         );
         const value = answers.get(readId!);
-        if (value !== String(this.seed)) throw new Error(`${node.id} read live=${value}, expected ${this.seed}`);
+        if (value !== String(this.seed)) {
+          throw new InvariantViolation(
+            'Linearizable Reads',
+            `${node.id} read live=${value} after healing, not ${this.seed}`,
+          );
+        }
       }
     } finally {
       stop();
