@@ -12,6 +12,7 @@ import { argText, commandName } from '../net/command-args';
 import { errorReply, NIL_REPLY, OK_REPLY } from '../net/resp-writer';
 import type { ClientSession, CommandHandler, HostClock, RespReply } from '../net/types';
 import { encodeCommand } from './command';
+import { Deadlines } from './deadlines';
 import type { Forwarder } from './forwarder';
 import { UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
@@ -47,11 +48,19 @@ class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+function newDeadlineError(): Error {
+  return new DeadlineError();
+}
+
 export class KvRouter implements CommandHandler {
   /** Which member of each other group to try first: the last one that answered. */
   private readonly groupHints = new Map<number, number>();
+  /** One timer for every request's deadline, not one per request. */
+  private readonly deadlines: Deadlines;
 
-  constructor(private readonly options: RouterOptions) {}
+  constructor(private readonly options: RouterOptions) {
+    this.deadlines = new Deadlines(options.clock);
+  }
 
   execute(args: readonly Uint8Array[], session?: ClientSession): Promise<RespReply> | RespReply {
     const name = commandName(args);
@@ -249,21 +258,7 @@ export class KvRouter implements CommandHandler {
 
   /** Rejects with DeadlineError when host time passes `deadline` first. */
   private beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-    const left = deadline - this.options.clock.now();
-    if (left <= 0) return Promise.reject(new DeadlineError());
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.options.clock.setTimeout(() => reject(new DeadlineError()), left);
-      work.then(
-        (value) => {
-          this.options.clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.options.clock.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return this.deadlines.race(work, deadline, newDeadlineError);
   }
 
   private infoText(): string {
