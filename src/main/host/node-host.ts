@@ -405,6 +405,9 @@ export class NodeHost implements LocalGroup {
   private async handleReady(ready: Ready): Promise<void> {
     const transport = this.transport!;
     for (const message of ready.messages) transport.send(message);
+    // One write per peer for the whole Ready, now: the Apps reach the followers while our own
+    // fsync runs, and no client input read later in this turn of the event loop delays them.
+    transport.flush();
     const hard = ready.hardState;
     if (ready.entries.length > 0 || (hard !== null && (hard.term !== this.savedTerm || hard.vote !== this.savedVote))) {
       const hardState = hard ?? this.unsavedHardState;
@@ -418,7 +421,10 @@ export class NodeHost implements LocalGroup {
     } else if (hard !== null) {
       this.unsavedHardState = hard;
     }
-    for (const message of ready.persistedMessages) transport.send(message);
+    if (ready.persistedMessages.length > 0) {
+      for (const message of ready.persistedMessages) transport.send(message);
+      transport.flush();
+    }
     this.report(ready);
     for (const entry of ready.committedEntries) this.apply(entry);
     for (const read of ready.readStates) this.readIndexKnown(read.context, read.index);

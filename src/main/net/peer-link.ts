@@ -177,6 +177,15 @@ export class PeerLink {
     return 'moved';
   }
 
+  /**
+   * Hands what is due to the socket now, in one write, instead of at the end of this turn of the
+   * event loop. The host calls it once it has queued a whole Ready's messages: the batch is then
+   * complete, and waiting would let other I/O of this turn (a burst of client commands) delay it.
+   */
+  flushNow(): void {
+    this.flush();
+  }
+
   /** Batches: everything queued in this turn of the event loop leaves in one write. */
   private scheduleFlush(): void {
     if (this.flushScheduled || this.state === 'closed') return;

@@ -186,6 +186,12 @@ export class PeerTransport {
     connection.start(head);
   }
 
+  /** Writes every link's due messages now (one write per link) rather than at the end of this loop turn. */
+  flush(): void {
+    if (this.closed) return;
+    for (const link of this.links.values()) link.flushNow();
+  }
+
   /** Messages queued for `peer` and not yet handed to its socket. */
   queuedMessages(peer: NodeId): number {
     return this.links.get(peer)?.queuedMessages ?? 0;
