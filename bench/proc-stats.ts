@@ -17,8 +17,13 @@ function clockTicksPerSecond(): number {
   return clockTicks;
 }
 
-/** User plus system CPU seconds the process has used, all threads included. */
-export function cpuSeconds(pid: number): number | null {
+export interface CpuTimes {
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+}
+
+/** User and system CPU seconds the process has used, all threads included. */
+export function cpuTimes(pid: number): CpuTimes | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
@@ -27,10 +32,16 @@ export function cpuSeconds(pid: number): number | null {
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-    return (utime + stime) / clockTicksPerSecond();
+    return { userSeconds: utime / clockTicksPerSecond(), systemSeconds: stime / clockTicksPerSecond() };
   } catch {
     return null;
   }
+}
+
+/** User plus system CPU seconds the process has used, all threads included. */
+export function cpuSeconds(pid: number): number | null {
+  const times = cpuTimes(pid);
+  return times === null ? null : times.userSeconds + times.systemSeconds;
 }
 
 /** VmRSS in MiB. */
