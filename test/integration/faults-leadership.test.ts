@@ -4,7 +4,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterEvent } from '../../src/shared/api';
 import { connect, startCluster, type TestCluster, text, waitFor, waitForLeaders } from './support/cluster';
-import { leaderOf, maxTerm, membersOf, nodeOf, recordEvents, valueFor, waitForOneLog } from './support/observe';
+import {
+  leaderOf,
+  maxTerm,
+  membersOf,
+  messageEvents,
+  nodeOf,
+  recordEvents,
+  valueFor,
+  waitForOneLog,
+} from './support/observe';
 import { startWriters } from './support/writers';
 
 /** Several election timeouts of watching a group that must stay as it is. */
@@ -95,7 +104,11 @@ describe('forceTimeout', () => {
     const follower = membersOf(before).find((n) => n.id !== leader)!.id;
     const recorder = recordEvents(host);
     await host.forceTimeout(follower);
-    await waitFor('the follower to pre-campaign', () => becameRole(recorder.events, follower, 'precandidate'));
+    // Its PreVote requests always go out; the pre-candidate role itself may last less than one
+    // Ready (a heartbeat ends it) and then never shows as a role event.
+    await waitFor('the follower to ask for pre-votes', () =>
+      messageEvents(recorder.events).some((e) => e.type === 'send' && e.kind === 'PreVote' && e.from === follower),
+    );
     const watchEnd = performance.now() + WATCH_MS;
     while (performance.now() < watchEnd) {
       const state = await host.state();

@@ -46,11 +46,12 @@ describe('a one-way cut from the leader to one follower', () => {
     recorder.stop();
     expect(roleChanges(recorder.events, leader, 'follower')).toBe(0);
     expect(roleChanges(recorder.events, cutFollower, 'candidate')).toBe(0);
-    expect(recorder.events.filter((e) => e.type === 'term')).toEqual([]);
+    // A node may report the term it learned before the watch began; none may report a newer one.
+    expect(recorder.events.filter((e) => e.type === 'term' && e.term > termBefore)).toEqual([]);
     expect((await host.state()).links).toEqual([{ a: leader, b: cutFollower, oneWay: true }]);
   });
 
-  it('with PreVote and CheckQuorum off, lets the cut follower depose the leader and take over when its log is current', async () => {
+  it('with PreVote and CheckQuorum off, lets the cut follower raise the term and depose the leader', async () => {
     cluster = await startCluster(1, 3);
     const { host } = cluster;
     await host.setRaftOptions({ preVote: false, checkQuorum: false });
@@ -63,16 +64,17 @@ describe('a one-way cut from the leader to one follower', () => {
     const recorder = recordEvents(host);
     await host.setLink({ a: leader, b: cutFollower, cut: true, oneWay: true });
     await waitFor('the old leader to be deposed', () => roleChanges(recorder.events, leader, 'follower') > 0, 5000);
-    // Nothing was written since the cut, so no log is ahead of the cut follower's and every vote
-    // goes to it; the old leader's messages to it are still cut, but it needs none of them.
-    const after = await waitFor('the cut follower to lead', async () => {
-      const state = await host.state();
-      return leaderOf(state)?.id === cutFollower ? state : null;
-    });
+    const after = await waitForLeaders(host);
     recorder.stop();
     expect(roleChanges(recorder.events, cutFollower, 'candidate')).toBeGreaterThan(0);
     expect(maxTerm(after)).toBeGreaterThan(termBefore);
     expect(nodeOf(after, leader).term).toBeGreaterThan(termBefore);
+    // Who leads next depends on timing: usually the cut follower, whose log is as current as any
+    // and who needs none of the old leader's messages; the third node when a slow disk delays that.
+    console.log(
+      `one-way cut, PreVote/CheckQuorum off, cut follower current: term ${termBefore} -> ${maxTerm(after)}, ` +
+        `now led by ${leaderOf(after)?.id === cutFollower ? 'the cut follower' : leaderOf(after)?.id === leader ? 'the old leader' : 'the third node'}`,
+    );
   });
 
   it('with PreVote and CheckQuorum off, lets a cut follower that missed writes depose the leader without ever leading', async () => {
