@@ -135,8 +135,9 @@ export class SimCluster {
   }
 
   /** Delivers every pending message that matches, whatever its delay; replies stay pending. */
-  deliver(filter: MessageFilter = () => true): number {
+  deliver(filter: MessageFilter = () => true, order: 'as-sent' | 'newest-first' = 'as-sent'): number {
     const batch = this.network.takeMatching(filter);
+    if (order === 'newest-first') batch.reverse();
     for (const item of batch) this.arrive(item);
     this.afterStep();
     return batch.length;

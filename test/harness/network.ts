@@ -126,6 +126,27 @@ export class SimNetwork {
     return this.take((item) => filter(item.message));
   }
 
+  /** Makes pending messages that match arrive `ticks` later; returns how many. */
+  delayPending(filter: MessageFilter, ticks: number): number {
+    const delayed = this.queue.filter((item) => filter(item.message));
+    this.queue = this.queue.map((item) =>
+      filter(item.message) ? { ...item, deliverAt: item.deliverAt + ticks } : item,
+    );
+    this.counters.delayed += delayed.length;
+    return delayed.length;
+  }
+
+  /** Puts a second copy of every pending message that matches on the wire; returns how many. */
+  duplicatePending(filter: MessageFilter): number {
+    const copies = this.queue.filter((item) => filter(item.message));
+    for (const item of copies) {
+      this.counters.duplicated++;
+      this.listener.onDuplicate(item.message);
+      this.queue.push({ ...item });
+    }
+    return copies.length;
+  }
+
   /** Drops pending messages that match; returns how many. */
   dropPending(filter: MessageFilter, reason: DropReason = 'loss'): number {
     const doomed = this.take((item) => filter(item.message));
