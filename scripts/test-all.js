@@ -16,7 +16,14 @@ const suites = [
   {
     name: 'vitest',
     alias: 'unit',
-    command: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${join(reports, 'vitest.json')}`],
+    command: [
+      'npx',
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile=${join(reports, 'vitest.json')}`,
+    ],
     count: () => countVitest(join(reports, 'vitest.json')),
   },
   {
