@@ -1,14 +1,20 @@
 // What a 3x3 cluster (three groups of three, one process, fsync on) costs at rest and after work:
 // CPU over an idle period as a share of one core, and resident memory after many writes.
+import { spawn } from 'node:child_process';
 import { ClusterProcess, portOf } from './cluster-process';
 import { runLoad } from './load-client';
 import { cpuSeconds, residentMiB } from './proc-stats';
-import { delay } from './processes';
+import { delay, trackChild } from './processes';
 
 export interface ClusterCostsResult {
   readonly idleSeconds: number;
   /** CPU time over the idle period as a percentage of one core; null off Linux. */
   readonly idleCpuPercentOfCore: number | null;
+  /**
+   * The same figure for a bare `node` process that only runs a 10 ms interval (the nodes' tick),
+   * measured alongside: what merely waking up costs on this machine, for reading the figure above.
+   */
+  readonly bareTimerCpuPercentOfCore: number | null;
   readonly rssMiBIdle: number | null;
   readonly writes: number;
   readonly writesPerSec: number;
@@ -18,6 +24,8 @@ export interface ClusterCostsResult {
 
 export interface ClusterCostsOptions {
   readonly dataDir: string;
+  /** Start-up work (connections, first heartbeats, JIT) settles this long before the idle window. */
+  readonly settleSeconds: number;
   readonly idleSeconds: number;
   readonly writes: number;
   readonly valueBytes: number;
@@ -31,17 +39,23 @@ export async function measureClusterCosts(options: ClusterCostsOptions): Promise
     dataDir: options.dataDir,
     ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
   });
+  const bareTimer = spawn(process.execPath, ['-e', 'setInterval(() => {}, 10)'], { stdio: 'ignore' });
+  trackChild(bareTimer);
   try {
-    // Let start-up work (connections, the first heartbeats, JIT) settle before the idle window.
-    await delay(1000);
+    await delay(options.settleSeconds * 1000);
     const pid = cluster.pid;
     const cpuBefore = cpuSeconds(pid);
+    const bareBefore = cpuSeconds(bareTimer.pid ?? -1);
     const startedAt = performance.now();
     await delay(options.idleSeconds * 1000);
     const cpuAfter = cpuSeconds(pid);
+    const bareAfter = cpuSeconds(bareTimer.pid ?? -1);
     const wallSeconds = (performance.now() - startedAt) / 1000;
-    const idleCpuPercentOfCore =
-      cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / wallSeconds) * 100;
+    const percentOfCore = (before: number | null, after: number | null) =>
+      before === null || after === null ? null : ((after - before) / wallSeconds) * 100;
+    const idleCpuPercentOfCore = percentOfCore(cpuBefore, cpuAfter);
+    const bareTimerCpuPercentOfCore = percentOfCore(bareBefore, bareAfter);
+    bareTimer.kill();
     const rssMiBIdle = residentMiB(pid);
 
     const leaders = await cluster.waitForLeaders(10_000);
@@ -59,6 +73,7 @@ export async function measureClusterCosts(options: ClusterCostsOptions): Promise
     return {
       idleSeconds: wallSeconds,
       idleCpuPercentOfCore,
+      bareTimerCpuPercentOfCore,
       rssMiBIdle,
       writes: load.ops,
       writesPerSec: load.opsPerSec,
@@ -66,6 +81,7 @@ export async function measureClusterCosts(options: ClusterCostsOptions): Promise
       rssMiBAfterWrites: residentMiB(pid),
     };
   } finally {
+    bareTimer.kill();
     await cluster.stop();
   }
 }

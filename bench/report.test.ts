@@ -29,6 +29,7 @@ const results: BenchResults = {
   clusterCosts: {
     idleSeconds: 10,
     idleCpuPercentOfCore: 1.5,
+    bareTimerCpuPercentOfCore: 0.3,
     rssMiBIdle: 80,
     writes: 100,
     writesPerSec: 100,

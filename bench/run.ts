@@ -9,7 +9,7 @@
 // Progress and the table go to stderr; the JSON object goes to stdout (or FILE). Exit 0 when every
 // measurement ran, whatever the figures; 1 when one failed; 2 for bad arguments.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_RUN_OPTIONS } from '../src/main/cli/options';
 import { measureClusterCosts } from './cluster-costs';
@@ -45,6 +45,7 @@ interface Plan {
   readonly mode: 'full' | 'quick' | 'smoke';
   readonly matrix: MatrixSettings;
   readonly failoverTries: number;
+  readonly settleSeconds: number;
   readonly idleSeconds: number;
   readonly clusterWrites: number;
   readonly eventRounds: number;
@@ -67,6 +68,7 @@ function planFor(quick: boolean, smoke: boolean): Plan {
       mode: 'smoke',
       matrix: { ...matrix, keySpace: 500, warmupMs: 0, durationMs: 150 },
       failoverTries: 1,
+      settleSeconds: 0.2,
       idleSeconds: 0.5,
       clusterWrites: 500,
       eventRounds: 1,
@@ -76,10 +78,11 @@ function planFor(quick: boolean, smoke: boolean): Plan {
   if (quick) {
     return {
       mode: 'quick',
-      matrix: { ...matrix, warmupMs: 200, durationMs: 800 },
+      matrix: { ...matrix, warmupMs: 150, durationMs: 600 },
       failoverTries: 3,
+      settleSeconds: 1.5,
       idleSeconds: 3,
-      clusterWrites: 20_000,
+      clusterWrites: 10_000,
       eventRounds: 1,
       eventRoundMs: 1000,
     };
@@ -88,6 +91,7 @@ function planFor(quick: boolean, smoke: boolean): Plan {
     mode: 'full',
     matrix: { ...matrix, warmupMs: 1000, durationMs: 4000 },
     failoverTries: 20,
+    settleSeconds: 5,
     idleSeconds: 10,
     clusterWrites: 100_000,
     eventRounds: 3,
@@ -159,6 +163,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(args: Args): Promise<number> {
   const plan = planFor(args.quick, args.smoke);
   const startedAt = new Date();
+  // Other work on the machine moves every figure; the load average says how much there was.
+  const loadAverageAtStart = loadavg();
   const began = performance.now();
   const root = mkdtempSync(join(tmpdir(), 'raftlab-bench-'));
   const nodeFlags = args.profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(args.profileDir)] : undefined;
@@ -225,6 +231,7 @@ async function main(args: Args): Promise<number> {
     log(`3x3 cluster: idle ${plan.idleSeconds} s, then ${plan.clusterWrites} writes`);
     return measureClusterCosts({
       dataDir: join(root, 'cluster'),
+      settleSeconds: plan.settleSeconds,
       idleSeconds: plan.idleSeconds,
       writes: plan.clusterWrites,
       valueBytes: VALUE_BYTES,
@@ -265,6 +272,8 @@ async function main(args: Args): Promise<number> {
       cpuModel: cpus()[0]?.model ?? null,
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
+      loadAverageAtStart,
+      loadAverageAtEnd: loadavg(),
       redis: redisInfo,
     },
     settings: {
@@ -283,8 +292,11 @@ async function main(args: Args): Promise<number> {
 
   log('');
   log(formatTable(results));
+  const load = (values: number[]) => values.map((value) => value.toFixed(1)).join(' ');
   log(
-    `\n${plan.mode} run took ${report.seconds.toFixed(1)} s${args.smoke ? ' (smoke: figures are not meaningful)' : ''}`,
+    `\n${plan.mode} run took ${report.seconds.toFixed(1)} s; load average ${load(loadAverageAtStart)} at the start, ` +
+      `${load(report.machine.loadAverageAtEnd)} at the end` +
+      (args.smoke ? ' (smoke: figures are not meaningful)' : ''),
   );
   const json = JSON.stringify(report, null, 2);
   if (args.json) writeFileSync(args.json, `${json}\n`);
