@@ -7,6 +7,8 @@ import { cpuSeconds, residentMiB } from './proc-stats';
 import { delay, trackChild } from './processes';
 
 export interface ClusterCostsResult {
+  /** How long the cluster had been at rest, after start, when the idle window began. */
+  readonly settleSeconds: number;
   readonly idleSeconds: number;
   /** CPU time over the idle period as a percentage of one core; null off Linux. */
   readonly idleCpuPercentOfCore: number | null;
@@ -71,6 +73,7 @@ export async function measureClusterCosts(options: ClusterCostsOptions): Promise
       keyPrefix: 'rss:',
     });
     return {
+      settleSeconds: options.settleSeconds,
       idleSeconds: wallSeconds,
       idleCpuPercentOfCore,
       bareTimerCpuPercentOfCore,

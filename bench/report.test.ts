@@ -27,6 +27,7 @@ const results: BenchResults = {
   redis,
   failover: { tries: 3, timesMs: [300, 500, 1000], medianMs: 500, maxMs: 1000, failures: [] },
   clusterCosts: {
+    settleSeconds: 30,
     idleSeconds: 10,
     idleCpuPercentOfCore: 1.5,
     bareTimerCpuPercentOfCore: 0.3,

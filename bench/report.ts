@@ -175,6 +175,7 @@ export function formatTable(results: BenchResults): string {
   if (costs !== null) {
     out.push(
       `3x3 cluster: idle CPU ${fmt.num(costs.idleCpuPercentOfCore, 2)}% of a core over ${fmt.num(costs.idleSeconds)} s ` +
+        `after ${costs.settleSeconds} s at rest ` +
         `(a bare node process with a 10 ms timer: ${fmt.num(costs.bareTimerCpuPercentOfCore, 2)}%); ` +
         `RSS ${fmt.num(costs.rssMiBIdle)} MiB idle, ${fmt.num(costs.rssMiBAfterWrites)} MiB after ` +
         `${costs.writes.toLocaleString('en')} writes (${fmt.ops(costs.writesPerSec)} writes/s)`,
