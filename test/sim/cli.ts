@@ -3,7 +3,7 @@
 
 import { SimulationFailure } from './failure';
 import { addMix, type FaultMix, formatMix } from './fault-mix';
-import { LIVENESS_ELECTION_TIMEOUTS, simulate } from './simulate';
+import { CATCH_UP_TICKS_PER_ROUND_TRIP, LIVENESS_ELECTION_TIMEOUTS, simulate } from './simulate';
 
 const USAGE = `usage: npm run sim -- [--seeds N] [--start S] [--seed S] [--steps K] [--verbose]
 
@@ -108,7 +108,7 @@ function run(options: CliOptions): number {
   );
   console.log(
     `slowest recovery after healing: ${slowestRecovery.timeouts.toFixed(1)} election timeouts (seed ${slowestRecovery.seed}); ` +
-      `the bound is ${LIVENESS_ELECTION_TIMEOUTS}`,
+      `the bound is ${LIVENESS_ELECTION_TIMEOUTS} plus ${CATCH_UP_TICKS_PER_ROUND_TRIP} ticks per catch-up round trip`,
   );
   if (mix !== null) console.log(`fault mix:\n${formatMix(mix)}`);
   return 0;

@@ -16,12 +16,20 @@ import { type Action, emptyActions, type FaultMix, networkMix } from './fault-mi
 import { optionsForSeed, type SimOptions } from './options';
 
 /**
- * Liveness bound: once the network is healed and every node is up, a leader must be elected and a
- * fresh write applied on every node within this many election timeouts (electionTicksMax each).
- * One election needs about one timeout; the rest is room for split votes, for PreVote rounds that
- * a stale log loses, and for CheckQuorum leases to expire. Failing it means a livelock, not bad luck.
+ * Liveness bound: once the network is healed and every node is up, a leader must be elected, a
+ * fresh write applied on every node and read back at every node within this many election timeouts
+ * (electionTicksMax each), plus the catch-up allowance below. One election needs about one timeout;
+ * the rest is room for split votes, for PreVote rounds that a stale log loses, and for CheckQuorum
+ * leases to expire. Failing it means a livelock, not bad luck.
  */
 export const LIVENESS_ELECTION_TIMEOUTS = 30;
+
+/**
+ * Catch-up allowance: a follower may lack the whole log, which then arrives maxEntriesPerMessage
+ * entries per round trip. A round trip after healing takes at most 1 + 1 ticks on the wire plus
+ * two saves of up to saveDelayTicksMax each; 8 ticks covers it with room to spare.
+ */
+export const CATCH_UP_TICKS_PER_ROUND_TRIP = 8;
 
 const KEYS = ['a', 'b', 'c'] as const;
 
@@ -290,7 +298,10 @@ class Run {
     cluster.setConditions({ ...RELIABLE, delayTicksMax: 1 });
     if (this.options.fullRestart) for (const node of cluster.alive()) cluster.crash(node.id);
     for (const node of cluster.nodes) if (!node.alive) cluster.restart(node.id);
-    const budget = LIVENESS_ELECTION_TIMEOUTS * this.options.electionTicksMax;
+    const longestLog = Math.max(...cluster.nodes.map((node) => node.disk.lastIndex));
+    const roundTrips = Math.ceil(longestLog / this.options.maxEntriesPerMessage);
+    const budget =
+      LIVENESS_ELECTION_TIMEOUTS * this.options.electionTicksMax + roundTrips * CATCH_UP_TICKS_PER_ROUND_TRIP;
     const deadline = cluster.now + budget;
     try {
       cluster.agree(`set live ${this.seed}`, cluster.size, budget);
@@ -304,7 +315,7 @@ class Run {
           : `leader ${leader.id} could not apply a write everywhere`;
       throw new InvariantViolation(
         'Liveness',
-        `${why} within ${budget} ticks (${LIVENESS_ELECTION_TIMEOUTS} election timeouts) after healing at t=${deadline - budget}: ${
+        `${why} within ${budget} ticks (${LIVENESS_ELECTION_TIMEOUTS} election timeouts and ${roundTrips} catch-up round trips) after healing at t=${deadline - budget}: ${
           error.message
         }`,
       );
