@@ -405,11 +405,16 @@ export class NodeHost implements LocalGroup {
   private async handleReady(ready: Ready): Promise<void> {
     const transport = this.transport!;
     for (const message of ready.messages) transport.send(message);
-    // One write per peer for the whole Ready, now: the Apps reach the followers while our own
-    // fsync runs, and no client input read later in this turn of the event loop delays them.
-    transport.flush();
     const hard = ready.hardState;
     if (ready.entries.length > 0 || (hard !== null && (hard.term !== this.savedTerm || hard.vote !== this.savedVote))) {
+      // One write per peer for the whole Ready, now: the Apps reach the followers while our own
+      // fsync runs, and no client input read later in this turn of the event loop delays them.
+      transport.flush();
+      // Entries committed before this Ready's own entries are on our disk already (every Ready is
+      // saved before the next is made), so "persist, then apply" holds for them without waiting:
+      // their clients' replies go out during this fsync instead of after it.
+      const appliedEarly = this.committedBefore(ready);
+      if (appliedEarly) this.applyAndReleaseReads(ready);
       const hardState = hard ?? this.unsavedHardState;
       await this.options.storage.save({ hardState, entries: ready.entries });
       this.unsavedHardState = null;
@@ -418,14 +423,32 @@ export class NodeHost implements LocalGroup {
         this.savedVote = hardState.vote;
       }
       if (this.stopped) return;
-    } else if (hard !== null) {
-      this.unsavedHardState = hard;
+      if (ready.persistedMessages.length > 0) {
+        for (const message of ready.persistedMessages) transport.send(message);
+        transport.flush();
+      }
+      this.report(ready);
+      if (!appliedEarly) this.applyAndReleaseReads(ready);
+      return;
     }
-    if (ready.persistedMessages.length > 0) {
-      for (const message of ready.persistedMessages) transport.send(message);
-      transport.flush();
-    }
+    if (hard !== null) this.unsavedHardState = hard;
+    for (const message of ready.persistedMessages) transport.send(message);
     this.report(ready);
+    this.applyAndReleaseReads(ready);
+    // Nothing to make durable. Heartbeats that confirm reads, and votes, leave now; after applying
+    // entries the messages (often just the new commit index for the followers) leave at the end of
+    // this loop turn instead, behind the replies that applying sent to clients.
+    if (ready.committedEntries.length === 0) transport.flush();
+  }
+
+  /** True when every entry committed in `ready` (if any) precedes the entries it asks to persist. */
+  private committedBefore(ready: Ready): boolean {
+    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
+    const firstNew = ready.entries[0];
+    return lastCommitted === undefined || firstNew === undefined || lastCommitted.index < firstNew.index;
+  }
+
+  private applyAndReleaseReads(ready: Ready): void {
     for (const entry of ready.committedEntries) this.apply(entry);
     for (const read of ready.readStates) this.readIndexKnown(read.context, read.index);
     for (const context of ready.failedReads) this.readFailed(context);
