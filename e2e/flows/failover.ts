@@ -39,7 +39,8 @@ export async function restartAndSeeRejoin(dashboard: DashboardPage, probe: Clust
   const { diagram, logs, client } = dashboard;
   await client.send('SET', 'written-while-down', { value: 'missed' });
   await expect(client.replyValue).toHaveText('OK', { timeout: within });
-  const missedIndex = await logs.lastIndex(await diagram.leaderOf(group));
+  const afterWrite = await probe.state();
+  const missedIndex = nodeIn(afterWrite, leaderIn(afterWrite, group) ?? '').lastLogIndex;
   expect(await logs.lastIndex(old)).toBeLessThan(missedIndex);
 
   await logs.act('Restart', old);

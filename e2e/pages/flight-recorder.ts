@@ -8,8 +8,10 @@ export interface RecordedFlight {
   readonly to: string;
   /** Every data-fate the element showed, in order (flying, then delivered or dropped). */
   readonly fates: readonly string[];
-  /** Milliseconds after recording started that the element appeared. */
+  /** Milliseconds after recording started that the element appeared, or was first seen to change. */
   readonly appearedMs: number;
+  /** True when the element was already drawn before recording started (only its fate changed since). */
+  readonly preexisting: boolean;
 }
 
 interface RecorderGlobal {
@@ -30,7 +32,7 @@ export class FlightRecorder {
       scope.__e2eFlights?.observer.disconnect();
       const startedMs = performance.now();
       const seen = new Map<Element, RecordedFlight & { fates: string[] }>();
-      const note = (element: Element): void => {
+      const note = (element: Element, added: boolean): void => {
         if (element.getAttribute('data-testid') !== 'flight') return;
         const fate = element.getAttribute('data-fate') ?? '';
         const known = seen.get(element);
@@ -44,15 +46,16 @@ export class FlightRecorder {
           to: element.getAttribute('data-to') ?? '',
           fates: [fate],
           appearedMs: performance.now() - startedMs,
+          preexisting: !added,
         });
       };
       const observer = new MutationObserver((records) => {
         for (const record of records) {
-          if (record.type === 'attributes' && record.target instanceof Element) note(record.target);
+          if (record.type === 'attributes' && record.target instanceof Element) note(record.target, false);
           for (const node of record.addedNodes) {
             if (!(node instanceof Element)) continue;
-            note(node);
-            for (const inner of node.querySelectorAll('[data-testid="flight"]')) note(inner);
+            note(node, true);
+            for (const inner of node.querySelectorAll('[data-testid="flight"]')) note(inner, true);
           }
         }
       });
