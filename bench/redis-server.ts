@@ -2,7 +2,7 @@
 // before the reply (`appendonly yes`, `appendfsync always`) and no RDB snapshots. The bench never
 // installs it; when it is missing the caller reports our figures alone.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { RespClient } from '../src/main/net/resp-client';
 import { poll, trackChild } from './processes';
@@ -11,11 +11,15 @@ export const REDIS_INSTALL_HINT =
   'redis-server was not found on PATH; install it (Debian/Ubuntu: sudo apt-get install redis-server) ' +
   'to compare with it. Reporting our figures alone.';
 
-export function findRedisServer(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+/** The first executable `redis-server` on `searchPath` (the PATH by default), or null. */
+export function findRedisServer(searchPath = process.env.PATH ?? ''): string | null {
+  for (const dir of searchPath.split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, 'redis-server');
-    if (existsSync(candidate)) return candidate;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
   }
   return null;
 }
