@@ -15,6 +15,7 @@ import {
   type KvResult,
   type LinkRequest,
   type NetworkSettings,
+  type NodeView,
   type RaftOptions,
 } from '../../shared/api';
 import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
@@ -57,6 +58,8 @@ export class ClusterHost implements ClusterApi {
   private faults: LinkFaultTable;
   private readonly hub = new EventHub();
   private readonly nodes = new Map<NodeId, NodeHost>();
+  /** What each killed node showed last, so the picture keeps its term and log while it is down. */
+  private readonly lastViews = new Map<NodeId, NodeView>();
   private readonly memory = new MemoryVolume();
   private readonly kvClients = new Map<NodeId, Promise<RespClient>>();
   private readonly random: SeededRandom;
@@ -124,7 +127,7 @@ export class ClusterHost implements ClusterApi {
     const tickMs = this.options.timing.tickMs;
     const nodes = this.nodeIds.map((id) => {
       const node = this.nodes.get(id);
-      return node ? liveNodeView(node, tickMs) : deadNodeView(id, this.groupOf(id));
+      return node ? liveNodeView(node, tickMs) : deadNodeView(id, this.groupOf(id), this.lastViews.get(id));
     });
     const groups: GroupView[] = this.partitions.map((members, id) => {
       let leader: NodeId | null = null;
@@ -153,6 +156,7 @@ export class ClusterHost implements ClusterApi {
   kill(id: NodeId): Promise<void> {
     return this.serialized(async () => {
       const node = this.requireNode(id);
+      this.lastViews.set(id, liveNodeView(node, this.options.timing.tickMs));
       this.nodes.delete(id);
       await node.kill();
       this.dropKvClient(id);
@@ -291,6 +295,7 @@ export class ClusterHost implements ClusterApi {
     }
     return this.serialized(async () => {
       await this.stop();
+      this.lastViews.clear();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
       this.ring = new HashRing(partitions.length);

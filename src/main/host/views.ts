@@ -34,20 +34,23 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
   };
 }
 
-/** A dead node keeps its place in the picture; what it last said is gone with its memory. */
-export function deadNodeView(id: NodeId, group: number): NodeView {
+/**
+ * A dead node keeps its place in the picture. Its memory is gone, but its data folder is not: it
+ * shows what it last held (its term, vote and log, as its disk has them), never as a live role.
+ */
+export function deadNodeView(id: NodeId, group: number, last: NodeView | undefined): NodeView {
   return {
     id,
     group,
     alive: false,
     role: 'follower',
-    term: 0,
-    votedFor: null,
+    term: last?.term ?? 0,
+    votedFor: last?.votedFor ?? null,
     leader: null,
-    commitIndex: 0,
-    appliedIndex: 0,
-    lastLogIndex: 0,
-    log: [],
+    commitIndex: last?.commitIndex ?? 0,
+    appliedIndex: last?.appliedIndex ?? 0,
+    lastLogIndex: last?.lastLogIndex ?? 0,
+    log: last?.log ?? [],
     electionElapsedMs: 0,
     electionTimeoutMs: 0,
     progress: {},
