@@ -12,7 +12,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list'], ['json']],
+  // test-results/reports/playwright.json is what scripts/test-all.js counts.
+  reporter: [['list'], ['json', { outputFile: 'test-results/reports/playwright.json' }]],
   use: {
     headless: true,
     screenshot: 'only-on-failure',

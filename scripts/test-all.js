@@ -29,8 +29,8 @@ const suites = [
   {
     name: 'playwright',
     alias: 'e2e',
+    // playwright.config.ts writes its JSON report to test-results/reports/playwright.json.
     command: ['npx', 'playwright', 'test'],
-    env: { PLAYWRIGHT_JSON_OUTPUT_NAME: join(reports, 'playwright.json') },
     count: () => countPlaywright(join(reports, 'playwright.json')),
   },
 ];
