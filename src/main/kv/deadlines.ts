@@ -7,8 +7,10 @@ import type { HostClock, TimerHandle } from '../net/types';
 
 interface Pending {
   readonly deadline: number;
-  /** Null once the work settled: the entry then only waits to leave the queue. */
-  expire: (() => void) | null;
+  readonly reject: (error: Error) => void;
+  readonly expired: () => Error;
+  /** Set once the work settled or the deadline passed: the entry then only waits to leave the queue. */
+  done: boolean;
 }
 
 export class Deadlines {
@@ -21,7 +23,7 @@ export class Deadlines {
   /** Requests not yet finished (for tests). */
   get pending(): number {
     let count = 0;
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]!.expire !== null) count++;
+    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i]!.done) count++;
     return count;
   }
 
@@ -33,7 +35,8 @@ export class Deadlines {
       return this.raceAlone(work, deadline, expired);
     }
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { deadline, expire: () => reject(expired()) };
+      // Fields rather than a closure: no function is made per request.
+      const entry: Pending = { deadline, reject, expired, done: false };
       this.queue.push(entry);
       if (this.timer === null) this.arm(deadline);
       work.then(
@@ -66,7 +69,7 @@ export class Deadlines {
   }
 
   private finish(entry: Pending): void {
-    entry.expire = null;
+    entry.done = true;
     this.dropFinishedHead();
     // Nothing left to watch: an idle node keeps no timer.
     if (this.head === this.queue.length && this.timer !== null) {
@@ -77,7 +80,7 @@ export class Deadlines {
 
   private dropFinishedHead(): void {
     const queue = this.queue;
-    while (this.head < queue.length && queue[this.head]!.expire === null) this.head++;
+    while (this.head < queue.length && queue[this.head]!.done) this.head++;
     if (this.head === queue.length) {
       this.queue = [];
       this.head = 0;
@@ -97,11 +100,11 @@ export class Deadlines {
     // The timer may have been armed for a head that has finished since: what is due expires, the rest waits.
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
-      if (entry.expire !== null && entry.deadline > now) break;
+      if (!entry.done && entry.deadline > now) break;
       this.head++;
-      const expire = entry.expire;
-      entry.expire = null;
-      expire?.();
+      if (entry.done) continue;
+      entry.done = true;
+      entry.reject(entry.expired());
     }
     this.dropFinishedHead();
     const next = this.queue[this.head];

@@ -80,22 +80,25 @@ export class KvRouter implements CommandHandler {
     args: readonly Uint8Array[],
     session: ClientSession,
   ): Promise<RespReply> | RespReply {
-    const run = (): Promise<RespReply> | RespReply =>
-      this.executeClient(name, args, MAX_HOPS, this.options.requestTimeoutMs);
+    // No named closure here: under tsx every one made per command costs a defineProperty.
+    const timeoutMs = this.options.requestTimeoutMs;
     if (WRITE_COMMANDS.has(name)) {
-      const reply = Promise.resolve(run());
-      const settled = reply.then(
-        () => undefined,
-        () => undefined,
+      const reply = Promise.resolve(this.executeClient(name, args, MAX_HOPS, timeoutMs));
+      const settled: Promise<void> = reply.then(
+        () => {
+          if (session.pendingWrite === settled) session.pendingWrite = null;
+        },
+        () => {
+          if (session.pendingWrite === settled) session.pendingWrite = null;
+        },
       );
       session.pendingWrite = settled;
-      void settled.then(() => {
-        if (session.pendingWrite === settled) session.pendingWrite = null;
-      });
       return reply;
     }
-    if (READ_COMMANDS.has(name) && session.pendingWrite !== null) return session.pendingWrite.then(run);
-    return run();
+    if (READ_COMMANDS.has(name) && session.pendingWrite !== null) {
+      return session.pendingWrite.then(() => this.executeClient(name, args, MAX_HOPS, timeoutMs));
+    }
+    return this.executeClient(name, args, MAX_HOPS, timeoutMs);
   }
 
   private executeForwarded(args: readonly Uint8Array[]): Promise<RespReply> | RespReply {
