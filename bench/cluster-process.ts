@@ -20,7 +20,7 @@ export interface Dashboard {
 
 export class ClusterProcess {
   private constructor(
-    readonly process: RaftlabProcess,
+    readonly child: RaftlabProcess,
     readonly partitions: readonly (readonly string[])[],
     readonly dashboard: Dashboard | null,
   ) {}
@@ -52,7 +52,7 @@ export class ClusterProcess {
   }
 
   get pid(): number {
-    return this.process.pid;
+    return this.child.pid;
   }
 
   /** The leader of each group, once every group has one that all its members name. */
@@ -76,7 +76,7 @@ export class ClusterProcess {
   }
 
   stop(): Promise<void> {
-    return this.process.stop();
+    return this.child.stop();
   }
 }
 

@@ -96,18 +96,18 @@ export class NodeGroup {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.processes.values()].map((process) => process.stop()));
+    await Promise.all([...this.processes.values()].map((child) => child.stop()));
     this.processes.clear();
   }
 
   private async launch(id: string): Promise<void> {
     const port = this.portOf(id);
-    const process = new RaftlabProcess(
+    const child = new RaftlabProcess(
       `node ${id}`,
       ['node', HOST, String(port), this.partitions, '--data-dir', this.options.dataDir],
       this.options.nodeFlags ? { nodeFlags: this.options.nodeFlags } : {},
     );
-    this.processes.set(id, process);
-    await process.waitForLine(/serving RESP on/, this.options.startTimeoutMs ?? 60_000);
+    this.processes.set(id, child);
+    await child.waitForLine(/serving RESP on/, this.options.startTimeoutMs ?? 60_000);
   }
 }
