@@ -60,7 +60,12 @@ describe('a 3-node group of separate processes', () => {
     const firstLeader = await waitFor('a first leader', () => leaderAmong(ids), 20_000);
 
     const acknowledged = new Map<string, string>();
-    const writer = await connect(ids.find((id) => id !== firstLeader)!);
+    // The leader is up; the other processes may still be opening their ports.
+    const writer = await waitFor(
+      'a follower accepting clients',
+      () => connect(ids.find((id) => id !== firstLeader)!).catch(() => null),
+      20_000,
+    );
     for (let i = 0; i < 50; i++) {
       const reply = await writer.command('SET', `before-${i}`, `v${i}`);
       if (text(reply) === 'OK') acknowledged.set(`before-${i}`, `v${i}`);
