@@ -1,10 +1,10 @@
 // Bad input on a real node's port (CONTRACTS.md §3): each gets an error reply or a closed
 // connection, and the node keeps serving everyone else, through Raft, the whole time.
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { type Socket, connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterIdOf } from '../../src/shared/config';
 import { encodeHello } from '../../src/main/net/peer-handshake';
 import type { RespClient } from '../../src/main/net/resp-client';
+import { clusterIdOf } from '../../src/shared/config';
 import { SeededRandom } from '../../src/shared/random';
 import { connect, startCluster, type TestCluster, text, waitForLeaders } from './support/cluster';
 import { portOf } from './support/ports';
@@ -25,7 +25,10 @@ afterAll(async () => {
 });
 
 /** Sends `bytes` on a fresh connection and collects what comes back until the server closes it or `ms` pass. */
-function exchange(bytes: Uint8Array | string, options: { ms?: number; endAfterWrite?: boolean } = {}): Promise<{ reply: string; closedByServer: boolean }> {
+function exchange(
+  bytes: Uint8Array | string,
+  options: { ms?: number; endAfterWrite?: boolean } = {},
+): Promise<{ reply: string; closedByServer: boolean }> {
   return new Promise((resolve) => {
     const socket: Socket = tcpConnect(portOf(target), '127.0.0.1');
     let reply = '';
