@@ -68,8 +68,12 @@ describe('stepDown', () => {
     const target = cluster.partitions[0]!.find((id) => id !== leader)!;
     // Paused, nothing is delivered: the target is still a pre-candidate when the TimeoutNow arrives.
     await host.setClock({ paused: true });
-    await host.forceTimeout(target);
-    await waitFor('the target to pre-campaign', async () => nodeOf(await host.state(), target).role === 'precandidate');
+    // A heartbeat already on the wire when the clock paused may still land and turn the target back
+    // into a follower; forcing the timeout again once the wire is quiet makes it stick.
+    await waitFor('the target to pre-campaign', async () => {
+      if (nodeOf(await host.state(), target).role !== 'precandidate') await host.forceTimeout(target);
+      return nodeOf(await host.state(), target).role === 'precandidate';
+    });
     await host.stepDown(leader);
     await host.setClock({ paused: false });
     const after = await waitFor(
