@@ -40,6 +40,11 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     requestTimeoutMs: options.requestTimeoutMs,
     seed,
     log,
+    // A node that stopped on a storage failure must not leave a process up with its port closed.
+    onFailure: (error) => {
+      log(`raftlab node ${id}: exiting after a storage failure: ${error.message}`);
+      process.exit(1);
+    },
   });
   await node.start();
   const stopTicking = clock.every(timing.tickMs, () => node.tick());

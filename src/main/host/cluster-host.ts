@@ -334,6 +334,14 @@ export class ClusterHost implements ClusterApi {
         if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
       },
       ...(options.log ? { log: options.log } : {}),
+      // A storage failure stops the node; the picture then shows it dead, with the reason.
+      onFailure: (error) => {
+        if (this.nodes.get(id) !== node) return;
+        this.lastViews.set(id, liveNodeView(node, options.timing.tickMs));
+        this.nodes.delete(id);
+        this.dropKvClient(id);
+        this.fault({ action: 'kill', node: id, detail: `storage failed: ${error.message}` });
+      },
     });
     await node.start();
     this.nodes.set(id, node);

@@ -60,6 +60,11 @@ export interface NodeHostOptions {
   readonly onEvent?: (event: NodeEvent) => void;
   /** Readable one-line notes: recovery, role changes, peer trouble. */
   readonly log?: (line: string) => void;
+  /**
+   * Called once the node has stopped itself because its storage failed (a full disk, EIO): it
+   * acknowledges nothing it could not make durable, so it stops rather than carry on unsure.
+   */
+  readonly onFailure?: (error: Error) => void;
 }
 
 interface ProposalWaiter {
@@ -581,7 +586,7 @@ export class NodeHost implements LocalGroup {
     if (this.failure !== null) return;
     this.failure = error;
     this.note(`${this.nodeId} stopped: ${error.message}`);
-    void this.kill();
+    void this.kill().then(() => this.options.onFailure?.(error));
   }
 
   private peerIssue(issue: PeerIssue): void {
