@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get, request as httpRequest, type IncomingMessage } from 'node:http';
+import { get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type HttpAnswer, httpCall } from '../../../test/integration/support/http';
 import { ApiError, CLUSTER_OPERATIONS, type ClusterEvent, type ClusterOperation } from '../../shared/api';
 import { ControlServer, PortInUseError } from './control-server';
 import { STUB_KV_RESULT, STUB_STATE, StubCluster } from './testing/stub-cluster';
@@ -11,43 +12,17 @@ const TOKEN = 'test-token-123';
 const N1 = '127.0.0.1:5001';
 const N2 = '127.0.0.1:5002';
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingMessage['headers'];
-  readonly text: string;
-  readonly json: unknown;
-}
-
-/** A raw request, so paths reach the server exactly as written (fetch would normalize `..`). */
+/** A raw request (see httpCall), with this suite's token unless told otherwise. */
 function send(
   base: string,
   method: string,
   path: string,
   options: { body?: string; token?: string | null; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const url = new URL(base);
-  const headers: Record<string, string> = { ...options.headers };
-  const token = options.token === undefined ? TOKEN : options.token;
-  if (token !== null) headers.Authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
+): Promise<HttpAnswer> {
+  return httpCall(base, method, path, {
+    bearer: options.token === undefined ? TOKEN : options.token,
+    ...(options.body === undefined ? {} : { rawBody: options.body }),
+    ...(options.headers ? { headers: options.headers } : {}),
   });
 }
 

@@ -17,11 +17,13 @@ export interface HttpOptions {
   /** Sent as JSON unless `rawBody` is given. */
   readonly body?: unknown;
   readonly rawBody?: string;
+  /** Extra request headers, sent as given. */
+  readonly headers?: Record<string, string>;
 }
 
 export function httpCall(base: string, method: string, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
   const url = new URL(base);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`;
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (payload !== undefined) headers['Content-Type'] = 'application/json';
