@@ -60,6 +60,33 @@ export const nodeFileOps: FileOps = {
   unlink: (path) => fs.promises.unlink(path),
 };
 
+/**
+ * The same calls, but the two on every save (write and fdatasync) run on the calling thread. A
+ * process that hosts one node has nothing else to do while its log syncs, and the thread-pool
+ * round trip of the asynchronous calls (wake a worker, then wake the loop: four context switches
+ * per call) cost more than the sync itself on a busy machine: 0.80 -> 0.68 ms per replicated SET at
+ * one client. Redis with appendfsync always blocks the same way. A process that hosts many nodes
+ * (the cluster, the desktop app) keeps `nodeFileOps`, so one node's disk never stalls the others.
+ */
+export const blockingFileOps: FileOps = {
+  ...nodeFileOps,
+  write: (fd, buffer, offset, length, position) => {
+    try {
+      return Promise.resolve(fs.writeSync(fd, buffer, offset, length, position));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+  fdatasync: (fd) => {
+    try {
+      fs.fdatasyncSync(fd);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+};
+
 /** Loops over short writes; a write that makes no progress is reported as a full disk. */
 export async function writeFully(ops: FileOps, fd: number, buffer: Uint8Array, length: number, position: number) {
   let done = 0;

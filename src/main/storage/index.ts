@@ -1,5 +1,6 @@
 // The one way the host opens a node's storage: the WAL in `dir`, or its in-memory twin.
 import * as path from 'node:path';
+import { blockingFileOps } from './file-ops';
 import { MemoryStorage, MemoryVolume } from './memory';
 import type { RaftStorage } from './types';
 import { WalStorage } from './wal';
@@ -18,6 +19,11 @@ export interface OpenStorageOptions {
   readonly segmentMaxBytes?: number;
   /** Where in-memory nodes keep their state across a kill and restart; one per process by default. */
   readonly memoryVolume?: MemoryVolume;
+  /**
+   * Write and sync on the calling thread (`blockingFileOps`): for a process that hosts one node.
+   * Off by default, so that a host of many nodes is never stalled by one node's disk.
+   */
+  readonly blockingIo?: boolean;
 }
 
 const processMemoryVolume = new MemoryVolume();
@@ -30,8 +36,8 @@ export function openStorage(options: OpenStorageOptions): RaftStorage {
   if (options.inMemory) {
     return new MemoryStorage((options.memoryVolume ?? processMemoryVolume).disk(path.resolve(options.dir)));
   }
-  return new WalStorage(
-    options.dir,
-    options.segmentMaxBytes === undefined ? {} : { segmentMaxBytes: options.segmentMaxBytes },
-  );
+  return new WalStorage(options.dir, {
+    ...(options.segmentMaxBytes === undefined ? {} : { segmentMaxBytes: options.segmentMaxBytes }),
+    ...(options.blockingIo ? { fileOps: blockingFileOps } : {}),
+  });
 }

@@ -2,6 +2,7 @@
 // to tests and `--in-memory` if it cannot be told apart from the WAL by what it returns or refuses.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../shared/raft/types';
+import { blockingFileOps } from './file-ops';
 import { MemoryDisk, MemoryStorage } from './memory';
 import { makeEntries, makeTempDir, removeDir } from './test-kit';
 import type { RaftStorage } from './types';
@@ -17,6 +18,13 @@ const subjects: Record<string, () => Subject> = {
   wal: () => {
     const dir = makeTempDir('contract');
     return { open: () => new WalStorage(dir, { segmentMaxBytes: 2048 }), dispose: () => removeDir(dir) };
+  },
+  'wal with blocking writes and syncs': () => {
+    const dir = makeTempDir('contract');
+    return {
+      open: () => new WalStorage(dir, { segmentMaxBytes: 2048, fileOps: blockingFileOps }),
+      dispose: () => removeDir(dir),
+    };
   },
   memory: () => {
     const disk = new MemoryDisk();
