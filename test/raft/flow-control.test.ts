@@ -124,6 +124,7 @@ describe('flow control', () => {
     c.elect('n1');
     c.dropNext((m) => m.type === 'App' && m.to === 'n2' && m.entries.length > 0);
     c.node('n1').propose([bytes('lost')]);
+    c.run();
     c.node('n1').propose([bytes('next')]);
     c.run();
     expect(c.wire.some((m) => m.type === 'AppResp' && m.from === 'n2' && m.reject)).toBe(true);

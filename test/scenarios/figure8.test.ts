@@ -99,6 +99,9 @@ describe('Figure 8: committing entries from earlier terms', () => {
     cluster.restart('n5');
     electByHand(cluster, 'n5');
     cluster.deliverAll();
+    // The followers hear of the commit with the leader's next tick.
+    cluster.tick(1);
+    cluster.deliverAll();
     for (const id of ['n2', 'n3', 'n4', 'n5']) {
       expect(logOf(cluster, id).slice(0, 3)).toEqual(['1@1', `2@${termOfN5}`, `3@${termOfN5}:B`]);
       expect(appliedCommands(cluster, id)).toEqual(['B']);

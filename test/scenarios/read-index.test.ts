@@ -45,6 +45,11 @@ describe('ReadIndex reads are linearizable', () => {
     const leader = cluster.waitForLeader();
     const [follower] = othersThan(cluster, leader.id) as [string];
     write(cluster, clients, 'x', 'v1');
+    cluster.tickUntil(
+      () => cluster.node(follower).stateMachine.get('x')?.value === 'v1',
+      5,
+      'v1 applied at the follower',
+    );
     // Hold back the commit notices to the follower, then acknowledge v2 at the leader alone.
     cluster.cut(leader.id, follower, false);
     write(cluster, clients, 'x', 'v2');

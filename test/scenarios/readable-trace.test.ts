@@ -33,16 +33,16 @@ describe('a readable election script', () => {
       t=12 n3 follower term 1
       t=12 n2 leader term 1
       t=12 n2 propose 2@1 "hello"
-      t=12 FAULT isolate n2
-      t=23 n3 precandidate term 1
-      t=23 n3 candidate term 2
-      t=23 n1 follower term 2
-      t=23 n3 leader term 2
-      t=23 n3 propose 4@2 "world"
+      t=13 FAULT isolate n2
+      t=24 n3 precandidate term 1
+      t=24 n3 candidate term 2
+      t=24 n1 follower term 2
+      t=24 n3 leader term 2
+      t=24 n3 propose 4@2 "world"
       t=32 n2 follower term 1
       t=51 n2 precandidate term 1
-      t=63 FAULT reconnect n2
-      t=64 n2 follower term 2"
+      t=65 FAULT reconnect n2
+      t=66 n2 follower term 2"
     `);
   });
 });

@@ -50,6 +50,10 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
       // §5.2: leaders send periodic heartbeats to keep their authority.
       broadcastHeartbeat(raft);
     }
+    if (followerCommitLags(raft)) {
+      raft.commitNewsDue = true;
+      raft.needsAppend = true;
+    }
   },
 
   step(raft: Raft, message: Message): void {
@@ -124,7 +128,9 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
     if (raft.readOnly.needsBroadcast()) broadcastHeartbeat(raft);
     if (!raft.needsAppend) return;
     raft.needsAppend = false;
-    for (const [id, pr] of raft.progress) sendAppends(raft, id, pr);
+    const sendCommitNews = raft.commitNewsDue;
+    raft.commitNewsDue = false;
+    for (const [id, pr] of raft.progress) sendAppends(raft, id, pr, sendCommitNews);
   },
 
   hasPending(raft: Raft): boolean {
@@ -137,15 +143,17 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
   },
 };
 
-/** Sends what flow control allows: one App in probe state, a pipeline up to the window in replicate. */
-function sendAppends(raft: Raft, to: NodeId, pr: Progress): void {
+/**
+ * Sends what flow control allows: one App in probe state, a pipeline up to the window in replicate.
+ * An App without entries goes only to probe, or, with `sendCommitNews`, to tell a new commit index.
+ */
+function sendAppends(raft: Raft, to: NodeId, pr: Progress, sendCommitNews: boolean): void {
   const log = raft.log;
   const { maxEntriesPerMessage, maxBytesPerMessage } = raft.config;
   while (!pr.isPaused()) {
     const entries =
       pr.next <= log.lastIndex() ? log.sliceBounded(pr.next, maxEntriesPerMessage, maxBytesPerMessage) : [];
-    // An empty App still goes when the follower needs a newer commit or a probe of where it stands.
-    if (entries.length === 0 && !pr.sendEmptyApp && pr.sentCommit >= log.committed) return;
+    if (entries.length === 0 && !pr.sendEmptyApp && !(sendCommitNews && pr.sentCommit < log.committed)) return;
     const prevLogIndex = pr.next - 1;
     const prevLogTerm = log.term(prevLogIndex);
     if (prevLogTerm === undefined)
@@ -227,8 +235,20 @@ function maybeCommit(raft: Raft): void {
   if (index <= log.committed || log.term(index) !== raft.term) return;
   const firstOfTerm = log.term(log.committed) !== raft.term;
   log.commitTo(index);
-  raft.needsAppend = true;
+  // No App just for the news: the next App with entries carries the new commit index, and if none
+  // goes within a tick the tick sends it (followerCommitLags). At one client this halves the
+  // messages per write, and the followers' acks of commit-only Apps no longer queue ahead of the
+  // acks a commit waits for. §5.3 asks only that the index ride on future Apps and heartbeats.
   if (firstOfTerm) admitWaitingReads(raft);
+}
+
+/** Some follower holds entries we have committed but has not been told so. */
+function followerCommitLags(raft: Raft): boolean {
+  const committed = raft.log.committed;
+  for (const pr of raft.progress.values()) {
+    if (pr.sentCommit < Math.min(committed, pr.match)) return true;
+  }
+  return false;
 }
 
 function quorumActive(raft: Raft): boolean {

@@ -73,6 +73,11 @@ export class Raft implements RaftCore {
   transferElapsed = 0;
   /** Leader: replication work to do at the next ready(), so that proposals and replies batch. */
   needsAppend = false;
+  /**
+   * Leader: a follower's commit index lags ours and no App with entries has carried the news; the
+   * next flush() sends it in an empty App. Set by the tick, not by the commit itself (see leader.ts).
+   */
+  commitNewsDue = false;
 
   // Output, drained by ready().
   messages: Message[] = [];
@@ -357,6 +362,7 @@ export class Raft implements RaftCore {
     this.transferee = null;
     this.transferElapsed = 0;
     this.needsAppend = false;
+    this.commitNewsDue = false;
     this.progress.clear();
     for (const read of this.readOnly.reset()) {
       if (read.from === this.id) {
