@@ -131,6 +131,16 @@ describe('KvStateMachine keys are binary-safe', () => {
     expect(log.machine.exists('cafe')).toBe(false);
   });
 
+  it('stores values with every byte value unchanged, and a read returns a copy the caller may change', () => {
+    const log = new Log();
+    const every = Uint8Array.from({ length: 512 }, (_, i) => (i * 7) % 256);
+    log.set(text('k'), every);
+    const first = log.machine.get('k')!;
+    expect([...first]).toEqual([...every]);
+    first.fill(0);
+    expect([...log.machine.get('k')!]).toEqual([...every]);
+  });
+
   it('handles a key longer than one String.fromCharCode chunk', () => {
     const log = new Log();
     const big = Uint8Array.from({ length: 200_000 }, (_, i) => i % 251);
