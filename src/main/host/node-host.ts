@@ -405,16 +405,30 @@ export class NodeHost implements LocalGroup {
     for (const message of ready.messages) transport.send(message);
     const hard = ready.hardState;
     if (ready.entries.length > 0 || (hard !== null && (hard.term !== this.savedTerm || hard.vote !== this.savedVote))) {
-      // One write per peer for the whole Ready, now: the Apps reach the followers while our own
-      // fsync runs, and no client input read later in this turn of the event loop delays them.
-      transport.flush();
       // Entries committed before this Ready's own entries are on our disk already (every Ready is
       // saved before the next is made), so "persist, then apply" holds for them without waiting:
       // their clients' replies go out during this fsync instead of after it.
       const appliedEarly = this.committedBefore(ready);
-      if (appliedEarly) this.applyAndReleaseReads(ready);
+      // One write per peer for the whole Ready, during our own sync: the Apps reach the followers
+      // while it runs, and no client input read later in this turn of the event loop delays them.
+      const duringSync = (): void => {
+        transport.flush();
+        if (appliedEarly) this.applyAndReleaseReads(ready);
+      };
       const hardState = hard ?? this.unsavedHardState;
-      await this.options.storage.save({ hardState, entries: ready.entries });
+      const update = { hardState, entries: ready.entries };
+      // A leader with a batch or with replies to send has work for the time its sync takes: the
+      // sync goes to a worker thread and the Apps leave once it runs, so a follower woken by them
+      // cannot delay its start. Otherwise the sync may block (one node per process), and the Apps
+      // leave first.
+      const busyLeader =
+        this.lastRole === 'leader' && (ready.entries.length > 1 || (appliedEarly && ready.committedEntries.length > 0));
+      if (busyLeader) {
+        await this.options.storage.save(update, { inBackground: true, whileSyncing: duringSync });
+      } else {
+        duringSync();
+        await this.options.storage.save(update);
+      }
       this.unsavedHardState = null;
       if (hardState !== null) {
         this.savedTerm = hardState.term;

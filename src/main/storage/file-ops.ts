@@ -19,6 +19,11 @@ export interface FileOps {
   /** May write fewer bytes than asked (a filling disk does); see writeFully. */
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   fdatasync(fd: number): Promise<void>;
+  /**
+   * Present only where `fdatasync` blocks the thread: the same sync on a worker thread, for a
+   * caller with other work to do meanwhile (see SaveOptions.inBackground).
+   */
+  readonly fdatasyncInBackground?: (fd: number) => Promise<void>;
   fsync(fd: number): Promise<void>;
   ftruncate(fd: number, length: number): Promise<void>;
   close(fd: number): Promise<void>;
@@ -85,6 +90,9 @@ export const blockingFileOps: FileOps = {
       return Promise.reject(error);
     }
   },
+  // A leader with a batch has clients to answer during its sync: it pays the thread hop then (64
+  // clients: 19.0-20.0k -> 20.8-21.4k SET/s), and blocks when alone (1 client: 0.54 ms either way).
+  fdatasyncInBackground: nodeFileOps.fdatasync,
 };
 
 /** Loops over short writes; a write that makes no progress is reported as a full disk. */

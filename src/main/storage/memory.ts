@@ -4,7 +4,7 @@
 // in the dashboard (forgetting a vote would let a node vote twice in one term).
 import type { Entry, HardState } from '../../shared/raft/types';
 import { CallGate } from './call-gate';
-import { planSave, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
+import { planSave, type SaveOptions, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
 import type { LoadedState, RaftStorage } from './types';
 
 /** What survives a crash: exactly what completed save() calls handed over. */
@@ -49,10 +49,12 @@ export class MemoryStorage implements RaftStorage {
     });
   }
 
-  save(update: SaveUpdate): Promise<void> {
+  save(update: SaveUpdate, options: SaveOptions = {}): Promise<void> {
     return this.gate.run('save', async () => {
       const disk = this.disk;
       const plan = planSave(update, disk.hardState, disk.entries.length);
+      // Memory has no sync to overlap: what the host does meanwhile may as well happen now.
+      options.whileSyncing?.();
       // Yield once, as a real write would, so that an overlapping call is caught by the gate.
       await Promise.resolve();
       if (update.entries.length > 0) {

@@ -7,6 +7,22 @@ export interface SaveUpdate {
   readonly entries: readonly Entry[];
 }
 
+/** How a save may overlap the host's other work. Both storages honour it; neither needs it. */
+export interface SaveOptions {
+  /**
+   * The host has other work while this save syncs (a leader with a batch: client replies and
+   * acknowledgements to read), so the sync should not block its thread even where syncs normally
+   * do. Where syncs never block, this changes nothing.
+   */
+  readonly inBackground?: boolean;
+  /**
+   * Called once per save that resolves: as soon as the sync is under way, or just before it where
+   * it blocks. A leader sends its Apps here, so that its own sync is already running when a woken
+   * follower takes the processor. A save that fails may not call it.
+   */
+  readonly whileSyncing?: () => void;
+}
+
 export interface SavePlan {
   /** Set when term or vote changed: the rare, expensive atomic replace of the hardstate file. */
   readonly termVote: { readonly term: number; readonly vote: string } | null;

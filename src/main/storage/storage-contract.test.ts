@@ -54,6 +54,24 @@ describe.each(Object.keys(subjects))('%s storage', (kind) => {
     expect(state.snapshot).toEqual({ index: 0, term: 0 });
   });
 
+  it('whileSyncing runs once per save, before it resolves, in the foreground and the background alike', async () => {
+    const storage = await fresh();
+    for (const inBackground of [false, true]) {
+      let calls = 0;
+      const saving = storage.save(
+        { hardState: null, entries: makeEntries(inBackground ? 2 : 1, 1, 1) },
+        { inBackground, whileSyncing: () => calls++ },
+      );
+      await saving;
+      expect(calls).toBe(1);
+    }
+    let calls = 0;
+    // Nothing to sync (no entries, no new commit): still called, so a host can rely on it.
+    await storage.save({ hardState: null, entries: [] }, { whileSyncing: () => calls++ });
+    expect(calls).toBe(1);
+    expect((await subject.open().load()).entries).toEqual(makeEntries(1, 2, 1));
+  });
+
   it('entries from an index at or below the last replace the whole suffix from there', async () => {
     const storage = await fresh();
     await storage.save({ hardState: null, entries: makeEntries(1, 6, 1) });

@@ -2,6 +2,9 @@
 // interface: the write-ahead log on disk (wal.ts) and the in-memory twin (memory.ts) used by tests
 // and `--in-memory`.
 import type { Entry, HardState, SnapshotMeta } from '../../shared/raft/types';
+import type { SaveOptions } from './save-plan';
+
+export type { SaveOptions } from './save-plan';
 
 export interface RecoveryReport {
   /** Bytes cut from a torn or corrupt tail of the last segment; 0 when the log was clean. */
@@ -28,7 +31,10 @@ export interface RaftStorage {
    * replaces the hard state, then makes both durable with one fsync. Resolves only when durable.
    * Calls must not overlap: the host awaits each before the next.
    */
-  save(update: { readonly hardState: HardState | null; readonly entries: readonly Entry[] }): Promise<void>;
+  save(
+    update: { readonly hardState: HardState | null; readonly entries: readonly Entry[] },
+    options?: SaveOptions,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeFileOps } from './file-ops';
+import { blockingFileOps, type FileOps, nodeFileOps } from './file-ops';
 import { decodeHardState } from './hardstate-file';
 import { instrumentedOps, makeEntries, makeTempDir, removeDir, segmentFile, segmentFiles } from './test-kit';
 import { StorageCorruptError } from './types';
@@ -297,5 +297,48 @@ describe('WAL folder and call discipline', () => {
     await storage.close();
     await expect(storage.save({ hardState: null, entries: makeEntries(2, 1, 0) })).rejects.toThrow(/after close/);
     expect((await reopen(dir)).entries).toEqual(makeEntries(1, 1, 0));
+  });
+});
+
+describe('WAL sync placement (blockingFileOps)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) removeDir(dir);
+  });
+
+  /** blockingFileOps, with every sync call and every whileSyncing recorded in order. */
+  function recordingOps(events: string[]): FileOps {
+    return {
+      ...blockingFileOps,
+      fdatasync: (fd) => {
+        events.push('blocking sync');
+        return blockingFileOps.fdatasync(fd);
+      },
+      fdatasyncInBackground: (fd) => {
+        events.push('background sync started');
+        return blockingFileOps.fdatasyncInBackground!(fd);
+      },
+    };
+  }
+
+  it('a foreground save calls whileSyncing before the blocking sync; a background one after starting it on a worker', async () => {
+    const dir = makeTempDir('wal-sync');
+    dirs.push(dir);
+    const events: string[] = [];
+    const storage = new WalStorage(dir, { fileOps: recordingOps(events) });
+    await storage.load();
+    events.length = 0;
+    await storage.save(
+      { hardState: null, entries: makeEntries(1, 1, 1) },
+      { whileSyncing: () => events.push('while') },
+    );
+    await storage.save(
+      { hardState: null, entries: makeEntries(2, 3, 1) },
+      { inBackground: true, whileSyncing: () => events.push('while') },
+    );
+    await storage.close();
+    // The first record of a new segment also syncs the folder (fsync, not fdatasync): not listed.
+    expect(events).toEqual(['while', 'blocking sync', 'background sync started', 'while']);
+    expect((await new WalStorage(dir).load()).entries).toEqual(makeEntries(1, 4, 1));
   });
 });

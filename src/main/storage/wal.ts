@@ -29,7 +29,7 @@ import { prepareDataDir } from './data-dir';
 import { type FileOps, fsyncFolder, nodeFileOps, writeFully } from './file-ops';
 import { HARDSTATE_FILE, readHardStateFile, removeStrayTempFile, writeHardStateFile } from './hardstate-file';
 import { ioFailure, StorageIoError } from './io-error';
-import { planSave, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
+import { planSave, type SaveOptions, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
 import { DEFAULT_SEGMENT_MAX_BYTES, listSegments, segmentName } from './segments';
 import { type LoadedState, type RaftStorage, StorageCorruptError } from './types';
 import {
@@ -93,10 +93,18 @@ export class WalStorage implements RaftStorage {
     return this.gate.run('load', () => this.recover());
   }
 
-  save(update: SaveUpdate): Promise<void> {
+  save(update: SaveUpdate, options: SaveOptions = {}): Promise<void> {
     return this.gate.run('save', async () => {
       if (!this.loaded) await this.recover();
-      await this.persist(update);
+      let notified = false;
+      const whileSyncing = () => {
+        if (notified) return;
+        notified = true;
+        options.whileSyncing?.();
+      };
+      await this.persist(update, options.inBackground === true, whileSyncing);
+      // A save with nothing to sync (no entries, no new commit) still keeps the promise.
+      whileSyncing();
     });
   }
 
@@ -149,7 +157,7 @@ export class WalStorage implements RaftStorage {
     };
   }
 
-  private async persist(update: SaveUpdate): Promise<void> {
+  private async persist(update: SaveUpdate, inBackground: boolean, whileSyncing: () => void): Promise<void> {
     const plan = planSave(update, this.durable, this.lastIndex);
     if (plan.termVote) {
       const next = { ...plan.termVote, commit: Math.min(this.durable.commit, this.lastIndex) };
@@ -162,14 +170,20 @@ export class WalStorage implements RaftStorage {
       this.durable = { ...this.durable, ...plan.termVote };
     }
     if (update.entries.length > 0 || plan.commit !== null) {
-      await this.append(update, plan.truncate, plan.commit);
+      await this.append(update, plan.truncate, plan.commit, inBackground, whileSyncing);
     }
     this.lastIndex = plan.lastIndexAfter;
     if (plan.commit !== null) this.durable = { ...this.durable, commit: plan.commit };
   }
 
   /** One record, one write, one fdatasync (plus a folder fsync for a segment's first record). */
-  private async append(update: SaveUpdate, truncate: boolean, commit: number | null): Promise<void> {
+  private async append(
+    update: SaveUpdate,
+    truncate: boolean,
+    commit: number | null,
+    inBackground: boolean,
+    whileSyncing: () => void,
+  ): Promise<void> {
     const recordBytes = saveRecordBytes(update.entries, commit !== null);
     if (recordBytes - FRAME_HEADER_BYTES > MAX_PAYLOAD_BYTES) {
       throw new RangeError(`wal: a save of ${recordBytes} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte record limit`);
@@ -192,7 +206,7 @@ export class WalStorage implements RaftStorage {
       if (!undone) this.gate.fail(failure);
       throw failure;
     }
-    await this.syncOrFail(this.ops.fdatasync(segment.fd), `syncing ${segment.name}`);
+    await this.syncOrFail(this.startSync(segment.fd, inBackground, whileSyncing), `syncing ${segment.name}`);
     if (segment.folderSyncPending) {
       await this.syncOrFail(fsyncFolder(this.ops, this.walDir), `syncing the folder ${this.walDir}`);
       segment.folderSyncPending = false;
@@ -217,6 +231,19 @@ export class WalStorage implements RaftStorage {
     if (bytes > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(bytes);
     if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, bytes * 2));
     return this.scratch;
+  }
+
+  /** Starts the record's fdatasync and calls `whileSyncing` once it runs (or just before, if it blocks). */
+  private startSync(fd: number, inBackground: boolean, whileSyncing: () => void): Promise<void> {
+    const ops = this.ops;
+    if (ops.fdatasyncInBackground === undefined || inBackground) {
+      // Never blocks here: the sync is running by the time whileSyncing() does its work.
+      const syncing = ops.fdatasyncInBackground ? ops.fdatasyncInBackground(fd) : ops.fdatasync(fd);
+      whileSyncing();
+      return syncing;
+    }
+    whileSyncing();
+    return ops.fdatasync(fd);
   }
 
   private async syncOrFail(sync: Promise<void>, action: string): Promise<void> {
