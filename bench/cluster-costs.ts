@@ -1,6 +1,7 @@
 // What a 3x3 cluster (three groups of three, one process, fsync on) costs at rest and after work:
 // CPU over an idle period as a share of one core, and resident memory after many writes.
 import { spawn } from 'node:child_process';
+import { DEFAULT_TICK_MS } from '../src/main/cli/timing';
 import { ClusterProcess, portOf } from './cluster-process';
 import { runLoad } from './load-client';
 import { cpuSeconds, residentMiB } from './proc-stats';
@@ -13,7 +14,7 @@ export interface ClusterCostsResult {
   /** CPU time over the idle period as a percentage of one core; null off Linux. */
   readonly idleCpuPercentOfCore: number | null;
   /**
-   * The same figure for a bare `node` process that only runs a 10 ms interval (the nodes' tick),
+   * The same figure for a bare `node` process that only runs an interval of the nodes' tick,
    * measured alongside: what merely waking up costs on this machine, for reading the figure above.
    */
   readonly bareTimerCpuPercentOfCore: number | null;
@@ -41,7 +42,7 @@ export async function measureClusterCosts(options: ClusterCostsOptions): Promise
     dataDir: options.dataDir,
     ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
   });
-  const bareTimer = spawn(process.execPath, ['-e', 'setInterval(() => {}, 10)'], { stdio: 'ignore' });
+  const bareTimer = spawn(process.execPath, ['-e', `setInterval(() => {}, ${DEFAULT_TICK_MS})`], { stdio: 'ignore' });
   trackChild(bareTimer);
   try {
     await delay(options.settleSeconds * 1000);

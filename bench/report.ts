@@ -1,5 +1,6 @@
 // The bench's output: one JSON object (every figure, the ratios against redis, the targets of
 // issue 6 with pass or miss) and the same as a readable table. Pure functions of the results.
+import { DEFAULT_TICK_MS } from '../src/main/cli/timing';
 import type { ClusterCostsResult } from './cluster-costs';
 import type { EventStreamCostResult } from './event-stream-cost';
 import type { FailoverResult } from './failover';
@@ -176,7 +177,7 @@ export function formatTable(results: BenchResults): string {
     out.push(
       `3x3 cluster: idle CPU ${fmt.num(costs.idleCpuPercentOfCore, 2)}% of a core over ${fmt.num(costs.idleSeconds)} s ` +
         `after ${costs.settleSeconds} s at rest ` +
-        `(a bare node process with a 10 ms timer: ${fmt.num(costs.bareTimerCpuPercentOfCore, 2)}%); ` +
+        `(a bare node process with a ${DEFAULT_TICK_MS} ms timer: ${fmt.num(costs.bareTimerCpuPercentOfCore, 2)}%); ` +
         `RSS ${fmt.num(costs.rssMiBIdle)} MiB idle, ${fmt.num(costs.rssMiBAfterWrites)} MiB after ` +
         `${costs.writes.toLocaleString('en')} writes (${fmt.ops(costs.writesPerSec)} writes/s)`,
     );
