@@ -20,8 +20,7 @@ import { NodeGroup } from './node-group';
 import { freePorts } from './processes';
 import { findRedisServer, REDIS_INSTALL_HINT, RedisServer, redisVersion } from './redis-server';
 import { type BenchResults, compareCells, evaluateTargets, formatTable } from './report';
-import type { MatrixSettings } from './throughput';
-import { measureMatrix } from './throughput';
+import { type MatrixSettings, measureMatrices, type NamedTarget } from './throughput';
 
 const SECTIONS = ['throughput', 'redis', 'failover', 'cluster', 'events'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -189,48 +188,74 @@ async function main(args: Args): Promise<number> {
 
   log(`raftlab bench (${plan.mode}): ${cpus().length} cores, node ${process.version}, data in ${root}`);
   let raftlab: LoadResult[] | null = null;
-  let failover: BenchResults['failover'] = null;
-  if (args.only.has('throughput') || args.only.has('failover')) {
-    const section: Section = args.only.has('throughput') ? 'throughput' : 'failover';
-    const group = await attempt(section, () => NodeGroup.start({ dataDir: join(root, 'group'), ...withFlags }));
-    if (group !== null) {
-      try {
-        const leader = await group.waitForLeader();
-        log(`3-node group up on ${group.ids.join(', ')}; leader ${leader}`);
-        raftlab = await attempt('throughput', async () => {
-          log('raftlab SET/GET:');
-          return measureMatrix({ host: '127.0.0.1', port: group.portOf(leader) }, plan.matrix, log);
-        });
-        failover = await attempt('failover', async () => {
-          log(`failover, ${plan.failoverTries} tries:`);
-          return measureFailover(group, plan.failoverTries, log);
-        });
-      } finally {
-        await group.stop();
-      }
-    }
-  }
-
   let redis: LoadResult[] | null = null;
   let redisInfo: { binary: string; version: string | null } | null = null;
-  await attempt('redis', async () => {
-    const binary = findRedisServer();
-    if (binary === null) {
-      log(REDIS_INSTALL_HINT);
-      return;
+  let failover: BenchResults['failover'] = null;
+  let group: NodeGroup | null = null;
+  let leader: string | null = null;
+  let redisServer: RedisServer | null = null;
+  try {
+    if (args.only.has('throughput') || args.only.has('failover')) {
+      const section: Section = args.only.has('throughput') ? 'throughput' : 'failover';
+      group = await attempt(section, async () => {
+        const started = await NodeGroup.start({ dataDir: join(root, 'group'), ...withFlags });
+        try {
+          leader = await started.waitForLeader();
+        } catch (error) {
+          await started.stop();
+          throw error;
+        }
+        log(`3-node group up on ${started.ids.join(', ')}; leader ${leader}`);
+        return started;
+      });
     }
-    redisInfo = { binary, version: redisVersion(binary) };
-    const dir = join(root, 'redis');
-    mkdirSync(dir);
-    const [port] = await freePorts(1);
-    const server = await RedisServer.start(binary, port!, dir);
-    try {
-      log(`redis-server ${redisInfo.version ?? ''} (appendonly yes, appendfsync always) on port ${port}:`);
-      redis = await measureMatrix({ host: '127.0.0.1', port: port! }, plan.matrix, log);
-    } finally {
-      await server.stop();
+    redisServer = await attempt('redis', async () => {
+      const binary = findRedisServer();
+      if (binary === null) {
+        log(REDIS_INSTALL_HINT);
+        return null;
+      }
+      redisInfo = { binary, version: redisVersion(binary) };
+      const dir = join(root, 'redis');
+      mkdirSync(dir);
+      const [port] = await freePorts(1);
+      const server = await RedisServer.start(binary, port!, dir);
+      log(`redis-server ${redisInfo.version ?? ''} (appendonly yes, appendfsync always) on port ${port}`);
+      return server;
+    });
+
+    // Each cell against our leader, then against redis, before the next cell (see throughput.ts).
+    const targets: NamedTarget[] = [];
+    if (group !== null && leader !== null && args.only.has('throughput')) {
+      targets.push({ name: 'raftlab', target: { host: '127.0.0.1', port: group.portOf(leader) } });
     }
-  });
+    if (redisServer !== null) targets.push({ name: 'redis', target: { host: '127.0.0.1', port: redisServer.port } });
+    if (targets.length > 0) {
+      const section: Section = targets[0]!.name === 'raftlab' ? 'throughput' : 'redis';
+      const matrices = await attempt(section, async () => {
+        log(`SET/GET matrix, each cell on ${targets.map((t) => t.name).join(' then ')}:`);
+        return measureMatrices(targets, plan.matrix, log);
+      });
+      for (const [i, { name }] of targets.entries()) {
+        const cells = matrices?.[i] ?? null;
+        if (name === 'raftlab') raftlab = cells;
+        else redis = cells;
+      }
+    }
+    await redisServer?.stop();
+    redisServer = null;
+
+    if (group !== null) {
+      const measured = group;
+      failover = await attempt('failover', async () => {
+        log(`failover, ${plan.failoverTries} tries:`);
+        return measureFailover(measured, plan.failoverTries, log);
+      });
+    }
+  } finally {
+    await redisServer?.stop();
+    await group?.stop();
+  }
 
   const clusterCosts = await attempt('cluster', async () => {
     log(`3x3 cluster: idle ${plan.idleSeconds} s, then ${plan.clusterWrites} writes`);
