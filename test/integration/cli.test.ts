@@ -1,7 +1,10 @@
 // The command line as a user meets it (CONTRACTS.md §2): bad configurations exit 2 naming the bad
 // item, a port in use exits 1 naming the port, --help works everywhere, the seed's trailing 0 is
 // accepted with a note, and SIGTERM stops a node cleanly with exit 0.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connect, text, waitFor } from './support/cluster';
 import { freePort } from './support/ports';
@@ -61,6 +64,33 @@ describe('raftlab node', () => {
       expect(run.output).toMatch(/in use/);
     } finally {
       blocker.close();
+    }
+  }, 30_000);
+
+  it('started twice on one data folder, the second exits 1 naming the first, which keeps serving', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-twice-'));
+    const args = ['node', '127.0.0.1', String(port), `[['127.0.0.1:${port}']]`, '--data-dir', dataDir];
+    const first = spawnRaftlab(args);
+    try {
+      const client = await waitFor('the first node to accept clients', async () => {
+        try {
+          return await connect(`127.0.0.1:${port}`);
+        } catch {
+          return null;
+        }
+      });
+      await waitFor('a leader', async () => text(await client.command('SET', 'k', 'v1')) === 'OK');
+      const second = await runRaftlab(args);
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(`in use by process ${first.child.pid}`);
+      expect(text(await client.command('SET', 'k', 'v2'))).toBe('OK');
+      expect(text(await client.command('GET', 'k'))).toBe('v2');
+      client.close();
+    } finally {
+      first.child.kill('SIGKILL');
+      await first.exited;
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 30_000);
 

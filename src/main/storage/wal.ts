@@ -27,6 +27,7 @@ import type { HardState } from '../../shared/raft/types';
 import { CallGate } from './call-gate';
 import { prepareDataDir } from './data-dir';
 import { type FileOps, fsyncFolder, nodeFileOps, writeFully } from './file-ops';
+import { acquireFolderLock } from './folder-lock';
 import { HARDSTATE_FILE, readHardStateFile, removeStrayTempFile, writeHardStateFile } from './hardstate-file';
 import { ioFailure, StorageIoError } from './io-error';
 import { planSave, type SaveOptions, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
@@ -76,6 +77,8 @@ export class WalStorage implements RaftStorage {
   private lastIndex = 0;
   private segment: OpenSegment | null = null;
   private scratch: Buffer = Buffer.alloc(0);
+  /** Releases the folder lock (folder-lock.ts); set from the first load until close. */
+  private unlock: (() => void) | null = null;
 
   /** Creates `dir` when missing; throws at once when it cannot be created or written. */
   constructor(dir: string, options: WalStorageOptions = {}) {
@@ -109,11 +112,20 @@ export class WalStorage implements RaftStorage {
   }
 
   close(): Promise<void> {
-    return this.gate.close(() => this.closeSegment());
+    return this.gate.close(async () => {
+      try {
+        await this.closeSegment();
+      } finally {
+        this.unlock?.();
+        this.unlock = null;
+      }
+    });
   }
 
   private async recover(): Promise<LoadedState> {
     const { ops } = this;
+    // Before reading anything: another process's write in progress would look like a torn tail.
+    this.unlock ??= acquireFolderLock(this.dir);
     await this.closeSegment();
     this.loaded = false;
     await removeStrayTempFile(ops, this.dir);
