@@ -17,16 +17,6 @@ export const DEFAULT_FLOW_CONTROL = {
   maxInflightMessages: 256,
 } as const;
 
-/**
- * Timing in ticks for a 10 ms tick: elections in [150, 300) ms and heartbeats every 50 ms, the paper's
- * figures and the CLI's defaults.
- */
-export const DEFAULT_TICKS = {
-  electionTicksMin: 15,
-  electionTicksMax: 30,
-  heartbeatTicks: 5,
-} as const;
-
 /** Both protections against disruptive servers are on unless a lesson switches them off. */
 export const DEFAULT_PROTECTIONS = {
   preVote: true,
