@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { entrySizeBytes } from '../../src/shared/raft/log';
 import type { AppendEntries, RaftCore } from '../../src/shared/raft/types';
-import { bytes, Cluster, drain, electDirectly, newNode, ofType, peersOf } from './helpers';
+import { appResp, bytes, Cluster, drain, electDirectly, newNode, ofType, peersOf } from './helpers';
 
 const P3 = peersOf(3);
 
@@ -13,7 +13,7 @@ function appsTo(c: Cluster, to: string): AppendEntries[] {
 
 function ackAll(n1: RaftCore, index: number): void {
   for (const from of ['n2', 'n3']) {
-    n1.step({ type: 'AppResp', from, to: 'n1', term: 1, reject: false, index, conflictTerm: 0, conflictIndex: 0 });
+    n1.step(appResp({ from, to: 'n1', term: 1, index }));
   }
 }
 
@@ -95,27 +95,9 @@ describe('flow control', () => {
     drain(n1);
     expect(n1.status().progress.n2?.state).toBe('replicate');
     // A rejection at or below match answers an older message: ignored.
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 1,
-      reject: true,
-      index: 1,
-      conflictTerm: 0,
-      conflictIndex: 1,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 1, reject: true, index: 1, conflictIndex: 1 }));
     expect(n1.status().progress.n2?.state).toBe('replicate');
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 1,
-      reject: true,
-      index: 2,
-      conflictTerm: 0,
-      conflictIndex: 2,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 1, reject: true, index: 2, conflictIndex: 2 }));
     expect(n1.status().progress.n2).toMatchObject({ state: 'probe', next: 2 });
   });
 

@@ -3,6 +3,7 @@
 import { createRaft, DEFAULT_FLOW_CONTROL, EMPTY_INITIAL_STATE } from '../../src/shared/raft/index';
 import type {
   AppendEntries,
+  AppendResponse,
   Entry,
   HardState,
   InitialState,
@@ -71,6 +72,13 @@ export function newNode(
 
 export function app(fields: Partial<AppendEntries> & { from: NodeId; to: NodeId; term: number }): AppendEntries {
   return { type: 'App', prevLogIndex: 0, prevLogTerm: 0, entries: [], commit: 0, ...fields };
+}
+
+/** An acknowledgement (reject: false) unless told otherwise, with no conflict hint. */
+export function appResp(
+  fields: Partial<AppendResponse> & { from: NodeId; to: NodeId; term: number; index: number },
+): AppendResponse {
+  return { type: 'AppResp', reject: false, conflictTerm: 0, conflictIndex: 0, ...fields };
 }
 
 export function bytes(text: string): Uint8Array {

@@ -4,6 +4,7 @@ import { createRaft } from '../../src/shared/raft/index';
 import type { Message } from '../../src/shared/raft/types';
 import {
   app,
+  appResp,
   bytes,
   drain,
   electDirectly,
@@ -67,16 +68,7 @@ describe('messages', () => {
   it('a leader ignores an acknowledgement of entries it never had', () => {
     const n1 = newNode('n1', P3);
     electDirectly(n1, ['n2']);
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 1,
-      reject: false,
-      index: 99,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 1, index: 99 }));
     expect(n1.status()).toMatchObject({ role: 'leader', commit: 0 });
     expect(n1.status().progress.n2?.match).toBe(0);
   });

@@ -6,6 +6,7 @@ import type { Message, RaftCore } from '../../src/shared/raft/types';
 import { SeededRandom } from '../../src/shared/random';
 import {
   app,
+  appResp,
   bytes,
   Cluster,
   drain,
@@ -53,16 +54,7 @@ describe('§5.1 terms', () => {
     const n1 = newNode('n1', P3);
     electDirectly(n1, ['n2']);
     expect(n1.status().role).toBe('leader');
-    n1.step({
-      type: 'AppResp',
-      from: 'n3',
-      to: 'n1',
-      term: 9,
-      reject: true,
-      index: 0,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n3', to: 'n1', term: 9, reject: true, index: 0 }));
     expect(n1.status()).toMatchObject({ term: 9, role: 'follower', leader: null });
   });
 
@@ -254,7 +246,7 @@ describe('§5.3 log replication', () => {
     electDirectly(n1, ['n2']);
     // Both followers acknowledge the no-op, so the leader knows where their logs stand.
     for (const from of ['n2', 'n3']) {
-      n1.step({ type: 'AppResp', from, to: 'n1', term: 1, reject: false, index: 1, conflictTerm: 0, conflictIndex: 0 });
+      n1.step(appResp({ from, to: 'n1', term: 1, index: 1 }));
     }
     drain(n1);
     const result = n1.propose([bytes('a'), bytes('b')]);
@@ -461,29 +453,11 @@ describe('§5.4 safety', () => {
     electDirectly(n1, ['n2']);
     expect(n1.status()).toMatchObject({ role: 'leader', term: 3, lastIndex: 3 });
     // n2 acknowledges index 2 only: a majority holds the term-2 entry, yet it must stay uncommitted.
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 3,
-      reject: false,
-      index: 2,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 3, index: 2 }));
     drain(n1);
     expect(n1.status().commit).toBe(1);
     // Once the no-op of term 3 is on a majority, both commit together.
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 3,
-      reject: false,
-      index: 3,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 3, index: 3 }));
     expect(n1.status().commit).toBe(3);
   });
 
@@ -554,16 +528,7 @@ describe('durability (Figure 2 "persistent state", etcd async storage)', () => {
   it('the leader counts its own log toward a commit only after advance() reports it durable', () => {
     const n1 = newNode('n1', P3);
     electDirectly(n1, ['n2']);
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 1,
-      reject: false,
-      index: 1,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 1, index: 1 }));
     drain(n1);
     n1.propose([bytes('x')]);
     const ready = n1.ready();
@@ -573,16 +538,7 @@ describe('durability (Figure 2 "persistent state", etcd async storage)', () => {
     n1.advance(ready);
     // Now our copy counts; one follower still is needed.
     expect(n1.status().commit).toBe(1);
-    n1.step({
-      type: 'AppResp',
-      from: 'n3',
-      to: 'n1',
-      term: 1,
-      reject: false,
-      index: 2,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n3', to: 'n1', term: 1, index: 2 }));
     expect(n1.status().commit).toBe(2);
   });
 
@@ -591,28 +547,10 @@ describe('durability (Figure 2 "persistent state", etcd async storage)', () => {
     electDirectly(n1, ['n2']);
     n1.propose([bytes('x')]);
     const ready = n1.ready();
-    n1.step({
-      type: 'AppResp',
-      from: 'n2',
-      to: 'n1',
-      term: 1,
-      reject: false,
-      index: 2,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n2', to: 'n1', term: 1, index: 2 }));
     // Our durable no-op and n2 make a majority for index 1 only.
     expect(n1.status().commit).toBe(1);
-    n1.step({
-      type: 'AppResp',
-      from: 'n3',
-      to: 'n1',
-      term: 1,
-      reject: false,
-      index: 2,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: 'n3', to: 'n1', term: 1, index: 2 }));
     expect(n1.status().commit).toBe(2);
     n1.advance(ready);
     // The committed entries come out only in a later Ready, after their own Ready was persisted.

@@ -1,23 +1,14 @@
 // ReadIndex (thesis §6.4): linearizable reads without writing to the log.
 import { describe, expect, it } from 'vitest';
 import type { RaftCore } from '../../src/shared/raft/types';
-import { bytes, Cluster, drain, electDirectly, newNode, ofType, peersOf } from './helpers';
+import { appResp, bytes, Cluster, drain, electDirectly, newNode, ofType, peersOf } from './helpers';
 
 const P3 = peersOf(3);
 const P5 = peersOf(5);
 
 function ackNoop(n1: RaftCore, from: string[]): void {
   for (const f of from) {
-    n1.step({
-      type: 'AppResp',
-      from: f,
-      to: 'n1',
-      term: 1,
-      reject: false,
-      index: 1,
-      conflictTerm: 0,
-      conflictIndex: 0,
-    });
+    n1.step(appResp({ from: f, to: 'n1', term: 1, index: 1 }));
   }
 }
 
