@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RespClient } from '../../src/main/net/resp-client';
 import { connect, text, waitFor } from './support/cluster';
 import { freePort } from './support/ports';
 import { runRaftlab, spawnRaftlab } from './support/processes';
@@ -52,6 +53,17 @@ describe('raftlab help', () => {
   );
 });
 
+/** A client of the node on `port`, once it accepts connections. */
+function connectOnceServing(port: number, what: string): Promise<RespClient> {
+  return waitFor(what, async () => {
+    try {
+      return await connect(`127.0.0.1:${port}`);
+    } catch {
+      return null;
+    }
+  });
+}
+
 describe('raftlab node', () => {
   it('names a port already in use and exits 1', async () => {
     const port = await freePort();
@@ -73,13 +85,7 @@ describe('raftlab node', () => {
     const args = ['node', '127.0.0.1', String(port), `[['127.0.0.1:${port}']]`, '--data-dir', dataDir];
     const first = spawnRaftlab(args);
     try {
-      const client = await waitFor('the first node to accept clients', async () => {
-        try {
-          return await connect(`127.0.0.1:${port}`);
-        } catch {
-          return null;
-        }
-      });
+      const client = await connectOnceServing(port, 'the first node to accept clients');
       await waitFor('a leader', async () => text(await client.command('SET', 'k', 'v1')) === 'OK');
       const second = await runRaftlab(args);
       expect(second.code).toBe(1);
@@ -98,13 +104,7 @@ describe('raftlab node', () => {
     const port = await freePort();
     const node = spawnRaftlab(['127.0.0.1', String(port), `[['127.0.0.1:${port}']]`, '0', '--in-memory']);
     try {
-      const client = await waitFor('the node to accept clients', async () => {
-        try {
-          return await connect(`127.0.0.1:${port}`);
-        } catch {
-          return null;
-        }
-      });
+      const client = await connectOnceServing(port, 'the node to accept clients');
       await waitFor('a leader', async () => text(await client.command('SET', 'k', 'v')) === 'OK');
       expect(text(await client.command('GET', 'k'))).toBe('v');
       client.close();
