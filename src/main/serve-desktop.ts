@@ -4,8 +4,14 @@ import { rendererDir } from './cli/run-cluster';
 import { stopOnSignals } from './cli/signals';
 import { createDesktopHost } from './desktop-host';
 import { ControlServer } from './server/control-server';
+import { resolveApiToken } from './server/token-source';
 
 const log = (line: string): void => console.error(line);
+// Checked before the cluster starts, as `raftlab cluster --serve` does.
+const { token } = await resolveApiToken({ envToken: process.env.RAFTLAB_TOKEN }).catch((error: unknown) => {
+  console.error(`raftlab: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 const host = createDesktopHost({ dataDir: process.env.RAFTLAB_DATA_DIR ?? './raftlab-data', log });
 try {
   await host.start();
@@ -17,7 +23,7 @@ const server = new ControlServer({
   api: host,
   staticDir: rendererDir(),
   port: Number(process.env.RAFTLAB_PORT ?? 0),
-  ...(process.env.RAFTLAB_TOKEN ? { token: process.env.RAFTLAB_TOKEN } : {}),
+  ...(token !== undefined && { token }),
   onEventsDropped: (count) => host.countDroppedEvents(count),
 });
 await server.start();

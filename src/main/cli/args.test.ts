@@ -214,6 +214,8 @@ describe('raftlab cluster', () => {
       partitionsSource: { kind: 'default' },
       serve: null,
       token: null,
+      tokenFile: null,
+      allowHosts: [],
       options: DEFAULT_RUN_OPTIONS,
       notes: [],
     });
@@ -249,6 +251,22 @@ describe('raftlab cluster', () => {
     expect(parsed.options.timescale).toBe(10);
   });
 
+  it('takes a token file and any number of --allow-host names', () => {
+    const parsed = cluster([
+      'cluster',
+      '--serve',
+      '0.0.0.0:8080',
+      '--token-file',
+      '/run/raftlab.token',
+      '--allow-host',
+      'teacher.local',
+      '--allow-host=raftlab.school.example',
+    ]);
+    expect(parsed.tokenFile).toBe('/run/raftlab.token');
+    expect(parsed.token).toBeNull();
+    expect(parsed.allowHosts).toEqual(['teacher.local', 'raftlab.school.example']);
+  });
+
   it.each([
     [['cluster', '--partitions', 'readme', '--preset', 'readme'], /^give either --partitions or --preset, not both$/],
     [['cluster', '--preset', 'huge'], /^--preset: unknown preset 'huge'; the presets are: readme, sharded$/],
@@ -271,6 +289,14 @@ describe('raftlab cluster', () => {
     [['cluster', '--serve', '0', '--token', 'has space'], /^--token must be 1 to 256 visible ASCII characters/],
     [['cluster', '--serve', '0', '--token='], /^--token must be 1 to 256 visible ASCII characters/],
     [['cluster', '--serve', '0', '--token', 'x'.repeat(257)], /^--token must be 1 to 256/],
+    [['cluster', '--token-file', 't'], /^--token-file needs --serve/],
+    [['cluster', '--serve', '0', '--token', 'a', '--token-file', 't'], /^give either --token or --token-file/],
+    [['cluster', '--serve', '0', '--token-file='], /^--token-file needs a file name$/],
+    [['cluster', '--allow-host', 'teacher.local'], /^--allow-host needs --serve/],
+    [['cluster', '--serve', '0', '--allow-host', '10.0.0.1'], /^--allow-host: '10\.0\.0\.1' is an IP address/],
+    [['cluster', '--serve', '0', '--allow-host', 'a.example:80'], /^--allow-host: 'a\.example:80' holds a port/],
+    [['cluster', '--serve', '0', '--allow-host', 'bad_name'], /^--allow-host: 'bad_name' is not a host name/],
+    [['cluster', '--serve', '0', '--allow-host'], /^--allow-host needs a value: --allow-host NAME$/],
     [['cluster', '--unknown'], /^unknown option '--unknown' for 'cluster'$/],
     [['cluster', '--election-timeout', '10-5'], /^--election-timeout: MIN \(10\) must be less than MAX \(5\)/],
     [['cluster', '--serve'], /^--serve needs a value: --serve \[HOST:\]PORT$/],
@@ -390,6 +416,9 @@ describe('usage texts', () => {
     for (const word of ['--partitions', '--preset', '--serve', '--token', 'readme', 'sharded', 'RAFTLAB_TOKEN']) {
       expect(text).toContain(word);
     }
+    expect(text).toContain('--token-file FILE');
+    expect(text).toContain('--allow-host NAME');
+    expect(text).toMatch(/--token TOKEN [^\n]*'ps'/);
   });
 
   it('every example in the help parses', () => {

@@ -14,6 +14,7 @@ import {
   presetPartitions,
 } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
+import { allowHostProblem } from '../server/host-check';
 import {
   DEFAULT_CLIENT_HOST,
   DEFAULT_RUN_OPTIONS,
@@ -57,6 +58,10 @@ export type CliCommand =
       readonly serve: HostPort | null;
       /** From --token; null leaves it to RAFTLAB_TOKEN or a random one. */
       readonly token: string | null;
+      /** From --token-file: read at start, so the token stays out of `ps`. */
+      readonly tokenFile: string | null;
+      /** From --allow-host (repeatable): names besides localhost the control API answers to. */
+      readonly allowHosts: readonly string[];
       readonly options: RunOptions;
       readonly notes: readonly string[];
     }
@@ -126,6 +131,8 @@ function parseHelp(rest: readonly string[]): CliCommand {
 interface OptionSpec {
   /** The value's name in messages, or null for a flag. */
   readonly metavar: string | null;
+  /** May be given more than once; every value is kept, in order. */
+  readonly repeatable?: boolean;
 }
 
 const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -147,6 +154,8 @@ const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--preset': { metavar: 'NAME' },
   '--serve': { metavar: '[HOST:]PORT' },
   '--token': { metavar: 'TOKEN' },
+  '--token-file': { metavar: 'FILE' },
+  '--allow-host': { metavar: 'NAME', repeatable: true },
 };
 
 interface SplitArgs {
@@ -154,6 +163,8 @@ interface SplitArgs {
   /** Option name → its value ('' for a flag). */
   readonly options: ReadonlyMap<string, string>;
   readonly positionals: readonly string[];
+  /** Every value of each repeatable option. */
+  readonly repeated: ReadonlyMap<string, readonly string[]>;
 }
 
 function splitArgs(args: readonly string[], specs: Readonly<Record<string, OptionSpec>>, topic: HelpTopic): SplitArgs {
@@ -161,8 +172,9 @@ function splitArgs(args: readonly string[], specs: Readonly<Record<string, Optio
   const endOfOptions = args.indexOf('--');
   const beforeEnd = endOfOptions < 0 ? args : args.slice(0, endOfOptions);
   if (beforeEnd.some((arg) => arg === '--help' || arg === '-h'))
-    return { help: true, options: new Map(), positionals: [] };
+    return { help: true, options: new Map(), positionals: [], repeated: new Map() };
   const options = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -196,10 +208,11 @@ function splitArgs(args: readonly string[], specs: Readonly<Record<string, Optio
       value = next;
       i++;
     }
-    if (options.has(name)) throw new UsageError(`${name} is given more than once`, topic);
+    if (spec.repeatable) repeated.set(name, [...(repeated.get(name) ?? []), value]);
+    else if (options.has(name)) throw new UsageError(`${name} is given more than once`, topic);
     options.set(name, value);
   }
-  return { help: false, options, positionals };
+  return { help: false, options, positionals, repeated };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,8 +286,32 @@ function parseCluster(args: readonly string[]): CliCommand {
       throw new UsageError('--token must be 1 to 256 visible ASCII characters, without spaces', 'cluster');
     }
   }
+  const tokenFile = split.options.get('--token-file') ?? null;
+  if (tokenFile !== null) {
+    if (serve === null) throw new UsageError('--token-file needs --serve: the token guards the control API', 'cluster');
+    if (token !== null) throw new UsageError('give either --token or --token-file, not both', 'cluster');
+    if (tokenFile === '') throw new UsageError('--token-file needs a file name', 'cluster');
+  }
+  const allowHosts = split.repeated.get('--allow-host') ?? [];
+  if (allowHosts.length > 0 && serve === null) {
+    throw new UsageError('--allow-host needs --serve: it widens the control API that --serve starts', 'cluster');
+  }
+  for (const name of allowHosts) {
+    const problem = allowHostProblem(name);
+    if (problem !== undefined) throw new UsageError(`--allow-host: ${problem}`, 'cluster');
+  }
   const options = readRunOptions(split.options, 'cluster');
-  return { kind: 'cluster', partitions, partitionsSource: source, serve, token, options, notes: [] };
+  return {
+    kind: 'cluster',
+    partitions,
+    partitionsSource: source,
+    serve,
+    token,
+    tokenFile,
+    allowHosts,
+    options,
+    notes: [],
+  };
 }
 
 function parseClient(args: readonly string[]): CliCommand {

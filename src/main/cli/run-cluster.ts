@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Partitions } from '../../shared/config';
 import { ClusterHost } from '../host/cluster-host';
 import { ControlServer } from '../server/control-server';
+import { type ResolvedToken, resolveApiToken } from '../server/token-source';
 import type { HostPort } from './args';
 import type { RunOptions } from './options';
 import { stopOnSignals } from './signals';
@@ -14,6 +15,8 @@ export interface RunClusterArgs {
   readonly partitions: Partitions;
   readonly serve: HostPort | null;
   readonly token: string | null;
+  readonly tokenFile: string | null;
+  readonly allowHosts: readonly string[];
   readonly options: RunOptions;
 }
 
@@ -25,6 +28,16 @@ export function rendererDir(): string {
 
 export async function runCluster(args: RunClusterArgs, log: (line: string) => void): Promise<{ url: string | null }> {
   const { options } = args;
+  // Read before any node starts: a bad token file stops the command with nothing half-done.
+  let apiToken: ResolvedToken | null = null;
+  if (args.serve) {
+    apiToken = await resolveApiToken({
+      tokenFile: args.tokenFile,
+      token: args.token,
+      envToken: process.env.RAFTLAB_TOKEN,
+    });
+    for (const warning of apiToken.warnings) console.error(`raftlab: warning: ${warning}`);
+  }
   const host = new ClusterHost({
     partitions: args.partitions,
     dataDir: options.dataDir,
@@ -45,12 +58,13 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
   );
   let server: ControlServer | null = null;
   if (args.serve) {
-    const token = args.token ?? process.env.RAFTLAB_TOKEN;
+    const token = apiToken?.token;
     server = new ControlServer({
       api: host,
       staticDir: process.env.RAFTLAB_RENDERER_DIR ?? rendererDir(),
       host: args.serve.host,
       port: args.serve.port,
+      allowedHosts: args.allowHosts,
       onEventsDropped: (count) => host.countDroppedEvents(count),
       ...(token ? { token } : {}),
     });

@@ -65,7 +65,8 @@ Example:
   redis-cli -p 5001 SET color blue`;
 
 const CLUSTER = `Usage:
-  raftlab cluster [--partitions CFG | --preset NAME] [--serve [HOST:]PORT] [--token TOKEN] [options]
+  raftlab cluster [--partitions CFG | --preset NAME] [--serve [HOST:]PORT] [--token-file FILE]
+                  [--allow-host NAME]... [options]
 
 Runs every node of the configuration in this process, as the desktop app does, each on its own
 address. With --serve it also serves the dashboard and the control API.
@@ -80,7 +81,13 @@ Dashboard:
   --serve [HOST:]PORT        serve the dashboard and control API on HOST:PORT; HOST defaults
                              to ${DEFAULT_SERVE_HOST} (this machine only); PORT 0 picks a free port.
                              Prints 'dashboard: URL' with the real port and the token.
-  --token TOKEN              the API token (default: $RAFTLAB_TOKEN, else a random one)
+  --token-file FILE          read the API token from FILE's one line (keep it chmod 600)
+  --token TOKEN              the API token on the command line; other users see it in 'ps',
+                             so prefer --token-file or $RAFTLAB_TOKEN
+                             (default: $RAFTLAB_TOKEN, else a random one)
+  --allow-host NAME          also answer requests addressed to the host name NAME (repeatable);
+                             IP addresses and localhost always work, any other name gets 421,
+                             which stops DNS rebinding
 
 ${RUN_OPTIONS}
 

@@ -8,14 +8,21 @@ export function randomToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The token as `Authorization: Bearer TOKEN` or, for EventSource and links, `?token=TOKEN`. */
-export function tokenOf(request: IncomingMessage, query: URLSearchParams): string | undefined {
+/** The token of `Authorization: Bearer TOKEN`, if the request has one. */
+export function bearerTokenOf(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match?.[1]) return match[1];
-  }
-  return query.get('token') ?? undefined;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] || undefined;
+}
+
+/**
+ * The token as `Authorization: Bearer TOKEN` or, for EventSource and links, `?token=TOKEN`. Only
+ * GET and HEAD may use the query: a token in a URL can leak (history, logs), and with it a page
+ * elsewhere could send a form POST, which needs no preflight. A header it cannot set.
+ */
+export function tokenOf(request: IncomingMessage, query: URLSearchParams): string | undefined {
+  return bearerTokenOf(request) ?? query.get('token') ?? undefined;
 }
 
 export function tokensEqual(given: string | undefined, expected: string): boolean {

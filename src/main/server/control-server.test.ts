@@ -17,10 +17,16 @@ function send(
   base: string,
   method: string,
   path: string,
-  options: { body?: string; token?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    body?: string;
+    token?: string | null;
+    headers?: Record<string, string>;
+    contentType?: string | null;
+  } = {},
 ): Promise<HttpAnswer> {
   return httpCall(base, method, path, {
     bearer: options.token === undefined ? TOKEN : options.token,
+    ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     ...(options.body === undefined ? {} : { rawBody: options.body }),
     ...(options.headers ? { headers: options.headers } : {}),
   });
@@ -362,6 +368,178 @@ describe('ControlServer', () => {
     );
     expect(failure).toBeInstanceOf(PortInUseError);
     expect((failure as Error).message).toBe(`port ${server.port} is already in use (127.0.0.1:${server.port})`);
+  });
+});
+
+describe('ControlServer guards against other pages', () => {
+  let cluster: StubCluster;
+  let server: ControlServer;
+  let base: string;
+  let port: number;
+
+  beforeEach(async () => {
+    cluster = new StubCluster();
+    server = new ControlServer({
+      api: cluster.bridge,
+      staticDir,
+      port: 0,
+      token: TOKEN,
+      allowedHosts: ['Teacher.Local'],
+    });
+    base = await server.start();
+    port = server.port;
+  });
+
+  afterEach(async () => {
+    await server.stop();
+  });
+
+  const asHost = (host: string) => ({ headers: { Host: host } });
+
+  it('answers 421 to a Host that names anything but localhost or an allowed name, page and API alike', async () => {
+    const rebound = [
+      'evil.example',
+      `evil.example:${port}`,
+      `attacker.example:${port}`,
+      '127.0.0.1.nip.io',
+      `localhost.evil.example:${port}`,
+      'localhost.',
+      'teacher.local.evil.example',
+      '7f000001.rbndr.us',
+      '[evil.example]',
+      'evil.example:80:80',
+    ];
+    for (const host of rebound) {
+      for (const [method, path] of [
+        ['GET', '/'],
+        ['GET', '/api/state'],
+        ['POST', '/api/network/heal'],
+      ] as const) {
+        const answer = await send(base, method, path, asHost(host));
+        expect(answer.status, `${method} ${path} as ${host}`).toBe(421);
+        expect(answer.headers['content-type']).toMatch(/^application\/json/);
+        expect(answer.json).toEqual({ error: expect.any(String) });
+      }
+    }
+    const named = await send(base, 'GET', '/api/state', asHost(`evil.example:${port}`));
+    expect((named.json as { error: string }).error).toMatch(
+      /does not answer to the name 'evil\.example'.*--allow-host/,
+    );
+    expect(cluster.calls).toEqual([]);
+  });
+
+  it('serves a Host that is an IP literal, localhost, or a name given with --allow-host', async () => {
+    const welcome = [
+      `127.0.0.1:${port}`,
+      '127.0.0.1',
+      `10.1.2.3:${port}`,
+      `[::1]:${port}`,
+      '[::1]',
+      `[fe80::1]:${port}`,
+      `localhost:${port}`,
+      'LocalHost',
+      `teacher.local:${port}`,
+      'TEACHER.LOCAL',
+    ];
+    for (const host of welcome) {
+      expect((await send(base, 'GET', '/api/state', asHost(host))).status, host).toBe(200);
+      expect((await send(base, 'GET', '/', { ...asHost(host), token: null })).status, host).toBe(200);
+    }
+  });
+
+  it('refuses a POST whose token is in the query, even the right one, before touching the cluster', async () => {
+    const onlyQuery = await send(base, 'POST', `/api/network/heal?token=${TOKEN}`, { token: null });
+    expect(onlyQuery.status).toBe(401);
+    expect((onlyQuery.json as { error: string }).error).toMatch(/only in the Authorization: Bearer header/);
+    expect(onlyQuery.headers['www-authenticate']).toBe('Bearer');
+    const both = await send(base, 'POST', `/api/nodes/${N1}/kill?token=${TOKEN}`);
+    expect(both.status).toBe(401);
+    expect(cluster.calls).toEqual([]);
+  });
+
+  it('refuses a POST that is not application/json with a 415, whatever its body', async () => {
+    const cases: [string | null, string | undefined][] = [
+      ['text/plain', '{"timescale": 2}'],
+      ['text/plain;charset=UTF-8', undefined],
+      ['application/x-www-form-urlencoded', 'timescale=2'],
+      ['multipart/form-data; boundary=x', undefined],
+      [null, undefined],
+      [null, '{"timescale": 2}'],
+    ];
+    for (const [contentType, body] of cases) {
+      const answer = await send(base, 'POST', '/api/clock', {
+        contentType,
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(answer.status, String(contentType)).toBe(415);
+      expect((answer.json as { error: string }).error).toMatch(/Content-Type: application\/json/);
+    }
+    expect((await send(base, 'POST', '/api/network/heal', { contentType: 'text/plain' })).status).toBe(415);
+    expect(cluster.calls).toEqual([]);
+    const json = await send(base, 'POST', '/api/clock', {
+      contentType: 'Application/JSON; charset=utf-8',
+      body: '{"timescale": 2}',
+    });
+    expect(json.status).toBe(200);
+    expect(cluster.calls).toEqual([{ operation: 'setClock', args: [{ timescale: 2 }] }]);
+  });
+
+  it('answers 401 before 415, so a stranger learns nothing about the rules behind the token', async () => {
+    const answer = await send(base, 'POST', '/api/network/heal', { token: null, contentType: 'text/plain' });
+    expect(answer.status).toBe(401);
+  });
+
+  it('still takes ?token= on GET, for links and EventSource', async () => {
+    expect((await send(base, 'GET', `/api/state?token=${TOKEN}`, { token: null })).status).toBe(200);
+  });
+});
+
+describe('ControlServer with a cap on event streams', () => {
+  it('answers 503 past the cap and makes room again when a client goes away', async () => {
+    const cluster = new StubCluster();
+    const server = new ControlServer({ api: cluster.bridge, staticDir, port: 0, token: TOKEN, maxEventClients: 3 });
+    const base = await server.start();
+    const open: IncomingMessage[] = [];
+    const openStream = (): Promise<IncomingMessage> =>
+      new Promise((resolve, reject) => {
+        const req = get(new URL(`${base}/api/events?token=${TOKEN}`), (response) => {
+          open.push(response);
+          resolve(response);
+        });
+        req.on('error', reject);
+      });
+    const readAll = (response: IncomingMessage): Promise<string> =>
+      new Promise((resolve) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve(text));
+      });
+    try {
+      for (let i = 0; i < 3; i++) expect((await openStream()).statusCode).toBe(200);
+      await waitFor(() => server.eventClients === 3);
+      const refused = await openStream();
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(await readAll(refused))).toEqual({
+        error: expect.stringMatching(/too many event streams open \(3\)/),
+      });
+      expect(server.eventClients).toBe(3);
+
+      // A tab that closes (its socket goes away) frees its place.
+      open[0]!.destroy();
+      await waitFor(() => server.eventClients === 2);
+      expect((await openStream()).statusCode).toBe(200);
+      await waitFor(() => server.eventClients === 3);
+      expect(() => new ControlServer({ api: cluster.bridge, staticDir, port: 0, maxEventClients: 0 })).toThrow(
+        /at least one client/,
+      );
+    } finally {
+      for (const response of open) response.destroy();
+      await server.stop();
+    }
   });
 });
 

@@ -6,10 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, type ClusterBridge, type ClusterOperation } from '../../shared/api';
 import { PortInUseError } from '../net/node-server';
-import { randomToken, tokenOf, tokensEqual } from './auth';
+import { bearerTokenOf, randomToken, tokenOf, tokensEqual } from './auth';
 import { EventStream } from './event-stream';
+import { hostRefusal } from './host-check';
 import { HttpError } from './http-error';
-import { BODY_LIMIT_BYTES, readJsonBody } from './json-body';
+import { BODY_LIMIT_BYTES, isJsonContentType, readJsonBody } from './json-body';
 import { checkOperationArgs } from './operation-args';
 import { matchRoute } from './routes';
 import { readStaticFile } from './static-files';
@@ -25,8 +26,12 @@ export interface ControlServerOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** From `--token` or RAFTLAB_TOKEN; a random one when absent. */
+  /** From `--token-file`, `--token` or RAFTLAB_TOKEN; a random one when absent. */
   readonly token?: string;
+  /** Host names besides `localhost` that requests may name (`--allow-host`); IP literals always pass. */
+  readonly allowedHosts?: readonly string[];
+  /** Event streams open at once (default 32); one more gets a 503. */
+  readonly maxEventClients?: number;
   readonly bodyLimitBytes?: number;
   readonly ssePingIntervalMs?: number;
   readonly sseMaxBufferedBytes?: number;
@@ -70,6 +75,7 @@ export class ControlServer {
       ...(options.ssePingIntervalMs !== undefined && { pingIntervalMs: options.ssePingIntervalMs }),
       ...(options.sseMaxBufferedBytes !== undefined && { maxBufferedBytes: options.sseMaxBufferedBytes }),
       ...(options.onEventsDropped !== undefined && { onDropped: options.onEventsDropped }),
+      ...(options.maxEventClients !== undefined && { maxClients: options.maxEventClients }),
     });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => this.fail(response, error));
@@ -144,13 +150,19 @@ export class ControlServer {
     const pathname = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
     const method = request.method ?? 'GET';
+    // Before anything else, the page included: a rebound name must not even read the dashboard.
+    const foreignHost = hostRefusal(request.headers.host, this.options.allowedHosts);
+    if (foreignHost !== undefined) throw new HttpError(421, foreignHost);
 
     if (pathname === '/api' || pathname.startsWith('/api/')) {
       response.setHeader('Cache-Control', 'no-store');
-      const given = tokenOf(request, query);
-      if (!tokensEqual(given, this.token)) {
-        response.setHeader('WWW-Authenticate', 'Bearer');
-        throw new HttpError(401, given === undefined ? 'missing API token' : 'wrong API token');
+      this.authenticate(request, response, method, query);
+      if (method === 'POST' && !isJsonContentType(request.headers['content-type'])) {
+        throw new HttpError(
+          415,
+          'a POST must have Content-Type: application/json (an empty body is fine), ' +
+            `not ${request.headers['content-type'] ?? 'none'}`,
+        );
       }
       await this.handleApi(request, response, method, pathname);
       return;
@@ -169,6 +181,26 @@ export class ControlServer {
     response.end(file.body);
   }
 
+  /** Throws a 401 unless the request carries the token where its method may carry it. */
+  private authenticate(
+    request: IncomingMessage,
+    response: ServerResponse,
+    method: string,
+    query: URLSearchParams,
+  ): void {
+    const readOnly = method === 'GET' || method === 'HEAD';
+    let refusal: string;
+    if (!readOnly && query.has('token')) {
+      refusal = 'on a POST the token goes only in the Authorization: Bearer header, never in the URL';
+    } else {
+      const given = readOnly ? tokenOf(request, query) : bearerTokenOf(request);
+      if (tokensEqual(given, this.token)) return;
+      refusal = given === undefined ? 'missing API token' : 'wrong API token';
+    }
+    response.setHeader('WWW-Authenticate', 'Bearer');
+    throw new HttpError(401, refusal);
+  }
+
   private async handleApi(
     request: IncomingMessage,
     response: ServerResponse,
@@ -182,6 +214,13 @@ export class ControlServer {
       throw new HttpError(405, `method ${method} is not allowed on ${pathname} (use ${route.allow.join(' or ')})`);
     }
     if (route.kind === 'events') {
+      if (!this.events.hasRoom) {
+        response.setHeader('Retry-After', '5');
+        throw new HttpError(
+          503,
+          `too many event streams open (${this.events.maxClients}); close another dashboard tab and retry`,
+        );
+      }
       this.events.open(request, response);
       return;
     }

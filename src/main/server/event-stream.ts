@@ -13,7 +13,12 @@ export interface EventStreamOptions {
   readonly maxBufferedBytes?: number;
   /** Told how many events a slow client missed, so the cluster can count them. */
   readonly onDropped?: (events: number) => void;
+  /** Streams open at once; more are refused, so open connections cannot pile up without bound. */
+  readonly maxClients?: number;
 }
+
+/** Enough for a classroom's worth of tabs on one host; each stream costs a socket and its buffer. */
+export const DEFAULT_MAX_EVENT_CLIENTS = 32;
 
 interface Client {
   readonly response: ServerResponse;
@@ -26,6 +31,7 @@ export class EventStream {
   private readonly pingIntervalMs: number;
   private readonly maxBufferedBytes: number;
   private readonly onDropped: (events: number) => void;
+  readonly maxClients: number;
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void) | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -36,6 +42,15 @@ export class EventStream {
     this.pingIntervalMs = options.pingIntervalMs ?? 15_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.onDropped = options.onDropped ?? (() => {});
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_EVENT_CLIENTS;
+    if (!Number.isSafeInteger(this.maxClients) || this.maxClients < 1) {
+      throw new Error(`the event stream needs room for at least one client, not ${this.maxClients}`);
+    }
+  }
+
+  /** Whether another stream may open now; the caller answers 503 when not. */
+  get hasRoom(): boolean {
+    return this.clients.size < this.maxClients;
   }
 
   get clientCount(): number {
@@ -47,7 +62,9 @@ export class EventStream {
     return this.dropped;
   }
 
+  /** Starts streaming to this response. Check `hasRoom` first: past the cap this throws. */
   open(request: IncomingMessage, response: ServerResponse): void {
+    if (!this.hasRoom) throw new Error(`the event stream already has ${this.maxClients} clients`);
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

@@ -5,6 +5,17 @@ import { HttpError } from './http-error';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Whether a Content-Type header says JSON. A page elsewhere can POST text/plain, form data or
+ * multipart without a CORS preflight; application/json it cannot, so requiring it on every POST
+ * (an empty body included) keeps cross-site requests out even if a token leaked.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const mediaType = header.split(';', 1)[0]!.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
 /** Resolves to the parsed body, or `undefined` for an empty one. */
 export function readJsonBody(request: IncomingMessage, limitBytes = BODY_LIMIT_BYTES): Promise<unknown> {
   const declared = Number(request.headers['content-length']);

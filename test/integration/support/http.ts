@@ -19,6 +19,11 @@ export interface HttpOptions {
   readonly rawBody?: string;
   /** Extra request headers, sent as given. */
   readonly headers?: Record<string, string>;
+  /**
+   * Sent as Content-Type; by default application/json on a POST or with a body, as the server
+   * requires. null sends none.
+   */
+  readonly contentType?: string | null;
 }
 
 export function httpCall(base: string, method: string, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
@@ -26,7 +31,13 @@ export function httpCall(base: string, method: string, path: string, options: Ht
   const headers: Record<string, string> = { ...options.headers };
   if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`;
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  const contentType =
+    options.contentType === undefined
+      ? payload !== undefined || method === 'POST'
+        ? 'application/json'
+        : null
+      : options.contentType;
+  if (contentType !== null) headers['Content-Type'] = contentType;
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];

@@ -50,7 +50,9 @@ export class HttpBridge implements ClusterBridge {
     try {
       response = await fetch(operationUrl(operation, node), {
         method: route.method,
-        headers: requestHeaders(this.token, hasBody),
+        // Every POST says JSON, even without a body: the server refuses any other POST, because a
+        // page elsewhere can send text/plain or form posts without asking first.
+        headers: requestHeaders(this.token, hasBody || route.method === 'POST'),
         body: hasBody ? JSON.stringify(body) : null,
         cache: 'no-store',
       });
