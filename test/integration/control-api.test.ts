@@ -171,6 +171,58 @@ describe('the token', () => {
   });
 });
 
+describe('requests another page could forge', () => {
+  it('answers 421 to a rebound host name, and acts on nothing', async () => {
+    const port = new URL(base).port;
+    const victim = (await state()).nodes.find((n) => n.alive)!.id;
+    for (const host of [`evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost.evil.example:${port}`]) {
+      const headers = { Host: host };
+      expectError(await httpCall(base, 'GET', '/api/state', { bearer: TOKEN, headers }), 421, /DNS rebinding/);
+      expectError(await httpCall(base, 'GET', '/', { bearer: null, headers }), 421, /DNS rebinding/);
+      expectError(
+        await httpCall(base, 'POST', `/api/nodes/${victim}/kill`, { bearer: TOKEN, headers }),
+        421,
+        /does not answer to the name/,
+      );
+    }
+    expect((await state()).nodes.find((n) => n.id === victim)!.alive).toBe(true);
+    for (const host of [`localhost:${port}`, `[::1]:${port}`, `192.0.2.7:${port}`]) {
+      expect((await httpCall(base, 'GET', '/api/state', { bearer: TOKEN, headers: { Host: host } })).status).toBe(200);
+    }
+  });
+
+  it('refuses a POST with the token in its URL, or sent as text/plain, and acts on nothing', async () => {
+    const victim = (await state()).nodes.find((n) => n.alive)!.id;
+    expectError(
+      await httpCall(base, 'POST', `/api/nodes/${victim}/kill?token=${TOKEN}`, { bearer: null }),
+      401,
+      /only in the Authorization: Bearer header/,
+    );
+    // What a cross-site form or fetch without preflight sends: text/plain with the token it leaked.
+    const forged = { op: 'SET', key: 'forged', value: 'FORGED' };
+    expectError(
+      await httpCall(base, 'POST', '/api/kv', { bearer: TOKEN, body: forged, contentType: 'text/plain' }),
+      415,
+      /Content-Type: application\/json/,
+    );
+    expectError(
+      await httpCall(base, 'POST', `/api/kv?token=${TOKEN}`, { bearer: null, body: forged, contentType: 'text/plain' }),
+      401,
+      /only in the Authorization: Bearer header/,
+    );
+    expectError(
+      await httpCall(base, 'POST', `/api/nodes/${victim}/kill`, { bearer: TOKEN, contentType: null }),
+      415,
+      /Content-Type: application\/json/,
+    );
+    expect((await state()).nodes.find((n) => n.id === victim)!.alive).toBe(true);
+    await waitForLeaders(cluster.host);
+    const read = await call('kv', { body: { op: 'GET', key: 'forged' } });
+    expect(read.status).toBe(200);
+    expect((read.json as KvResult).value).toBeNull();
+  });
+});
+
 describe('bad requests', () => {
   it('answers an unknown node id with a 404 naming it, and a malformed one with a 400', async () => {
     expectError(await call('kill', { id: encodeURIComponent('127.0.0.1:1') }), 404, /unknown node 127\.0\.0\.1:1/);
