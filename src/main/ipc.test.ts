@@ -23,8 +23,7 @@ class FakeIpcMain {
   }
 }
 
-const RENDERER_DIR = '/opt/raftlab/out/renderer';
-const APP_URL = 'file:///opt/raftlab/out/renderer/index.html';
+const APP_URL = 'app://raftlab/index.html';
 
 function fakeWindow() {
   const destroyed: (() => void)[] = [];
@@ -61,7 +60,6 @@ function setUp(options: { devServerUrl?: string } = {}) {
   const { window, sent, destroy } = fakeWindow();
   const refusals: string[] = [];
   const dispose = registerIpc(ipcMain, cluster.bridge, window, {
-    rendererDir: RENDERER_DIR,
     devServerUrl: options.devServerUrl,
     onRefused: (reason) => refusals.push(reason),
   });
@@ -97,6 +95,9 @@ describe('registerIpc', () => {
       eventFrom(APP_URL, { noFrame: true }),
       eventFrom('https://evil.example/'),
       eventFrom('file:///etc/passwd'),
+      eventFrom('file:///opt/raftlab/out/renderer/index.html'),
+      eventFrom('app://evil/index.html'),
+      eventFrom('app2://raftlab/index.html'),
       eventFrom('http://localhost:5173/'),
     ];
     for (const event of intruders) {
@@ -156,11 +157,19 @@ describe('registerIpc', () => {
 });
 
 describe('isAppUrl', () => {
-  it('accepts only files under the renderer folder when one is given', () => {
-    expect(isAppUrl(APP_URL, { rendererDir: RENDERER_DIR })).toBe(true);
-    expect(isAppUrl('file:///opt/raftlab/out/renderer-evil/index.html', { rendererDir: RENDERER_DIR })).toBe(false);
+  it('accepts our app:// page, and no file: page, not even the built renderer', () => {
+    expect(isAppUrl(APP_URL, {})).toBe(true);
+    expect(isAppUrl('app://raftlab/', {})).toBe(true);
+    expect(isAppUrl('app://raftlab.evil/index.html', {})).toBe(false);
+    expect(isAppUrl('file:///opt/raftlab/out/renderer/index.html', {})).toBe(false);
     expect(isAppUrl('not a url', {})).toBe(false);
     expect(isAppUrl('about:blank', {})).toBe(false);
+  });
+
+  it('accepts the dev server only when one is given, which only an unpackaged app does', () => {
+    expect(isAppUrl('http://localhost:5173/', {})).toBe(false);
+    expect(isAppUrl('http://localhost:5173/', { devServerUrl: 'http://localhost:5173' })).toBe(true);
+    expect(isAppUrl('http://localhost:5173.evil.example/', { devServerUrl: 'http://localhost:5173' })).toBe(false);
   });
 });
 

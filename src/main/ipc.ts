@@ -2,17 +2,19 @@
 // batches pushed to the window. Every call is checked twice: that it comes from our window's top
 // frame showing our own page, and that its arguments have the operation's shape. Anything else is
 // refused, so a page that somehow navigated elsewhere cannot drive the cluster.
-import { pathToFileURL } from 'node:url';
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { ApiError, CLUSTER_OPERATIONS, type ClusterBridge, EVENTS_CHANNEL } from '../shared/api';
 import { channelOf, type IpcOutcome } from '../shared/ipc-channels';
+import { APP_HOST, APP_SCHEME } from './electron-app-protocol';
 import { checkOperationArgs } from './server/operation-args';
 
 export interface IpcOptions {
-  /** electron-vite's dev server (ELECTRON_RENDERER_URL) when running `npm run dev`. */
+  /**
+   * electron-vite's dev server (ELECTRON_RENDERER_URL) when running `npm run dev`; the caller gives
+   * it only when the app is not packaged (see electron-renderer-source.ts). Otherwise only the
+   * app:// page is trusted.
+   */
   readonly devServerUrl?: string | undefined;
-  /** The folder holding the built renderer; `file:` pages elsewhere are refused. */
-  readonly rendererDir?: string | undefined;
   /** Where refused calls are reported; console.warn by default. */
   readonly onRefused?: (reason: string) => void;
 }
@@ -94,11 +96,9 @@ export function isAppUrl(url: string, options: IpcOptions): boolean {
   } catch {
     return false;
   }
-  if (parsed.protocol === 'file:') {
-    if (options.rendererDir === undefined) return true;
-    const root = pathToFileURL(options.rendererDir).href.replace(/\/?$/, '/');
-    return parsed.href.startsWith(root);
-  }
+  // Our own page, served by the app:// protocol. A file: page is never ours: any file on the disk
+  // shares that origin.
+  if (parsed.protocol === `${APP_SCHEME}:`) return parsed.host.toLowerCase() === APP_HOST;
   if (options.devServerUrl === undefined) return false;
   try {
     return parsed.origin === new URL(options.devServerUrl).origin;

@@ -32,8 +32,21 @@ export function contentTypeOf(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** Reads the file a raw (URL-encoded) request path names under `root`; throws HttpError otherwise. */
-export async function readStaticFile(root: string, rawPathname: string): Promise<StaticFile> {
+export interface StaticPath {
+  /** The absolute file path, inside `root`. */
+  readonly filePath: string;
+  /** The decoded request path, for messages. */
+  readonly pathname: string;
+  /** Whether it is the dashboard's page itself, whose absence means "not built". */
+  readonly isIndex: boolean;
+}
+
+/**
+ * Where a raw (URL-encoded) request path points under `root`, decided without touching the disk;
+ * throws HttpError(400) for any path that could leave `root`. `/` is index.html. The HTTP server
+ * and the desktop window's app:// protocol both serve files through this one check.
+ */
+export function resolveStaticPath(root: string, rawPathname: string): StaticPath {
   let pathname: string;
   try {
     pathname = decodeURIComponent(rawPathname);
@@ -50,7 +63,12 @@ export async function readStaticFile(root: string, rawPathname: string): Promise
   if (filePath !== rootPath && !filePath.startsWith(rootPath + sep)) {
     throw new HttpError(400, 'the path leaves the dashboard folder');
   }
-  const isIndex = relative === 'index.html';
+  return { filePath, pathname, isIndex: relative === 'index.html' };
+}
+
+/** Reads the file a raw (URL-encoded) request path names under `root`; throws HttpError otherwise. */
+export async function readStaticFile(root: string, rawPathname: string): Promise<StaticFile> {
+  const { filePath, pathname, isIndex } = resolveStaticPath(root, rawPathname);
   try {
     const info = await stat(filePath);
     if (!info.isFile()) throw new HttpError(404, `no such file: ${pathname}`);
