@@ -358,6 +358,15 @@ describe('ControlServer', () => {
     expect(other.token.length).toBeGreaterThanOrEqual(32);
     expect(other.token).not.toBe(new ControlServer({ api: cluster.bridge, staticDir, port: 0 }).token);
     expect(() => new ControlServer({ api: cluster.bridge, staticDir, port: 0, token: ' ' })).toThrow(/empty/);
+    expect(() => new ControlServer({ api: cluster.bridge, staticDir, port: 0, allowedHosts: ['10.0.0.1'] })).toThrow(
+      /IP addresses are always allowed/,
+    );
+    const named = { api: cluster.bridge, staticDir, port: 0, allowedHosts: ['teacher.local'] };
+    expect(new ControlServer({ ...named, host: 'raftlab.lan' }).allowedHostNames).toEqual([
+      'teacher.local',
+      'raftlab.lan',
+    ]);
+    expect(new ControlServer({ ...named, host: '0.0.0.0' }).allowedHostNames).toEqual(['teacher.local']);
   });
 
   it('names the port when it is already in use', async () => {

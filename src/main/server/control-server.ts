@@ -3,12 +3,12 @@
 // translates; every decision about the cluster is the ClusterApi's. No request, however bad, can
 // crash the process: every failure becomes a JSON `{error}` answer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { ApiError, type ClusterBridge, type ClusterOperation } from '../../shared/api';
 import { PortInUseError } from '../net/node-server';
 import { bearerTokenOf, randomToken, tokenOf, tokensEqual } from './auth';
 import { EventStream } from './event-stream';
-import { hostRefusal } from './host-check';
+import { allowHostProblem, hostRefusal } from './host-check';
 import { HttpError } from './http-error';
 import { BODY_LIMIT_BYTES, isJsonContentType, readJsonBody } from './json-body';
 import { checkOperationArgs } from './operation-args';
@@ -59,6 +59,8 @@ export class ControlServer {
   readonly token: string;
   private readonly options: ControlServerOptions;
   private readonly host: string;
+  /** Names a request's Host may give besides localhost: --allow-host's, and the name served on. */
+  readonly allowedHostNames: readonly string[];
   private readonly server: Server;
   private readonly events: EventStream;
   private boundPort: number | undefined;
@@ -67,9 +69,15 @@ export class ControlServer {
     if (options.token !== undefined && options.token.trim() === '') {
       throw new Error('the API token must not be empty');
     }
+    for (const name of options.allowedHosts ?? []) {
+      const problem = allowHostProblem(name);
+      if (problem !== undefined) throw new Error(`allowed host: ${problem}`);
+    }
     this.options = options;
     this.token = options.token ?? randomToken();
     this.host = options.host ?? '127.0.0.1';
+    // Serving on a name means the printed link holds it, so that name must work.
+    this.allowedHostNames = [...(options.allowedHosts ?? []), ...(isIP(this.host) === 0 ? [this.host] : [])];
     this.events = new EventStream({
       subscribe: (listener) => options.api.onEvents(listener),
       ...(options.ssePingIntervalMs !== undefined && { pingIntervalMs: options.ssePingIntervalMs }),
@@ -151,7 +159,7 @@ export class ControlServer {
     const query = new URLSearchParams(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1));
     const method = request.method ?? 'GET';
     // Before anything else, the page included: a rebound name must not even read the dashboard.
-    const foreignHost = hostRefusal(request.headers.host, this.options.allowedHosts);
+    const foreignHost = hostRefusal(request.headers.host, this.allowedHostNames);
     if (foreignHost !== undefined) throw new HttpError(421, foreignHost);
 
     if (pathname === '/api' || pathname.startsWith('/api/')) {
