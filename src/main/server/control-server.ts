@@ -169,7 +169,7 @@ export class ControlServer {
         throw new HttpError(
           415,
           'a POST must have Content-Type: application/json (an empty body is fine), ' +
-            `not ${request.headers['content-type'] ?? 'none'}`,
+            `not ${request.headers['content-type']?.slice(0, 100) ?? 'none'}`,
         );
       }
       await this.handleApi(request, response, method, pathname);
