@@ -11,6 +11,7 @@ import type { ClusterState } from '../../src/shared/api';
 import { waitFor } from './support/cluster';
 import { httpCall } from './support/http';
 import { freePartitions, portOf } from './support/ports';
+import { RAFTLAB_CLI } from './support/processes';
 
 const TOKEN = 'cli-token-42';
 
@@ -38,9 +39,7 @@ it('prints the dashboard URL with the real port and token, serves the API, and e
   const proc = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'src/main/cli.ts',
+      RAFTLAB_CLI,
       'cluster',
       '--partitions',
       JSON.stringify(partitions).replaceAll('"', "'"),
