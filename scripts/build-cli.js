@@ -4,35 +4,32 @@
 // inlined, so the installed package needs no TypeScript loader and no runtime dependency, and a
 // start parses one file instead of compiling two hundred. `npm run build` runs this after
 // electron-vite; the test runner runs it before any test spawns `raftlab`.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, buildSync } from 'esbuild';
+import { build } from 'esbuild';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the bundles go; bin/raftlab.js and scripts/start.js run them from there. */
-export const CLI_OUT_DIR = join(REPO_ROOT, 'out', 'cli');
-export const CLI_BUNDLE = join(CLI_OUT_DIR, 'cli.js');
+const CLI_OUT_DIR = join(REPO_ROOT, 'out', 'cli');
 
-/** @returns {import('esbuild').BuildOptions & { write: false }} */
-function options() {
-  return {
-    entryPoints: {
-      cli: join(REPO_ROOT, 'src', 'main', 'cli.ts'),
-      'serve-desktop': join(REPO_ROOT, 'src', 'main', 'serve-desktop.ts'),
-    },
-    outdir: CLI_OUT_DIR,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Names stay as written (no minifying) so that a stack trace from a user reads like the source.
-    minify: false,
-    write: false,
-    logLevel: 'warning',
-  };
-}
+/** What esbuild makes of the two entries: one self-contained ES module each, for Node 20. */
+const OPTIONS = /** @type {const} */ ({
+  entryPoints: {
+    cli: join(REPO_ROOT, 'src', 'main', 'cli.ts'),
+    'serve-desktop': join(REPO_ROOT, 'src', 'main', 'serve-desktop.ts'),
+  },
+  outdir: CLI_OUT_DIR,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Names stay as written (no minifying) so that a stack trace from a user reads like the source.
+  minify: false,
+  write: false,
+  logLevel: 'warning',
+});
 
 /**
  * Each file is written beside its final name and then renamed over it, so a process starting the
@@ -51,16 +48,12 @@ function writeAtomically(files) {
 
 /** Builds the bundles; resolves with the files written, relative to the repository. */
 export async function buildCli() {
-  const result = await build(options());
+  const result = await build(OPTIONS);
   return writeAtomically(result.outputFiles);
 }
 
-/** The same, blocking: for a caller that needs the bundle before its next line (bench/processes.ts). */
-export function buildCliSync() {
-  return writeAtomically(buildSync(options()).outputFiles);
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script (not imported): argv[1] may reach this file through a symlink, import.meta.url never does.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const written = await buildCli();
   console.log(`raftlab: built ${written.join(', ')}`);
 }
