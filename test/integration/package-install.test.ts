@@ -21,12 +21,16 @@ let installed: SpawnOptions = {};
 beforeAll(() => {
   // The global setup bundled the CLI; the dashboard and the desktop bundles come from `npm run
   // build`, which runs here only when out/ is missing or older than the sources (a fresh clone).
+  // So `npm pack` skips its prepack script, which would build everything again.
   if (rebuildReason(buildFiles(REPO_ROOT)) !== null) {
     execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'pipe' });
   }
   work = mkdtempSync(join(tmpdir(), 'raftlab-package-'));
   const packed = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' }),
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }),
   ) as { filename: string }[];
   const tarball = join(work, packed[0]!.filename);
   const app = join(work, 'app');
