@@ -43,8 +43,9 @@ export function rebuildReason({ outputs, sources }) {
 }
 
 /**
- * The file times rebuildReason decides on, read in the checkout at `root`. Test files under src/
- * are left out: no build includes them.
+ * The file times rebuildReason decides on, read in the checkout at `root`. Folders under src/
+ * count too, since a deleted source shows only in its folder's time; test files are left out, as
+ * no build includes them.
  * @param {string} root
  */
 export function buildFiles(root) {
