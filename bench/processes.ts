@@ -1,12 +1,27 @@
 // Child processes for the benchmark: `raftlab node` and `raftlab cluster` run as real, separate
 // processes (never in the bench's own), plus free ports and waiting for a line of output.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(REPO_ROOT, 'src', 'main', 'cli.ts');
+
+let cliBundled = false;
+/**
+ * The bundled CLI (out/cli/cli.js), what users run, bundled from the current sources the first
+ * time a bench process starts: measuring under tsx's loader would measure tsx as well.
+ */
+function raftlabCli(): string {
+  if (!cliBundled) {
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-cli.js')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (run.status !== 0) throw new Error(`bundling the CLI failed (exit ${run.status})`);
+    cliBundled = true;
+  }
+  return join(REPO_ROOT, 'out', 'cli', 'cli.js');
+}
 
 /** Ports the kernel says are free now; all held open together so that they differ. */
 export async function freePorts(count: number): Promise<number[]> {
@@ -63,7 +78,7 @@ export class RaftlabProcess {
     options: SpawnOptions = {},
   ) {
     const keep = options.keepLines ?? 200;
-    this.child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', CLI, ...args], {
+    this.child = spawn(process.execPath, [...(options.nodeFlags ?? []), raftlabCli(), ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

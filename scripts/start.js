@@ -3,14 +3,15 @@
 // run, it says why and serves the same app to a browser instead, backed by the same cluster host,
 // at a URL it prints.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { electronBinary } from './electron-binary.js';
+import { buildFiles, rebuildReason } from './staleness.js';
 
-const built =
-  existsSync('out/main/index.js') && existsSync('out/renderer/index.html') && existsSync('out/preload/index.cjs');
-if (!built) {
-  console.error('raftlab: building the app first (npm run build)...');
-  const build = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
+// Rebuild whenever out/ is older than its sources, not only when it is missing: otherwise an
+// edit to src/ would start yesterday's app.
+const stale = rebuildReason(buildFiles(process.cwd()));
+if (stale !== null) {
+  console.error(`raftlab: building the app first (npm run build): ${stale}...`);
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
@@ -34,7 +35,8 @@ if (electron.path === null) {
 
 function serveInBrowser() {
   console.error('raftlab: serving the same app in your browser instead.');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/serve-desktop.ts'], { stdio: 'inherit' });
+  // The bundled JavaScript from the build above: no TypeScript loader at run time.
+  const child = spawn(process.execPath, ['out/cli/serve-desktop.js'], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildFiles, rebuildReason } from './staleness.js';
 
 const reports = join(process.cwd(), 'test-results', 'reports');
 rmSync(reports, { recursive: true, force: true });
@@ -38,6 +39,19 @@ const suites = [
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
+// The browser specs serve out/renderer and the CLI tests run out/cli: build first when out/ is
+// missing (a fresh clone) or older than the sources. A failed build is one failure, not a silent
+// run against old output.
+const stale = rebuildReason(buildFiles(process.cwd()));
+if (stale !== null) {
+  console.log(`\n=== build: npm run build (${stale})`);
+  if (spawnSync('npm', ['run', 'build'], { stdio: 'inherit' }).status !== 0) {
+    console.log('build: failed; counted as one failure');
+    failed += 1;
+  }
+}
+
 for (const suite of suites) {
   if (only.length > 0 && !only.includes(suite.name) && !only.includes(suite.alias)) continue;
   console.log(`\n=== ${suite.name}: ${suite.command.join(' ')}`);

@@ -5,6 +5,7 @@
 // long enough to follow with the eye, short enough that an election finishes before attention
 // drifts. Loopback TCP alone would deliver every message in well under a millisecond: without the
 // added latency nobody could see a message fly. The headless `raftlab cluster` stays at real time.
+import { isAbsolute, join } from 'node:path';
 import { DEFAULT_PARTITIONS, type Partitions } from '../shared/config';
 import { DEFAULT_RUN_OPTIONS } from './cli/options';
 import { timingOf } from './cli/timing';
@@ -31,4 +32,22 @@ export function createDesktopHost(options: {
     requestTimeoutMs: DEFAULT_RUN_OPTIONS.requestTimeoutMs,
     ...(options.log ? { log: options.log } : {}),
   });
+}
+
+/**
+ * Where `npm start`'s browser fallback keeps the cluster, which has no Electron `userData` folder
+ * to use: the platform's per-user data folder, so the cluster outlives the checkout it was started
+ * from and leaves nothing in the working directory. A relative XDG_DATA_HOME is ignored, as the
+ * XDG specification asks.
+ */
+export function perUserDataDir(
+  env: Readonly<Record<string, string | undefined>>,
+  platform: string,
+  home: string,
+): string {
+  let base: string;
+  if (platform === 'win32') base = env.APPDATA ?? join(home, 'AppData', 'Roaming');
+  else if (platform === 'darwin') base = join(home, 'Library', 'Application Support');
+  else base = env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(home, '.local', 'share');
+  return join(base, 'raftlab', 'cluster-data');
 }

@@ -1,8 +1,9 @@
 // `npm start` where Electron cannot run: the same cluster the desktop window would show, at the
 // same classroom speed, served to a browser. Prints `dashboard: URL` like `raftlab cluster --serve`.
+import { homedir } from 'node:os';
 import { rendererDir } from './cli/run-cluster';
 import { stopOnSignals } from './cli/signals';
-import { createDesktopHost } from './desktop-host';
+import { createDesktopHost, perUserDataDir } from './desktop-host';
 import { ControlServer } from './server/control-server';
 import { resolveApiToken } from './server/token-source';
 
@@ -12,7 +13,9 @@ const { token } = await resolveApiToken({ envToken: process.env.RAFTLAB_TOKEN })
   console.error(`raftlab: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-const host = createDesktopHost({ dataDir: process.env.RAFTLAB_DATA_DIR ?? './raftlab-data', log });
+const dataDir = process.env.RAFTLAB_DATA_DIR ?? perUserDataDir(process.env, process.platform, homedir());
+log(`raftlab: cluster data in ${dataDir}`);
+const host = createDesktopHost({ dataDir, log });
 try {
   await host.start();
 } catch (error) {

@@ -11,7 +11,7 @@ import type { ClusterState } from '../../src/shared/api';
 import { waitFor } from './support/cluster';
 import { httpCall } from './support/http';
 import { freePartitions, portOf } from './support/ports';
-import { runRaftlab } from './support/processes';
+import { RAFTLAB_CLI, runRaftlab } from './support/processes';
 
 const TOKEN = 'cli-token-42';
 
@@ -39,9 +39,7 @@ it('prints the dashboard URL with the real port and token, serves the API, and e
   const proc = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'src/main/cli.ts',
+      RAFTLAB_CLI,
       'cluster',
       '--partitions',
       JSON.stringify(partitions).replaceAll('"', "'"),
@@ -109,9 +107,7 @@ async function serveCluster(
   const proc = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'src/main/cli.ts',
+      RAFTLAB_CLI,
       'cluster',
       '--partitions',
       JSON.stringify(partitions).replaceAll('"', "'"),

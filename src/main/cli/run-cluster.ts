@@ -1,5 +1,6 @@
 // `raftlab cluster`: every node of the configuration in this process, as the desktop app's main
 // process runs them; with --serve, the dashboard and the control API too.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Partitions } from '../../shared/config';
@@ -20,10 +21,14 @@ export interface RunClusterArgs {
   readonly options: RunOptions;
 }
 
-/** Where `npm run build` puts the renderer, from this file in src/main/cli or a bundle in out/main. */
+/**
+ * Where `npm run build` puts the renderer: beside the bundle when this runs as out/cli/*.js (the
+ * installed package, `npm start`), or in the checkout's out/ when it runs from src/main/cli (tsx).
+ */
 export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', '..', 'out', 'renderer');
+  const besideBundle = join(here, '..', 'renderer');
+  return existsSync(join(besideBundle, 'index.html')) ? besideBundle : join(here, '..', '..', '..', 'out', 'renderer');
 }
 
 export async function runCluster(args: RunClusterArgs, log: (line: string) => void): Promise<{ url: string | null }> {

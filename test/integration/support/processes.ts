@@ -4,7 +4,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(REPO_ROOT, 'src', 'main', 'cli.ts');
+/**
+ * The bundled CLI, what the installed `raftlab` runs. Vitest's global setup
+ * (test/build-cli.global-setup.ts) bundles it from the current sources before any test starts.
+ */
+export const RAFTLAB_CLI = join(REPO_ROOT, 'out', 'cli', 'cli.js');
 
 export interface RaftlabProcess {
   readonly child: ChildProcess;
@@ -14,9 +18,18 @@ export interface RaftlabProcess {
   readonly exited: Promise<number | string>;
 }
 
-export function spawnRaftlab(args: readonly string[]): RaftlabProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: REPO_ROOT,
+export interface SpawnOptions {
+  /** An installed `raftlab` executable to run instead of the checkout's bundle (the package test). */
+  readonly executable?: string;
+  readonly cwd?: string;
+}
+
+export function spawnRaftlab(args: readonly string[], options: SpawnOptions = {}): RaftlabProcess {
+  const [command, commandArgs] = options.executable
+    ? [options.executable, args]
+    : [process.execPath, [RAFTLAB_CLI, ...args]];
+  const child = spawn(command, commandArgs, {
+    cwd: options.cwd ?? REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -33,8 +46,11 @@ export function spawnRaftlab(args: readonly string[]): RaftlabProcess {
 }
 
 /** Runs `raftlab ARGS` to completion and returns its exit code and output. */
-export async function runRaftlab(args: readonly string[]): Promise<{ code: number | string; output: string }> {
-  const run = spawnRaftlab(args);
+export async function runRaftlab(
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<{ code: number | string; output: string }> {
+  const run = spawnRaftlab(args, options);
   const code = await run.exited;
   return { code, output: run.output() };
 }
