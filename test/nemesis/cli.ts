@@ -154,6 +154,9 @@ async function main(options: Options): Promise<number> {
     await target.start();
     if (!(await waitForLeaders(target, SETTLE_TIMEOUT_MS))) throw new Error('no leader in every group at start');
     const runStart = performance.now();
+    out(
+      `leaders elected at +${((runStart - startedAt) / 1000).toFixed(1)} s; clients and nemesis start (times below are since the launch)`,
+    );
     const until = () => performance.now() - runStart >= options.seconds * 1000;
     const nodes = partitions.flat();
     await Promise.all([
