@@ -1,8 +1,9 @@
 // The nemesis' checker on hand-made histories: each kind of anomaly it exists to catch, and valid
 // histories with concurrency and unknown outcomes that it must not flag.
 import { describe, expect, it } from 'vitest';
-import type { Op } from './history';
-import { checkHistory } from './linearizability';
+import { SeededRandom } from '../../src/shared/random';
+import { endOf, type Op, type RegisterState } from './history';
+import { applyOp, checkHistory } from './linearizability';
 import { OTHER_VALUE, shrinkFailure } from './shrink';
 
 let nextId = 0;
@@ -139,5 +140,52 @@ describe('shrinking', () => {
 
   it('has nothing to shrink in a linearizable history', () => {
     expect(shrinkFailure([set('a', 0, 1), get('a', 2, 3)])).toBeNull();
+  });
+});
+
+describe('against a brute-force search', () => {
+  // Every order of the operations that respects real time, each unknown write in or out: slow, but
+  // obviously right, on small random histories.
+  function bruteForce(ops: readonly Op[]): boolean {
+    const history = ops.filter((o) => !(o.kind === 'get' && o.outcome !== 'ok'));
+    const visit = (remaining: readonly Op[], state: RegisterState): boolean => {
+      if (remaining.every((o) => o.outcome !== 'ok')) return true;
+      return remaining.some((next) => {
+        const blocked = remaining.some((other) => other !== next && endOf(other) < next.invokeMs);
+        const result = blocked ? null : applyOp(state, next);
+        return (
+          result !== null &&
+          visit(
+            remaining.filter((o) => o !== next),
+            result.next,
+          )
+        );
+      });
+    };
+    return visit(history, null);
+  }
+
+  it('agrees on 3000 random small histories, valid and not', () => {
+    const random = new SeededRandom(2024);
+    let valid = 0;
+    for (let round = 0; round < 3000; round++) {
+      const ops: Op[] = [];
+      const count = 1 + random.nextInt(6);
+      for (let i = 0; i < count; i++) {
+        const from = random.nextInt(20);
+        const to = random.chance(0.2) ? null : from + 1 + random.nextInt(8);
+        const roll = random.next();
+        if (roll < 0.4) ops.push(set(`v${i}`, from, to));
+        else if (roll < 0.8)
+          ops.push(get(random.chance(0.3) ? null : `v${random.nextInt(count)}`, from, to ?? from + 3));
+        else ops.push(del(to === null ? null : random.nextInt(2), from, to));
+      }
+      const expected = bruteForce(ops);
+      if (expected) valid++;
+      expect(checkHistory(ops).kind, JSON.stringify(ops)).toBe(expected ? 'linearizable' : 'violation');
+    }
+    // Both kinds were really exercised.
+    expect(valid).toBeGreaterThan(300);
+    expect(valid).toBeLessThan(2700);
   });
 });
