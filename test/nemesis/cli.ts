@@ -199,8 +199,8 @@ async function main(options: Options): Promise<number> {
   out();
   for (const line of formatOps(ops, stats.notSent, stats.errors)) out(line);
   const skipped = ALL_FAULTS.filter((kind) => !target.faults.includes(kind));
-  for (const line of formatFaults(faults, skipped)) out(line);
   const crashes = target.crashes();
+  for (const line of formatFaults(faults, crashes, skipped)) out(line);
   for (const line of formatCrashes(crashes, mode === 'host' ? 'host process' : 'node process')) out(line);
   const finalCount = keys.length * partitions.flat().length;
   out(`final reads: ${finalCount - unanswered.length} of ${finalCount} answered`);

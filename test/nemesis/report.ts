@@ -44,25 +44,53 @@ export function formatOps(ops: readonly Op[], notSent: number, errors: ReadonlyM
   return lines;
 }
 
-export function formatFaults(faults: readonly FaultRecord[], skipped: readonly string[]): string[] {
+export function formatFaults(
+  faults: readonly FaultRecord[],
+  crashes: readonly Crash[],
+  skipped: readonly string[],
+): string[] {
   const applied = faults.filter((f) => f.kind !== 'heal' && f.error === undefined).length;
-  const lines = [`faults: ${applied} applied`];
-  for (const fault of faults) {
-    const at = `+${(fault.atMs / 1000).toFixed(1)} s`.padStart(9);
-    lines.push(
-      `  ${at} ${fault.kind.padEnd(18)} ${fault.error !== undefined ? `FAILED: ${fault.error}` : fault.detail}`,
-    );
+  const lines = [`faults: ${applied} applied (crashes shown where they happened)`];
+  const timeline = [
+    ...faults.map((fault) => ({
+      atMs: fault.atMs,
+      what: fault.kind,
+      text: fault.error !== undefined ? `FAILED: ${fault.error}` : fault.detail,
+    })),
+    ...crashes.map((crash) => ({
+      atMs: crash.atMs,
+      what: 'CRASH',
+      text: `${crash.label}: ${crashSignature(crash.tail)}`,
+    })),
+  ].sort((a, b) => a.atMs - b.atMs);
+  for (const event of timeline) {
+    const at = `+${(event.atMs / 1000).toFixed(1)} s`.padStart(9);
+    lines.push(`  ${at} ${event.what.padEnd(18)} ${event.text}`);
   }
   if (skipped.length > 0) lines.push(`  not possible in this mode: ${skipped.join(', ')}`);
   return lines;
 }
 
+/** A crash's error line and the first frame in our code: crashes with the same one are one bug. */
+export function crashSignature(tail: string): string {
+  const lines = tail.split('\n');
+  const errorAt = lines.findIndex((line) => /^\s*\w*(Error|Exception)\b.*:/.test(line));
+  if (errorAt < 0) return lines.filter((line) => line.trim() !== '').at(-1) ?? '(no output)';
+  const frame = lines.slice(errorAt + 1).find((line) => /\/src\//.test(line));
+  const where = frame?.match(/(src\/[^\s)]+)/)?.[1];
+  return `${lines[errorAt]!.trim()}${where ? ` at ${where}` : ''}`;
+}
+
 export function formatCrashes(crashes: readonly Crash[], what: string): string[] {
   const lines = [`${what} crashes: ${crashes.length}`];
+  const shown = new Set<string>();
   crashes.forEach((crash, i) => {
-    lines.push(
-      `  #${i + 1} ${crash.label} at +${(crash.atMs / 1000).toFixed(1)} s: ${crash.signal ? `signal ${crash.signal}` : `exit code ${crash.code}`}; its last lines:`,
-    );
+    const signature = crashSignature(crash.tail);
+    const how = crash.signal ? `signal ${crash.signal}` : `exit code ${crash.code}`;
+    lines.push(`  #${i + 1} ${crash.label} at +${(crash.atMs / 1000).toFixed(1)} s: ${how}: ${signature}`);
+    // The whole tail once per kind of crash; repeats are one line each.
+    if (shown.has(signature)) return;
+    shown.add(signature);
     for (const line of crash.tail.split('\n').slice(-25)) lines.push(`      | ${line}`);
   });
   return lines;
