@@ -27,6 +27,8 @@ const USAGE = `usage: npm run nemesis -- [--seconds N] [--processes] [--seed S] 
   --clients C      concurrent clients (default 10)
   --keys K         keys, spread over both groups (default 4)
   --fault-every MS a new fault about every MS ms (default 3000)
+  --in-memory      nodes keep nothing on disk: deliberately unsafe (a killed node forgets its log
+                   and votes), to see the checker catch lost writes
   --help           this text
 
 Exits 0 when every key's history is linearizable, no process crashed and every final read was
@@ -48,12 +50,21 @@ interface Options {
   readonly clients: number;
   readonly keys: number;
   readonly faultEveryMs: number;
+  readonly inMemory: boolean;
 }
 
 class UsageError extends Error {}
 
 function parse(argv: readonly string[]): Options | 'help' {
-  const options = { seconds: 30, processes: false, seed: randomInt(2 ** 31), clients: 10, keys: 4, faultEveryMs: 3000 };
+  const options = {
+    seconds: 30,
+    processes: false,
+    seed: randomInt(2 ** 31),
+    clients: 10,
+    keys: 4,
+    faultEveryMs: 3000,
+    inMemory: false,
+  };
   const integer = (flag: string, text: string | undefined, min: number): number => {
     const value = Number(text);
     if (text === undefined || !Number.isSafeInteger(value) || value < min)
@@ -64,6 +75,7 @@ function parse(argv: readonly string[]): Options | 'help' {
     const flag = argv[i]!;
     if (flag === '--help' || flag === '-h') return 'help';
     else if (flag === '--processes') options.processes = true;
+    else if (flag === '--in-memory') options.inMemory = true;
     else if (flag === '--seconds') options.seconds = integer(flag, argv[++i], 1);
     else if (flag === '--seed') options.seed = integer(flag, argv[++i], 0);
     else if (flag === '--clients') options.clients = integer(flag, argv[++i], 1);
@@ -129,9 +141,10 @@ async function main(options: Options): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-nemesis-'));
   const startedAt = performance.now();
   const mode = options.processes ? 'processes' : 'host';
+  const nodeOptions = ['--request-timeout', String(REQUEST_TIMEOUT_MS), ...(options.inMemory ? ['--in-memory'] : [])];
   const target: ClusterTarget = options.processes
-    ? new ProcessTarget(partitions, dataDir, REQUEST_TIMEOUT_MS, startedAt)
-    : new HostTarget(partitions, dataDir, REQUEST_TIMEOUT_MS, startedAt);
+    ? new ProcessTarget(partitions, dataDir, nodeOptions, startedAt)
+    : new HostTarget(partitions, dataDir, nodeOptions, startedAt);
   const keys = keysOverGroups(options.keys);
   out(
     `nemesis: seed ${options.seed}, ${options.seconds} s, ${options.clients} clients, mode ${

@@ -28,7 +28,8 @@ export class HostTarget implements ClusterTarget {
   constructor(
     readonly partitions: readonly (readonly string[])[],
     private readonly dataDir: string,
-    private readonly requestTimeoutMs: number,
+    /** Options every node gets, e.g. `--request-timeout 2000`. */
+    private readonly nodeOptions: readonly string[],
     private readonly startedAt: number,
   ) {}
 
@@ -43,8 +44,7 @@ export class HostTarget implements ClusterTarget {
         '127.0.0.1:0',
         '--data-dir',
         this.dataDir,
-        '--request-timeout',
-        String(this.requestTimeoutMs),
+        ...this.nodeOptions,
       ],
       // In the environment, so that the token does not show in `ps`.
       { RAFTLAB_TOKEN: this.token },

@@ -21,7 +21,8 @@ export class ProcessTarget implements ClusterTarget {
   constructor(
     readonly partitions: readonly (readonly string[])[],
     private readonly dataDir: string,
-    private readonly requestTimeoutMs: number,
+    /** Options every node gets, e.g. `--request-timeout 2000`. */
+    private readonly nodeOptions: readonly string[],
     private readonly startedAt: number,
   ) {}
 
@@ -97,8 +98,7 @@ export class ProcessTarget implements ClusterTarget {
       JSON.stringify(this.partitions),
       '--data-dir',
       this.dataDir,
-      '--request-timeout',
-      String(this.requestTimeoutMs),
+      ...this.nodeOptions,
     ]);
     this.children.set(id, child);
     child.exited.then((exit) => this.onExit(id, child, exit));

@@ -23,6 +23,15 @@ describe('crashSignature', () => {
     expect(crashSignature(tail)).toBe('NotLeaderError: no leader is known at src/main/host/node-host.ts:281:16');
   });
 
+  it('leaves node addresses out, so that one bug is one signature', () => {
+    const refused =
+      'UnreachableError: cannot connect to 127.0.0.1:33241: connect ECONNREFUSED 127.0.0.1:33241\n' +
+      '    at <anonymous> (/x/src/main/kv/forwarder.ts:71:13)';
+    expect(crashSignature(refused)).toBe(
+      'UnreachableError: cannot connect to ADDR: connect ECONNREFUSED ADDR at src/main/kv/forwarder.ts:71:13',
+    );
+  });
+
   it('falls back to the last line printed when there is no error', () => {
     expect(crashSignature('starting\nkilled by the kernel\n')).toBe('killed by the kernel');
     expect(crashSignature('')).toBe('(no output)');

@@ -78,7 +78,9 @@ export function crashSignature(tail: string): string {
   if (errorAt < 0) return lines.filter((line) => line.trim() !== '').at(-1) ?? '(no output)';
   const frame = lines.slice(errorAt + 1).find((line) => /\/src\//.test(line));
   const where = frame?.match(/(src\/[^\s)]+)/)?.[1];
-  return `${lines[errorAt]!.trim()}${where ? ` at ${where}` : ''}`;
+  // Node addresses differ from crash to crash of one bug: they are left out of the signature.
+  const error = lines[errorAt]!.trim().replace(/\b\d{1,3}(\.\d{1,3}){3}:\d+\b/g, 'ADDR');
+  return `${error}${where ? ` at ${where}` : ''}`;
 }
 
 export function formatCrashes(crashes: readonly Crash[], what: string): string[] {
