@@ -111,7 +111,7 @@ async function waitForLeaders(target: ClusterTarget, timeoutMs: number): Promise
   return false;
 }
 
-/** One GET of `key` through `node`, retried until answered or the time is up; null if never. */
+/** One GET of `key` through `node`, retried until answered or the time is up: null once answered, else why not. */
 async function finalRead(node: string, key: string, history: History, stats: WorkloadStats): Promise<string | null> {
   const deadline = performance.now() + FINAL_READ_TIMEOUT_MS;
   let last = 'no attempt';
@@ -141,10 +141,14 @@ async function main(options: Options): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-nemesis-'));
   const startedAt = performance.now();
   const mode = options.processes ? 'processes' : 'host';
-  const nodeOptions = ['--request-timeout', String(REQUEST_TIMEOUT_MS), ...(options.inMemory ? ['--in-memory'] : [])];
+  const nodeOptions = [
+    ...(options.inMemory ? ['--in-memory'] : ['--data-dir', dataDir]),
+    '--request-timeout',
+    String(REQUEST_TIMEOUT_MS),
+  ];
   const target: ClusterTarget = options.processes
-    ? new ProcessTarget(partitions, dataDir, nodeOptions, startedAt)
-    : new HostTarget(partitions, dataDir, nodeOptions, startedAt);
+    ? new ProcessTarget(partitions, nodeOptions, startedAt)
+    : new HostTarget(partitions, nodeOptions, startedAt);
   const keys = keysOverGroups(options.keys);
   out(
     `nemesis: seed ${options.seed}, ${options.seconds} s, ${options.clients} clients, mode ${
@@ -154,7 +158,9 @@ async function main(options: Options): Promise<number> {
   out(`cluster: ${partitions.map((members, g) => `group ${g}: ${members.join(' ')}`).join('; ')}`);
   out(`keys: ${keys.map(({ key, group }) => `${key} (group ${group})`).join(', ')}; data in ${dataDir}`);
   out(
-    `replay: npm run nemesis -- --seconds ${options.seconds}${options.processes ? ' --processes' : ''} --seed ${options.seed}`,
+    `replay: npm run nemesis -- --seconds ${options.seconds}${options.processes ? ' --processes' : ''}${
+      options.inMemory ? ' --in-memory' : ''
+    } --seed ${options.seed}`,
   );
 
   const history = new History();
@@ -162,6 +168,7 @@ async function main(options: Options): Promise<number> {
   const faults: FaultRecord[] = [];
   const random = new SeededRandom(options.seed);
   const unanswered: string[] = [];
+  let answered = 0;
   let setupError: string | null = null;
   try {
     await target.start();
@@ -200,6 +207,7 @@ async function main(options: Options): Promise<number> {
       for (const node of nodes) {
         const failure = await finalRead(node, key, history, stats);
         if (failure !== null) unanswered.push(`GET ${key} via ${node}: ${failure}`);
+        else answered++;
       }
     }
   } catch (error) {
@@ -216,7 +224,9 @@ async function main(options: Options): Promise<number> {
   for (const line of formatFaults(faults, crashes, skipped)) out(line);
   for (const line of formatCrashes(crashes, mode === 'host' ? 'host process' : 'node process')) out(line);
   const finalCount = keys.length * partitions.flat().length;
-  out(`final reads: ${finalCount - unanswered.length} of ${finalCount} answered`);
+  out(`final reads: ${answered} of ${finalCount} answered`);
+  if (answered + unanswered.length < finalCount)
+    unanswered.push(`${finalCount - answered - unanswered.length} never tried`);
   for (const line of unanswered) out(`  UNANSWERED ${line}`);
   if (setupError !== null) out(`the run could not finish: ${setupError}`);
 
@@ -228,7 +238,8 @@ async function main(options: Options): Promise<number> {
   for (const line of formatVerdicts(verdicts, startedAt)) out(line);
   const violations = verdicts.filter((v) => v.verdict.kind === 'violation').length;
   const inconclusive = verdicts.filter((v) => v.verdict.kind === 'inconclusive').length;
-  const failed = violations + inconclusive + crashes.length + unanswered.length + (setupError !== null ? 1 : 0) > 0;
+  const unansweredCount = finalCount - answered;
+  const failed = violations + inconclusive + crashes.length + unansweredCount + (setupError !== null ? 1 : 0) > 0;
 
   if (failed) {
     const file = join(tmpdir(), `raftlab-nemesis-${mode}-seed${options.seed}-${process.pid}.json`);
@@ -263,7 +274,7 @@ async function main(options: Options): Promise<number> {
   }
   out(
     `verdict: ${failed ? 'FAIL' : 'PASS'}: ${violations} key(s) not linearizable, ${inconclusive} inconclusive, ` +
-      `${crashes.length} crash(es), ${unanswered.length} unanswered final read(s)`,
+      `${crashes.length} crash(es), ${unansweredCount} unanswered final read(s)`,
   );
   return failed ? 1 : 0;
 }

@@ -27,8 +27,7 @@ export class HostTarget implements ClusterTarget {
 
   constructor(
     readonly partitions: readonly (readonly string[])[],
-    private readonly dataDir: string,
-    /** Options every node gets, e.g. `--request-timeout 2000`. */
+    /** Options every node gets: `--data-dir DIR` or `--in-memory`, `--request-timeout MS`. */
     private readonly nodeOptions: readonly string[],
     private readonly startedAt: number,
   ) {}
@@ -36,16 +35,7 @@ export class HostTarget implements ClusterTarget {
   async start(): Promise<void> {
     const child = new RaftlabChild(
       'raftlab cluster',
-      [
-        'cluster',
-        '--partitions',
-        JSON.stringify(this.partitions),
-        '--serve',
-        '127.0.0.1:0',
-        '--data-dir',
-        this.dataDir,
-        ...this.nodeOptions,
-      ],
+      ['cluster', '--partitions', JSON.stringify(this.partitions), '--serve', '127.0.0.1:0', ...this.nodeOptions],
       // In the environment, so that the token does not show in `ps`.
       { RAFTLAB_TOKEN: this.token },
     );

@@ -20,8 +20,7 @@ export class ProcessTarget implements ClusterTarget {
 
   constructor(
     readonly partitions: readonly (readonly string[])[],
-    private readonly dataDir: string,
-    /** Options every node gets, e.g. `--request-timeout 2000`. */
+    /** Options every node gets: `--data-dir DIR` or `--in-memory`, `--request-timeout MS`. */
     private readonly nodeOptions: readonly string[],
     private readonly startedAt: number,
   ) {}
@@ -96,8 +95,6 @@ export class ProcessTarget implements ClusterTarget {
       host,
       port,
       JSON.stringify(this.partitions),
-      '--data-dir',
-      this.dataDir,
       ...this.nodeOptions,
     ]);
     this.children.set(id, child);
