@@ -25,6 +25,8 @@ process.once('exit', () => {
     child.kill('SIGKILL');
   }
 });
+// Ctrl+C would otherwise end the nemesis without its 'exit' event, leaving the nodes running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 export class RaftlabChild {
   private readonly child: ChildProcess;
