@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/shared/random';
 import { endOf, type Op, type RegisterState } from './history';
 import { applyOp, checkHistory } from './linearizability';
-import { OTHER_VALUE, shrinkFailure } from './shrink';
+import { OTHER_VALUE, prefixUntil, shrinkFailure, suffixFrom } from './shrink';
 
 let nextId = 0;
 function op(
@@ -143,6 +143,21 @@ describe('shrinking', () => {
   });
 });
 
+/** Up to six operations on one key, at random times, with random replies: mostly not linearizable. */
+function randomHistory(random: SeededRandom): Op[] {
+  const ops: Op[] = [];
+  const count = 1 + random.nextInt(6);
+  for (let i = 0; i < count; i++) {
+    const from = random.nextInt(20);
+    const to = random.chance(0.2) ? null : from + 1 + random.nextInt(8);
+    const roll = random.next();
+    if (roll < 0.4) ops.push(set(`v${i}`, from, to));
+    else if (roll < 0.8) ops.push(get(random.chance(0.3) ? null : `v${random.nextInt(count)}`, from, to ?? from + 3));
+    else ops.push(del(to === null ? null : random.nextInt(2), from, to));
+  }
+  return ops;
+}
+
 describe('against a brute-force search', () => {
   // Every order of the operations that respects real time, each unknown write in or out: slow, but
   // obviously right, on small random histories.
@@ -169,17 +184,7 @@ describe('against a brute-force search', () => {
     const random = new SeededRandom(2024);
     let valid = 0;
     for (let round = 0; round < 3000; round++) {
-      const ops: Op[] = [];
-      const count = 1 + random.nextInt(6);
-      for (let i = 0; i < count; i++) {
-        const from = random.nextInt(20);
-        const to = random.chance(0.2) ? null : from + 1 + random.nextInt(8);
-        const roll = random.next();
-        if (roll < 0.4) ops.push(set(`v${i}`, from, to));
-        else if (roll < 0.8)
-          ops.push(get(random.chance(0.3) ? null : `v${random.nextInt(count)}`, from, to ?? from + 3));
-        else ops.push(del(to === null ? null : random.nextInt(2), from, to));
-      }
+      const ops = randomHistory(random);
       const expected = bruteForce(ops);
       if (expected) valid++;
       expect(checkHistory(ops).kind, JSON.stringify(ops)).toBe(expected ? 'linearizable' : 'violation');
@@ -187,5 +192,25 @@ describe('against a brute-force search', () => {
     // Both kinds were really exercised.
     expect(valid).toBeGreaterThan(300);
     expect(valid).toBeLessThan(2700);
+  });
+
+  it('every window the shrinker may cut fails only if the whole history fails', () => {
+    // The shrinker's cuts are sound: a failing window is evidence against the whole history.
+    const random = new SeededRandom(77);
+    let failingCuts = 0;
+    for (let round = 0; round < 1500; round++) {
+      const ops = randomHistory(random);
+      const wholeValid = bruteForce(ops);
+      for (const untilMs of ops.flatMap((o) => (o.completeMs === null ? [] : [o.completeMs]))) {
+        const prefix = prefixUntil(ops, untilMs);
+        for (const fromMs of [Number.NEGATIVE_INFINITY, ...prefix.map((o) => o.invokeMs)]) {
+          const window = suffixFrom(prefix, fromMs);
+          if (checkHistory(window.ops, { initialStates: window.initialStates }).kind !== 'violation') continue;
+          failingCuts++;
+          expect(wholeValid, JSON.stringify({ ops, untilMs, fromMs })).toBe(false);
+        }
+      }
+    }
+    expect(failingCuts).toBeGreaterThan(1000);
   });
 });
