@@ -23,7 +23,8 @@ const USAGE = `usage: npm run nemesis -- [--seconds N] [--processes] [--seed S] 
   --seconds N      how long clients run under faults (default 30)
   --processes      six 'raftlab node' processes (SIGKILL, SIGSTOP) instead of one 'raftlab cluster'
                    host (its control API: kills, cuts, partitions, latency, loss, clock pause)
-  --seed S         replays the nemesis' and the clients' choices (default: random, printed)
+  --seed S         the same sequence of fault, node, key and op choices (timing still varies;
+                   default: random, printed)
   --clients C      concurrent clients (default 10)
   --keys K         keys, spread over both groups (default 4)
   --fault-every MS a new fault about every MS ms (default 3000)
