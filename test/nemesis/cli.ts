@@ -1,4 +1,4 @@
-// `npm run nemesis -- --seconds N [--processes] [--seed S] [--clients C]`: our own Jepsen-style
+// `npm run nemesis -- --seconds N [--processes] [--seed S]`: our own Jepsen-style
 // test. A 2x3 cluster on real ports and real fsynced folders, clients doing SET/GET/DEL on a few
 // keys through random nodes, a seeded nemesis faulting it, then a heal and a read of every key
 // through every node, and a linearizability check of everything the clients saw.
@@ -18,7 +18,7 @@ import { ProcessTarget } from './process-target';
 import { formatCrashes, formatFaults, formatOps, formatVerdicts, judgeKeys } from './report';
 import { ALL_FAULTS, type ClusterTarget } from './target';
 
-const USAGE = `usage: npm run nemesis -- [--seconds N] [--processes] [--seed S] [--clients C] [--keys K]
+const USAGE = `usage: npm run nemesis -- [--seconds N] [--processes] [--seed S] [options below]
 
   --seconds N      how long clients run under faults (default 30)
   --processes      six 'raftlab node' processes (SIGKILL, SIGSTOP) instead of one 'raftlab cluster'
