@@ -12,7 +12,7 @@ let cliBundled = false;
  * The bundled CLI (out/cli/cli.js), what users run, bundled from the current sources the first
  * time a bench process starts: measuring under tsx's loader would measure tsx as well.
  */
-function raftlabCli(): string {
+export function raftlabCli(): string {
   if (!cliBundled) {
     const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-cli.js')], {
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -3,9 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { raftlabCli } from '../../bench/processes';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(REPO_ROOT, 'src', 'main', 'cli.ts');
 
 export interface ChildExit {
   readonly label: string;
@@ -43,7 +43,8 @@ export class RaftlabChild {
     env: Readonly<Record<string, string>> = {},
     private readonly keepLines = 80,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    // The bundle users run (built from the current sources once per nemesis run), not tsx's loader.
+    this.child = spawn(process.execPath, [raftlabCli(), ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
