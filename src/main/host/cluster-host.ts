@@ -30,6 +30,7 @@ import { MemoryVolume } from '../storage/memory';
 import { ScaledClock } from './clock';
 import { EventHub } from './event-hub';
 import { LinkFaultTable } from './link-faults';
+import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
 import { clusterEventOf, deadNodeView, liveNodeView } from './views';
 
@@ -60,6 +61,8 @@ export class ClusterHost implements ClusterApi {
   private readonly nodes = new Map<NodeId, NodeHost>();
   /** What each killed node showed last, so the picture keeps its term and log while it is down. */
   private readonly lastViews = new Map<NodeId, NodeView>();
+  /** Why each node that stopped itself did so, until it is restarted. */
+  private readonly failures = new Map<NodeId, string>();
   private readonly memory = new MemoryVolume();
   private readonly kvClients = new Map<NodeId, Promise<RespClient>>();
   private readonly random: SeededRandom;
@@ -127,7 +130,9 @@ export class ClusterHost implements ClusterApi {
     const tickMs = this.options.timing.tickMs;
     const nodes = this.nodeIds.map((id) => {
       const node = this.nodes.get(id);
-      return node ? liveNodeView(node, tickMs) : deadNodeView(id, this.groupOf(id), this.lastViews.get(id));
+      return node
+        ? liveNodeView(node, tickMs)
+        : deadNodeView(id, this.groupOf(id), this.lastViews.get(id), this.failures.get(id));
     });
     const groups: GroupView[] = this.partitions.map((members, id) => {
       let leader: NodeId | null = null;
@@ -169,6 +174,7 @@ export class ClusterHost implements ClusterApi {
       this.requireKnown(id);
       if (this.nodes.has(id)) throw new ApiError(409, `${id} is already running`);
       await this.startNode(id);
+      this.failures.delete(id);
       this.fault({ action: 'restart', node: id });
     });
   }
@@ -296,6 +302,7 @@ export class ClusterHost implements ClusterApi {
     return this.serialized(async () => {
       await this.stop();
       this.lastViews.clear();
+      this.failures.clear();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
       this.ring = new HashRing(partitions.length);
@@ -334,13 +341,16 @@ export class ClusterHost implements ClusterApi {
         if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
       },
       ...(options.log ? { log: options.log } : {}),
-      // A storage failure stops the node; the picture then shows it dead, with the reason.
+      // A storage failure or a broken invariant stops the node (fail-stop); the others go on, and
+      // the picture shows it dead, with the reason.
       onFailure: (error) => {
         if (this.nodes.get(id) !== node) return;
-        this.lastViews.set(id, liveNodeView(node, options.timing.tickMs));
+        const reason = describeFailure(error);
         this.nodes.delete(id);
+        this.failures.set(id, reason);
         this.dropKvClient(id);
-        this.fault({ action: 'kill', node: id, detail: `storage failed: ${error.message}` });
+        this.fault({ action: 'kill', node: id, detail: reason });
+        this.lastViews.set(id, liveNodeView(node, options.timing.tickMs));
       },
     });
     await node.start();
