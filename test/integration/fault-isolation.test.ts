@@ -5,11 +5,11 @@
 // used to be left rejecting with no one listening: in a real host that ends the process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RespClient } from '../../src/main/net/resp-client';
+import { describeFailures, type UnhandledWatch, watchUnhandled } from '../../src/main/testing/unhandled';
 import type { NodeId } from '../../src/shared/raft/types';
 import { SeededRandom } from '../../src/shared/random';
 import { connect, startCluster, type TestCluster, text, waitForLeaders } from './support/cluster';
 import { portOf } from './support/ports';
-import { describeFailures, type UnhandledWatch, watchUnhandled } from './support/unhandled';
 
 const CLIENTS = 10;
 const FAULT_ROUNDS = 30;

@@ -13,8 +13,7 @@ import { errorReply, NIL_REPLY, OK_REPLY } from '../net/resp-writer';
 import type { ClientSession, CommandHandler, HostClock, RespReply } from '../net/types';
 import { encodeCommand } from './command';
 import { Deadlines } from './deadlines';
-import type { Forwarder } from './forwarder';
-import { UnreachableError } from './forwarder';
+import { type Forwarder, UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
 import type { ApplyResult } from './state-machine';
 
@@ -23,12 +22,15 @@ export interface RouterOptions {
   readonly ring: HashRing;
   readonly partitions: readonly (readonly NodeId[])[];
   readonly clock: HostClock;
-  readonly forwarder: Forwarder;
+  readonly forwarder: ForwardingLink;
   readonly maxValueBytes: number;
   readonly requestTimeoutMs: number;
   /** The `INFO` fields, in order. */
   readonly info: () => readonly (readonly [string, string | number])[];
 }
+
+/** What the router needs of the Forwarder: whether a link is usable, and one command sent over it. */
+export type ForwardingLink = Pick<Forwarder, 'canReach' | 'send'>;
 
 export const FORWARD_COMMAND = 'RAFTLAB.FWD';
 /** client → any node → a member of the key's group → that group's leader. */
