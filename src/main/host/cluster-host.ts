@@ -26,6 +26,7 @@ import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
 import { openStorage } from '../storage';
+import type { RaftStorage } from '../storage/types';
 import { MemoryVolume } from '../storage/memory';
 import { ScaledClock } from './clock';
 import { EventHub } from './event-hub';
@@ -49,6 +50,8 @@ export interface ClusterHostOptions {
   /** Seeds elections and network randomness; random (and logged) when absent. */
   readonly seed?: number;
   readonly log?: (line: string) => void;
+  /** Wraps each node's storage as it starts; tests inject storage failures through it. */
+  readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage;
 }
 
 export class ClusterHost implements ClusterApi {
@@ -319,11 +322,12 @@ export class ClusterHost implements ClusterApi {
 
   private async startNode(id: NodeId): Promise<void> {
     const { options } = this;
-    const storage = openStorage({
+    const opened = openStorage({
       dir: join(options.dataDir, clusterIdOf(this.partitions).slice(0, 12), id.replace(/[^A-Za-z0-9.-]/g, '_')),
       inMemory: options.inMemory,
       memoryVolume: this.memory,
     });
+    const storage = options.wrapStorage ? options.wrapStorage(id, opened) : opened;
     const node = new NodeHost({
       id,
       partitions: this.partitions,
