@@ -8,10 +8,17 @@ import type { NodeId } from '../../shared/raft/types';
 import type { RaftStorage } from '../storage/types';
 import { describeFailures, type UnhandledWatch, watchUnhandled } from '../testing/unhandled';
 
-/** Storage whose saves fail, for the nodes named in `failing`, as a full disk's would. */
+/**
+ * Storage whose saves fail, for the nodes named in `failing`, as a full disk's would; and whose
+ * load returns a term of 2^53 - 1 for the nodes in `poisoned`, as a folder written by a version that
+ * accepted a forged heartbeat would.
+ */
 function failingStorage(id: NodeId, inner: RaftStorage, failing: ReadonlySet<NodeId>): RaftStorage {
   return {
-    load: () => inner.load(),
+    load: async () => {
+      const loaded = await inner.load();
+      return poisoned.has(id) ? { ...loaded, hardState: { ...loaded.hardState, term: 2 ** 53 - 1 } } : loaded;
+    },
     save: (update, options) =>
       failing.has(id)
         ? Promise.reject(new Error(`no space left on device (test, ${id})`))
@@ -23,11 +30,13 @@ function failingStorage(id: NodeId, inner: RaftStorage, failing: ReadonlySet<Nod
 let cluster: TestCluster;
 let watch: UnhandledWatch;
 const failing = new Set<NodeId>();
+const poisoned = new Set<NodeId>();
 const events: ClusterEvent[] = [];
 
 beforeEach(async () => {
   watch = watchUnhandled();
   failing.clear();
+  poisoned.clear();
   events.length = 0;
   cluster = await startCluster(1, 3, {
     inMemory: true,
@@ -82,6 +91,25 @@ describe('ClusterHost: fail-stop', () => {
     expect(back.alive).toBe(true);
     expect(back.failure).toBeUndefined();
   }, 60_000);
+});
+
+describe('ClusterHost: recovery', () => {
+  it('a node whose stored term is above the ceiling is refused at restart with a clear reason; the others serve', async () => {
+    const { host, partitions } = cluster;
+    const id = partitions[0]![0]!;
+    await host.kill(id);
+    poisoned.add(id);
+    await expect(host.restart(id)).rejects.toThrow(
+      /recovery refused: the stored term 9007199254740991 is above the ceiling/,
+    );
+    expect((await view(id)).alive).toBe(false);
+    await leader();
+    expect(await host.kv({ op: 'SET', key: 'k', value: 'v' })).toMatchObject({ ok: true });
+    // Once the folder is fixed, the node starts again in the same process.
+    poisoned.clear();
+    await host.restart(id);
+    expect((await view(id)).alive).toBe(true);
+  }, 30_000);
 });
 
 describe('ClusterHost: kv() settles with a result', () => {

@@ -357,7 +357,14 @@ export class ClusterHost implements ClusterApi {
         this.lastViews.set(id, liveNodeView(node, options.timing.tickMs));
       },
     });
-    await node.start();
+    try {
+      await node.start();
+    } catch (error) {
+      // A refused recovery or a port in use: release what the start opened (the storage and its
+      // folder lock, sockets), so that a fixed folder can be started again in this process.
+      await node.kill().catch(() => undefined);
+      throw error;
+    }
     this.nodes.set(id, node);
   }
 
