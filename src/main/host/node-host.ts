@@ -292,7 +292,15 @@ export class NodeHost implements LocalGroup {
     if (this.stopped) return Promise.reject(new NodeStoppedError('the node is stopping'));
     const context = this.nextReadContext++;
     return new Promise<T>((resolve, reject) => {
-      if (!this.core.readIndex(context)) {
+      let asked: boolean;
+      try {
+        asked = this.core.readIndex(context);
+      } catch (error) {
+        this.fail(invariantErrorOf(error));
+        reject(new NodeStoppedError('the node stopped'));
+        return;
+      }
+      if (!asked) {
         reject(new NotLeaderError(null));
         return;
       }
@@ -340,14 +348,25 @@ export class NodeHost implements LocalGroup {
 
   transferLeadership(): boolean {
     if (this.stopped) return false;
-    const ok = this.core.transferLeadership();
+    let ok: boolean;
+    try {
+      ok = this.core.transferLeadership();
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return false;
+    }
     this.schedule();
     return ok;
   }
 
   forceTimeout(): void {
     if (this.stopped) return;
-    this.core.campaign();
+    try {
+      this.core.campaign();
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return;
+    }
     this.schedule();
   }
 
