@@ -1,6 +1,7 @@
 // Nothing a node does or receives may end the process hosting it (issue 10, "Fault isolation").
-// A real ClusterHost of 2 groups of 3 takes writes and reads from ten clients through random nodes
-// while nodes are killed (leaders, two of a group) and restarted and links are cut, split and healed.
+// A real ClusterHost of 2 groups of 3 takes writes and reads from ten RESP clients and two client
+// panels (ClusterHost.kv) through random nodes, while nodes are killed (leaders, two of a group) and
+// restarted and links are cut, split and healed.
 // Short request deadlines make requests lose their deadline race often, which is where promises
 // used to be left rejecting with no one listening: in a real host that ends the process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,24 @@ afterAll(async () => {
   watch.stop();
   await cluster?.close();
 });
+
+/** A dashboard's client panel: ClusterHost.kv() through random nodes, which must always settle. */
+async function panel(seed: number, ids: readonly NodeId[], stop: { done: boolean }): Promise<number> {
+  const random = new SeededRandom(seed);
+  let answered = 0;
+  while (!stop.done) {
+    const key = KEYS[random.nextInt(KEYS.length)]!;
+    const op = (['SET', 'GET', 'DEL'] as const)[random.nextInt(3)]!;
+    try {
+      await cluster.host.kv({ op, key, value: `p${seed}`, via: ids[random.nextInt(ids.length)]! });
+      answered++;
+    } catch {
+      // 409: the node named is not running. An API error, not a crash.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return answered;
+}
 
 /** One client: commands through random nodes until `stop` is set; every error is an accepted outcome. */
 async function client(seed: number, ids: readonly NodeId[], stop: { done: boolean }): Promise<number> {
@@ -72,6 +91,7 @@ describe('fault isolation: the host process survives faults under load', () => {
     const random = new SeededRandom(20_261_206);
     const stop = { done: false };
     const clients = Array.from({ length: CLIENTS }, (_, i) => client(100 + i, ids, stop));
+    clients.push(panel(7, ids, stop), panel(8, ids, stop));
 
     for (let round = 0; round < FAULT_ROUNDS; round++) {
       const state = await host.state();
