@@ -264,11 +264,6 @@ export class NodeHost implements LocalGroup {
     return !this.stopped;
   }
 
-  /** Why the node stopped itself (storage or a broken invariant), or null. */
-  get failedWith(): Error | null {
-    return this.failure;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // LocalGroup, for the router.
 
