@@ -36,6 +36,8 @@ export interface NodeView {
   readonly electionTimeoutMs: number;
   /** Leaders only: each follower's replication progress. */
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
+  /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
+  readonly failure?: string;
 }
 
 export interface GroupView {

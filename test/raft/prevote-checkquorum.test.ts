@@ -188,8 +188,8 @@ describe('CheckQuorum and the leader lease (thesis §6.2)', () => {
   it('a follower that heard from its leader within the minimum election timeout ignores vote requests', () => {
     const n2 = newNode('n2', P3, { checkQuorum: true });
     n2.step({ type: 'Heartbeat', from: 'n1', to: 'n2', term: 1, commit: 0, context: 0 });
-    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 9, transfer: false });
-    n2.step(preVote('n3', 'n2', 2, 9, 9));
+    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 2, transfer: false });
+    n2.step(preVote('n3', 'n2', 2, 9, 2));
     expect(drain(n2).sent.filter((m) => m.type !== 'HeartbeatResp')).toEqual([]);
     expect(n2.status()).toMatchObject({ term: 1, leader: 'n1', vote: '' });
   });
@@ -199,25 +199,25 @@ describe('CheckQuorum and the leader lease (thesis §6.2)', () => {
     const n2 = newNode('n2', P3, { checkQuorum: true, random: { nextInt: (max) => max - 1 } });
     n2.step({ type: 'Heartbeat', from: 'n1', to: 'n2', term: 1, commit: 0, context: 0 });
     for (let i = 0; i < 9; i++) n2.tick();
-    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 9, transfer: false });
+    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 2, transfer: false });
     expect(ofType(drain(n2).sent, 'VoteResp')).toEqual([]);
     n2.tick();
     expect(n2.status().role).toBe('follower');
-    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 9, transfer: false });
+    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 2, transfer: false });
     expect(ofType(drain(n2).sent, 'VoteResp')[0]).toMatchObject({ reject: false, term: 2 });
   });
 
   it('a vote request marked as a leadership transfer passes the lease', () => {
     const n2 = newNode('n2', P3, { checkQuorum: true });
     n2.step({ type: 'Heartbeat', from: 'n1', to: 'n2', term: 1, commit: 0, context: 0 });
-    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 9, transfer: true });
+    n2.step({ type: 'Vote', from: 'n3', to: 'n2', term: 2, lastLogIndex: 9, lastLogTerm: 2, transfer: true });
     expect(ofType(drain(n2).sent, 'VoteResp')[0]).toMatchObject({ reject: false, term: 2 });
   });
 
   it('a leader with CheckQuorum ignores vote requests from a higher term', () => {
     const n1 = newNode('n1', P3, { checkQuorum: true });
     electDirectly(n1, ['n2']);
-    n1.step({ type: 'Vote', from: 'n3', to: 'n1', term: 5, lastLogIndex: 9, lastLogTerm: 9, transfer: false });
+    n1.step({ type: 'Vote', from: 'n3', to: 'n1', term: 5, lastLogIndex: 9, lastLogTerm: 5, transfer: false });
     expect(n1.status()).toMatchObject({ role: 'leader', term: 1 });
   });
 

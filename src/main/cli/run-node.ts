@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Partitions } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
 import { ScaledClock } from '../host/clock';
+import { describeFailure } from '../host/node-failure';
 import { NodeHost } from '../host/node-host';
 import { openStorage } from '../storage';
 import type { RunOptions } from './options';
@@ -41,9 +42,10 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     requestTimeoutMs: options.requestTimeoutMs,
     seed,
     log,
-    // A node that stopped on a storage failure must not leave a process up with its port closed.
+    // A node that stopped on a storage failure or a broken invariant must not leave a process up
+    // with its port closed.
     onFailure: (error) => {
-      log(`raftlab node ${id}: exiting after a storage failure: ${error.message}`);
+      log(`raftlab node ${id}: exiting: ${describeFailure(error)}`);
       process.exit(1);
     },
   });

@@ -27,9 +27,11 @@ import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
 import { openStorage } from '../storage';
 import { MemoryVolume } from '../storage/memory';
+import type { RaftStorage } from '../storage/types';
 import { ScaledClock } from './clock';
 import { EventHub } from './event-hub';
 import { LinkFaultTable } from './link-faults';
+import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
 import { clusterEventOf, deadNodeView, liveNodeView } from './views';
 
@@ -48,6 +50,8 @@ export interface ClusterHostOptions {
   /** Seeds elections and network randomness; random (and logged) when absent. */
   readonly seed?: number;
   readonly log?: (line: string) => void;
+  /** Wraps each node's storage as it starts; tests inject storage failures through it. */
+  readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage;
 }
 
 export class ClusterHost implements ClusterApi {
@@ -60,6 +64,8 @@ export class ClusterHost implements ClusterApi {
   private readonly nodes = new Map<NodeId, NodeHost>();
   /** What each killed node showed last, so the picture keeps its term and log while it is down. */
   private readonly lastViews = new Map<NodeId, NodeView>();
+  /** Why each node that stopped itself did so, until it is restarted. */
+  private readonly failures = new Map<NodeId, string>();
   private readonly memory = new MemoryVolume();
   private readonly kvClients = new Map<NodeId, Promise<RespClient>>();
   private readonly random: SeededRandom;
@@ -127,7 +133,9 @@ export class ClusterHost implements ClusterApi {
     const tickMs = this.options.timing.tickMs;
     const nodes = this.nodeIds.map((id) => {
       const node = this.nodes.get(id);
-      return node ? liveNodeView(node, tickMs) : deadNodeView(id, this.groupOf(id), this.lastViews.get(id));
+      return node
+        ? liveNodeView(node, tickMs)
+        : deadNodeView(id, this.groupOf(id), this.lastViews.get(id), this.failures.get(id));
     });
     const groups: GroupView[] = this.partitions.map((members, id) => {
       let leader: NodeId | null = null;
@@ -169,6 +177,7 @@ export class ClusterHost implements ClusterApi {
       this.requireKnown(id);
       if (this.nodes.has(id)) throw new ApiError(409, `${id} is already running`);
       await this.startNode(id);
+      this.failures.delete(id);
       this.fault({ action: 'restart', node: id });
     });
   }
@@ -296,6 +305,7 @@ export class ClusterHost implements ClusterApi {
     return this.serialized(async () => {
       await this.stop();
       this.lastViews.clear();
+      this.failures.clear();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
       this.ring = new HashRing(partitions.length);
@@ -312,11 +322,12 @@ export class ClusterHost implements ClusterApi {
 
   private async startNode(id: NodeId): Promise<void> {
     const { options } = this;
-    const storage = openStorage({
+    const opened = openStorage({
       dir: join(options.dataDir, clusterIdOf(this.partitions).slice(0, 12), id.replace(/[^A-Za-z0-9.-]/g, '_')),
       inMemory: options.inMemory,
       memoryVolume: this.memory,
     });
+    const storage = options.wrapStorage ? options.wrapStorage(id, opened) : opened;
     const node = new NodeHost({
       id,
       partitions: this.partitions,
@@ -334,16 +345,26 @@ export class ClusterHost implements ClusterApi {
         if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
       },
       ...(options.log ? { log: options.log } : {}),
-      // A storage failure stops the node; the picture then shows it dead, with the reason.
+      // A storage failure or a broken invariant stops the node (fail-stop); the others go on, and
+      // the picture shows it dead, with the reason.
       onFailure: (error) => {
         if (this.nodes.get(id) !== node) return;
-        this.lastViews.set(id, liveNodeView(node, options.timing.tickMs));
+        const reason = describeFailure(error);
         this.nodes.delete(id);
+        this.failures.set(id, reason);
         this.dropKvClient(id);
-        this.fault({ action: 'kill', node: id, detail: `storage failed: ${error.message}` });
+        this.fault({ action: 'kill', node: id, detail: reason });
+        this.lastViews.set(id, liveNodeView(node, options.timing.tickMs));
       },
     });
-    await node.start();
+    try {
+      await node.start();
+    } catch (error) {
+      // A refused recovery or a port in use: release what the start opened (the storage and its
+      // folder lock, sockets), so that a fixed folder can be started again in this process.
+      await node.kill().catch(() => undefined);
+      throw error;
+    }
     this.nodes.set(id, node);
   }
 

@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
+import { RefusedMessageError } from '../../shared/raft/errors';
 import type { Entry, HardState, Message, NodeId, RaftCore, RaftStatus, Ready, Role } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
@@ -20,6 +21,7 @@ import { NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
+import { describeFailure, invariantErrorOf } from './node-failure';
 
 export interface NodeTiming {
   /** Host ms per core tick. */
@@ -62,7 +64,8 @@ export interface NodeHostOptions {
   readonly log?: (line: string) => void;
   /**
    * Called once the node has stopped itself because its storage failed (a full disk, EIO): it
-   * acknowledges nothing it could not make durable, so it stops rather than carry on unsure.
+   * acknowledges nothing it could not make durable, so it stops rather than carry on unsure. Also
+   * when its Raft core hit a broken invariant (an InvariantError): describeFailure() tells which.
    */
   readonly onFailure?: (error: Error) => void;
 }
@@ -96,6 +99,8 @@ export class NodeHost implements LocalGroup {
   private readonly clients = new Set<ClientConnection>();
   private stopped = false;
   private failure: Error | null = null;
+  /** Peer messages the core refused as malformed or impossible, each dropped having changed nothing. */
+  private refusedMessages = 0;
 
   // The Ready loop.
   private loopRunning = false;
@@ -219,7 +224,12 @@ export class NodeHost implements LocalGroup {
 
   tick(): void {
     if (this.stopped) return;
-    this.core.tick();
+    try {
+      this.core.tick();
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return;
+    }
     // Most ticks only count (a heartbeat is due every fifth): waking the loop for those would be
     // an idle cluster's largest cost. A Ready in flight is picked up by the running loop anyway.
     if (this.core.hasReady()) this.schedule();
@@ -277,7 +287,15 @@ export class NodeHost implements LocalGroup {
     if (this.stopped) return Promise.reject(new NodeStoppedError('the node is stopping'));
     const context = this.nextReadContext++;
     return new Promise<T>((resolve, reject) => {
-      if (!this.core.readIndex(context)) {
+      let asked: boolean;
+      try {
+        asked = this.core.readIndex(context);
+      } catch (error) {
+        this.fail(invariantErrorOf(error));
+        reject(new NodeStoppedError('the node stopped'));
+        return;
+      }
+      if (!asked) {
         reject(new NotLeaderError(null));
         return;
       }
@@ -325,14 +343,25 @@ export class NodeHost implements LocalGroup {
 
   transferLeadership(): boolean {
     if (this.stopped) return false;
-    const ok = this.core.transferLeadership();
+    let ok: boolean;
+    try {
+      ok = this.core.transferLeadership();
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return false;
+    }
     this.schedule();
     return ok;
   }
 
   forceTimeout(): void {
     if (this.stopped) return;
-    this.core.campaign();
+    try {
+      this.core.campaign();
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return;
+    }
     this.schedule();
   }
 
@@ -349,11 +378,19 @@ export class NodeHost implements LocalGroup {
     try {
       this.core.step(message);
     } catch (error) {
-      // The core refuses malformed messages (a stranger's id, a gap in entries) without changing
-      // anything: one bad peer frame costs that message, never the node.
-      this.note(
-        `${this.nodeId} ignored a message from ${message.from}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      if (error instanceof RefusedMessageError) {
+        // Checked before anything changed (a stranger's id, a gap in entries, a term past the
+        // ceiling): one bad peer frame costs that message, never the node. Noted at 1, 2, 4, 8...
+        // so that a flood of them cannot flood the log.
+        this.refusedMessages++;
+        if ((this.refusedMessages & (this.refusedMessages - 1)) === 0) {
+          this.note(`${this.nodeId} refused message ${this.refusedMessages} (from ${message.from}): ${error.message}`);
+        }
+        return;
+      }
+      // Anything else (two leaders in one term, a committed entry about to be cut) means the core's
+      // state cannot be trusted: this node stops, and the others go on.
+      this.fail(invariantErrorOf(error));
       return;
     }
     this.schedule();
@@ -595,12 +632,26 @@ export class NodeHost implements LocalGroup {
     await this.server?.close();
   }
 
-  /** A storage failure (full disk, EIO): stop acting on this node rather than risk acknowledging what is not durable. */
+  /**
+   * Fail-stop, on a storage failure (full disk, EIO) or a broken invariant: stop acting on this node
+   * rather than risk acknowledging what is not durable or acting on state that is not trusted.
+   */
   private fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
-    this.note(`${this.nodeId} stopped: ${error.message}`);
-    void this.kill().then(() => this.options.onFailure?.(error));
+    this.note(`${this.nodeId} stopped: ${describeFailure(error)}`);
+    const report = (): void => {
+      try {
+        this.options.onFailure?.(error);
+      } catch (reportError) {
+        this.note(`${this.nodeId}: reporting its failure failed: ${String(reportError)}`);
+      }
+    };
+    // Neither outcome of the shutdown may become an unhandled rejection: the process hosts others.
+    this.kill().then(report, (closeError: unknown) => {
+      this.note(`${this.nodeId}: closing after the failure: ${String(closeError)}`);
+      report();
+    });
   }
 
   private peerIssue(issue: PeerIssue): void {
@@ -625,6 +676,7 @@ export class NodeHost implements LocalGroup {
       ['applied_index', this.machine.appliedIndex],
       ['last_log_index', status.lastIndex],
       ['keys', this.machine.size],
+      ['refused_messages', this.refusedMessages],
     ];
   }
 }

@@ -35,10 +35,10 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
 }
 
 /**
- * A dead node keeps its place in the picture. Its memory is gone, but its data folder is not: it
+ * A dead node keeps its place in the picture, with the reason when it stopped itself. Its memory is gone, but its data folder is not: it
  * shows what it last held (its term, vote and log, as its disk has them), never as a live role.
  */
-export function deadNodeView(id: NodeId, group: number, last: NodeView | undefined): NodeView {
+export function deadNodeView(id: NodeId, group: number, last: NodeView | undefined, failure?: string): NodeView {
   return {
     id,
     group,
@@ -54,6 +54,7 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
     electionElapsedMs: 0,
     electionTimeoutMs: 0,
     progress: {},
+    ...(failure === undefined ? {} : { failure }),
   };
 }
 

@@ -27,9 +27,16 @@ export class Deadlines {
     return count;
   }
 
-  /** Settles as `work` does, or rejects with `expired()` once host time reaches `deadline`, whichever comes first. */
+  /**
+   * Settles as `work` does, or rejects with `expired()` once host time reaches `deadline`, whichever
+   * comes first. `work` is always listened to, so the loser of the race (a forward or a proposal
+   * that fails after its deadline) never becomes an unhandled rejection, which would end the process.
+   */
   race<T>(work: Promise<T>, deadline: number, expired: () => Error): Promise<T> {
-    if (deadline <= this.clock.now()) return Promise.reject(expired());
+    if (deadline <= this.clock.now()) {
+      work.catch(ignoreLateFailure);
+      return Promise.reject(expired());
+    }
     const newest = this.queue[this.queue.length - 1];
     if (newest !== undefined && this.queue.length > this.head && deadline < newest.deadline) {
       return this.raceAlone(work, deadline, expired);
@@ -111,3 +118,6 @@ export class Deadlines {
     if (next !== undefined) this.arm(next.deadline);
   }
 }
+
+/** The request already answered with its deadline error; the work's own failure has no one left to tell. */
+function ignoreLateFailure(): void {}

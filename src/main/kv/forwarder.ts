@@ -7,6 +7,7 @@ import type { NodeId } from '../../shared/raft/types';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient, RespClientError } from '../net/resp-client';
 import type { RespReply } from '../net/types';
+import { NodeStoppedError } from './local-group';
 
 export interface ForwarderOptions {
   readonly self: NodeId;
@@ -29,9 +30,12 @@ export class Forwarder {
     return to !== this.options.self && (this.options.canReach?.(to) ?? true);
   }
 
-  /** Rejects with UnreachableError when the link is cut or the connection fails. */
+  /**
+   * Rejects with UnreachableError when the link is cut or the connection fails (another member may
+   * do), and with NodeStoppedError once this node stopped (no one will).
+   */
   async send(to: NodeId, args: readonly (string | Uint8Array)[]): Promise<RespReply> {
-    if (this.closed) throw new UnreachableError('the node is stopping');
+    if (this.closed) throw new NodeStoppedError('the node is stopping');
     if (!this.canReach(to)) throw new UnreachableError(`the link to ${to} is cut`);
     const client = await this.client(to);
     try {
@@ -60,16 +64,26 @@ export class Forwarder {
   }
 
   private reconnect(to: NodeId): Promise<RespClient> {
+    // A connection that a request still waiting on a replaced one asks for after close().
+    if (this.closed) return Promise.reject(new NodeStoppedError('the node is stopping'));
     const { host, port } = addressOfNodeId(to);
     // The remote enforces the request deadline and always answers; a command timeout here would
     // only turn a slow-motion reply into a false failure.
     const pending = RespClient.connect(host, port, {
       connectTimeoutMs: this.options.connectTimeoutMs ?? 1000,
       commandTimeoutMs: 0,
-    }).catch((error: unknown) => {
-      this.clients.delete(to);
-      throw new UnreachableError(error instanceof Error ? error.message : String(error));
-    });
+    }).then(
+      (client) => {
+        // Closed while connecting: close() could not see this socket, so it is closed here.
+        if (!this.closed) return client;
+        client.close();
+        throw new NodeStoppedError('the node is stopping');
+      },
+      (error: unknown) => {
+        if (this.clients.get(to) === pending) this.clients.delete(to);
+        throw new UnreachableError(error instanceof Error ? error.message : String(error));
+      },
+    );
     this.clients.set(to, pending);
     return pending;
   }

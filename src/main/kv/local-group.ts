@@ -27,6 +27,8 @@ export class NodeStoppedError extends Error {
 export interface LocalGroup {
   readonly nodeId: NodeId;
   readonly group: number;
+  /** False once the node was killed, stopped or failed: requests waiting on it give up at once. */
+  readonly alive: boolean;
   /** Resolves with the state machine's result for the command once it is committed and applied here. */
   propose(command: Uint8Array): Promise<ApplyResult>;
   /** Runs `read` against the state machine once a ReadIndex confirms it is up to date. Works on followers. */

@@ -13,8 +13,7 @@ import { errorReply, NIL_REPLY, OK_REPLY } from '../net/resp-writer';
 import type { ClientSession, CommandHandler, HostClock, RespReply } from '../net/types';
 import { encodeCommand } from './command';
 import { Deadlines } from './deadlines';
-import type { Forwarder } from './forwarder';
-import { UnreachableError } from './forwarder';
+import { type Forwarder, UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
 import type { ApplyResult } from './state-machine';
 
@@ -23,12 +22,15 @@ export interface RouterOptions {
   readonly ring: HashRing;
   readonly partitions: readonly (readonly NodeId[])[];
   readonly clock: HostClock;
-  readonly forwarder: Forwarder;
+  readonly forwarder: ForwardingLink;
   readonly maxValueBytes: number;
   readonly requestTimeoutMs: number;
   /** The `INFO` fields, in order. */
   readonly info: () => readonly (readonly [string, string | number])[];
 }
+
+/** What the router needs of the Forwarder: whether a link is usable, and one command sent over it. */
+export type ForwardingLink = Pick<Forwarder, 'canReach' | 'send'>;
 
 export const FORWARD_COMMAND = 'RAFTLAB.FWD';
 /** client → any node → a member of the key's group → that group's leader. */
@@ -196,6 +198,7 @@ export class KvRouter implements CommandHandler {
   private async serveInGroup(op: KeyedOp, hops: number, deadline: number): Promise<RespReply> {
     const { local } = this.options;
     for (;;) {
+      this.checkStillWorthTrying(deadline);
       if (op.kind === 'get' || op.kind === 'exists') {
         try {
           return await this.beforeDeadline(
@@ -231,6 +234,7 @@ export class KvRouter implements CommandHandler {
     if (hops === 0 || members.length === 0) return errorReply(`ERR cannot route to group ${group}`);
     let attempt = this.groupHints.get(group) ?? 0;
     for (;;) {
+      this.checkStillWorthTrying(deadline);
       const member = members[attempt % members.length]!;
       if (this.options.forwarder.canReach(member)) {
         try {
@@ -251,6 +255,16 @@ export class KvRouter implements CommandHandler {
     const msLeft = Math.max(1, Math.floor(deadline - this.options.clock.now()));
     const args = [FORWARD_COMMAND, String(hops - 1), String(msLeft), ...commandArgs(op)];
     return this.beforeDeadline(this.options.forwarder.send(to, args), deadline);
+  }
+
+  /**
+   * Called before each attempt: once the node stopped or the deadline passed, no new proposal,
+   * read or forward starts (its outcome would reach no one, and a proposal would only add a write
+   * of unknown outcome).
+   */
+  private checkStillWorthTrying(deadline: number): void {
+    if (!this.options.local.alive) throw new NodeStoppedError('the node is stopping');
+    if (deadline <= this.options.clock.now()) throw new DeadlineError();
   }
 
   private waitBeforeRetry(deadline: number): Promise<void> {

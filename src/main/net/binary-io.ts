@@ -101,6 +101,8 @@ export class ByteReader {
       const byte = this.u8();
       value += (byte & 0x7f) * scale;
       if (byte < TWO_POW_7) {
+        // A final zero byte after others adds nothing: one value has one encoding, as the writer makes it.
+        if (byte === 0 && i > 0) throw new PeerCodecError('bad-value', `${field} has a redundant zero byte`);
         if (value > Number.MAX_SAFE_INTEGER) throw new PeerCodecError('bad-value', `${field} is out of range`);
         return value;
       }

@@ -166,6 +166,19 @@ describe('peer codec: rejects garbage with a typed error', () => {
     expect(decodeError(withLength(Uint8Array.of(...head, ...body)))).toBe('bad-value');
   });
 
+  it('rejects a varint with a redundant zero byte: one value, one encoding', () => {
+    const frame = encodeFrame({ type: 'TimeoutNow', from: A, to: B, term: 5 }, 1);
+    // The term is the last byte (5); write it as 0x85 0x00 instead.
+    const padded = Uint8Array.of(...frame.subarray(0, frame.length - 1), 0x85, 0x00);
+    expect(decodeError(withLength(padded))).toBe('bad-value');
+  });
+
+  it('rejects a node id that is not UTF-8', () => {
+    const frame = Uint8Array.from(encodeFrame({ type: 'TimeoutNow', from: A, to: B, term: 5 }, 1));
+    frame[10] = 0xff; // the first byte of the sender id
+    expect(decodeError(frame)).toBe('bad-value');
+  });
+
   it('rejects an entry count the payload cannot hold, before allocating for it', () => {
     const message: Message = {
       type: 'App',

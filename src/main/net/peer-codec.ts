@@ -6,6 +6,12 @@
 // counts the bytes after itself (5 + payload). The payload is the sender id, the receiver id and
 // the term, then the fields of the message type in the order written below. Node ids are
 // varint-length-prefixed UTF-8.
+//
+// Decoding checks the whole wire form: lengths, types, every varint minimal and safe, booleans 0
+// or 1, ids valid UTF-8, nothing left over. What the values mean (terms under the ceiling, entries
+// consecutive) is checked by the core's messageProblem() (src/shared/raft/message-check.ts) before
+// any state changes, so the simulator and every host run the same check.
+import { isUtf8 } from 'node:buffer';
 import type { Entry, Message, MessageType } from '../../shared/raft/types';
 import { ByteReader, ByteWriter, checkUint, PeerCodecError } from './binary-io';
 
@@ -184,6 +190,8 @@ function readNodeId(reader: ByteReader, field: string): string {
   if (length === 0 || length > MAX_NODE_ID_BYTES)
     throw new PeerCodecError('bad-value', `${field} has bad length ${length}`);
   const view = reader.view(length);
+  // Invalid UTF-8 would decode to U+FFFD and could pass for another id: refuse it instead.
+  if (!isUtf8(view)) throw new PeerCodecError('bad-value', `${field} is not UTF-8`);
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('utf8');
 }
 

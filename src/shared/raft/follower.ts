@@ -1,5 +1,6 @@
 // The follower role (Figure 2, "Followers" and the AppendEntries receiver), and what every role that
 // is not leader shares: the election timer, refusing proposals, nothing deferred to flush.
+import { InvariantError } from './errors';
 import type { Raft } from './raft';
 import type { RoleBehaviour } from './role';
 import type { AppendEntries, Heartbeat, Message, ProposeResult } from './types';
@@ -96,7 +97,7 @@ export function handleAppend(raft: Raft, message: AppendEntries): void {
       return;
     }
     const boundary = entries[skip - 1]!;
-    if (boundary.index !== committed) throw new RangeError('raft: App entries are not consecutive');
+    if (boundary.index !== committed) throw new InvariantError('raft: App entries are not consecutive');
     prevIndex = committed;
     prevTerm = boundary.term;
     entries = entries.slice(skip);

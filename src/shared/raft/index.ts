@@ -2,6 +2,8 @@
 import { Raft } from './raft';
 import type { InitialState, RaftConfig, RaftCore } from './types';
 
+export { InvariantError, RefusedMessageError } from './errors';
+export { INDEX_CEILING, messageProblem, TERM_CEILING } from './message-check';
 export type * from './types';
 export { MESSAGE_TYPES } from './types';
 

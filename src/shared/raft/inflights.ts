@@ -1,6 +1,8 @@
 // The window of App messages sent to one follower and not yet acknowledged. Each slot holds the last
 // index that message carried; an acknowledgement of index i frees every slot at or below i. A ring
 // buffer, so adding and freeing cost O(1) per message and nothing is reallocated.
+import { InvariantError } from './errors';
+
 export class Inflights {
   private readonly lastIndexes: number[];
   private start = 0;
@@ -23,9 +25,9 @@ export class Inflights {
 
   /** Records one more message in flight whose last entry is `lastIndex`; indexes must increase. */
   add(lastIndex: number): void {
-    if (this.full()) throw new Error('inflights: add to a full window');
+    if (this.full()) throw new InvariantError('inflights: add to a full window');
     const newest = this.size === 0 ? -1 : this.lastIndexes[(this.start + this.size - 1) % this.capacity]!;
-    if (lastIndex <= newest) throw new Error(`inflights: ${lastIndex} does not follow ${newest}`);
+    if (lastIndex <= newest) throw new InvariantError(`inflights: ${lastIndex} does not follow ${newest}`);
     this.lastIndexes[(this.start + this.size) % this.capacity] = lastIndex;
     this.size++;
   }

@@ -4,6 +4,7 @@
 // Sending Apps is deferred to flush() at the next ready(): proposals and replies that arrive in one
 // turn of the host's loop then share one App per follower instead of one each.
 
+import { InvariantError } from './errors';
 import { Progress } from './progress';
 import { majorityValue, quorumSize } from './quorum';
 import type { Raft } from './raft';
@@ -85,7 +86,7 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
       case 'App':
       case 'Heartbeat':
         // §5.2 Election Safety: at most one leader per term. Seeing another means safety is already lost.
-        throw new Error(`raft: two leaders in term ${raft.term}: ${raft.id} and ${message.from}`);
+        throw new InvariantError(`raft: two leaders in term ${raft.term}: ${raft.id} and ${message.from}`);
       default:
         return;
     }
@@ -157,7 +158,7 @@ function sendAppends(raft: Raft, to: NodeId, pr: Progress, sendCommitNews: boole
     const prevLogIndex = pr.next - 1;
     const prevLogTerm = log.term(prevLogIndex);
     if (prevLogTerm === undefined)
-      throw new Error(`raft: no term for index ${prevLogIndex} (log compaction is not supported)`);
+      throw new InvariantError(`raft: no term for index ${prevLogIndex} (log compaction is not supported)`);
     raft.messages.push({
       type: 'App',
       from: raft.id,

@@ -7,6 +7,7 @@
 //   persistedIndex < unstableFrom <= lastIndex + 1
 // Entries before `unstableFrom` have been handed to the host; entries up to `persistedIndex` are known
 // to be on its disk and identical to what is in memory.
+import { InvariantError } from './errors';
 import type { Entry, SnapshotMeta } from './types';
 
 export class RaftLog {
@@ -126,10 +127,12 @@ export class RaftLog {
   appendAsLeader(entries: readonly Entry[]): void {
     for (const entry of entries) {
       if (entry.index !== this.lastIndex() + 1) {
-        throw new Error(`log: leader append at ${entry.index} would not extend the log ending at ${this.lastIndex()}`);
+        throw new InvariantError(
+          `log: leader append at ${entry.index} would not extend the log ending at ${this.lastIndex()}`,
+        );
       }
       if (entry.term < this.lastTerm()) {
-        throw new Error(`log: leader append of term ${entry.term} after term ${this.lastTerm()}`);
+        throw new InvariantError(`log: leader append of term ${entry.term} after term ${this.lastTerm()}`);
       }
       this.log.push(entry);
     }
@@ -162,7 +165,9 @@ export class RaftLog {
     const conflictAt = prevIndex + 1 + offset;
     if (conflictAt <= this.lastIndex()) {
       if (conflictAt <= this.committedIndex) {
-        throw new Error(`log: refusing to truncate committed entry ${conflictAt} (commit ${this.committedIndex})`);
+        throw new InvariantError(
+          `log: refusing to truncate committed entry ${conflictAt} (commit ${this.committedIndex})`,
+        );
       }
       onTruncate(conflictAt);
       this.truncateFrom(conflictAt);
@@ -228,7 +233,7 @@ export class RaftLog {
   commitTo(index: number): boolean {
     if (index <= this.committedIndex) return false;
     if (index > this.lastIndex()) {
-      throw new Error(`log: commit ${index} is beyond the last index ${this.lastIndex()}`);
+      throw new InvariantError(`log: commit ${index} is beyond the last index ${this.lastIndex()}`);
     }
     this.committedIndex = index;
     return true;
@@ -246,10 +251,10 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index > this.committedIndex) {
-      throw new Error(`log: applied ${index} would pass commit ${this.committedIndex}`);
+      throw new InvariantError(`log: applied ${index} would pass commit ${this.committedIndex}`);
     }
     if (index < this.appliedIndex) {
-      throw new Error(`log: applied ${index} would move back from ${this.appliedIndex}`);
+      throw new InvariantError(`log: applied ${index} would move back from ${this.appliedIndex}`);
     }
     this.appliedIndex = index;
   }
@@ -261,10 +266,10 @@ function checkConsecutive(prevIndex: number, prevTerm: number, entries: readonly
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (entry.index !== prevIndex + 1 + i) {
-      throw new RangeError(`log: App entry ${entry.index} is not consecutive after ${prevIndex}`);
+      throw new InvariantError(`log: App entry ${entry.index} is not consecutive after ${prevIndex}`);
     }
     if (entry.term < term) {
-      throw new RangeError(`log: App entry ${entry.index} has term ${entry.term} below the previous ${term}`);
+      throw new InvariantError(`log: App entry ${entry.index} has term ${entry.term} below the previous ${term}`);
     }
     term = entry.term;
   }

@@ -8,9 +8,11 @@
 // messages to ourselves, is stepped in `advance()`. The leader's own log counts towards a commit only
 // once `advance()` reports it durable.
 import { CANDIDATE, PRECANDIDATE } from './candidate';
+import { InvariantError, RefusedMessageError } from './errors';
 import { FOLLOWER } from './follower';
 import { LEADER } from './leader';
 import { RaftLog } from './log';
+import { messageProblem, TERM_CEILING } from './message-check';
 import type { Progress } from './progress';
 import { voteResult } from './quorum';
 import { ReadOnly } from './read-only';
@@ -31,7 +33,6 @@ import type {
   SoftState,
   VoteRequest,
 } from './types';
-import { MESSAGE_TYPES } from './types';
 
 /** Bounds one Ready's committedEntries so that replaying a long log after a restart comes in slices. */
 const MAX_COMMITTED_PER_READY = 4096;
@@ -99,6 +100,7 @@ export class Raft implements RaftCore {
     this.others = this.peers.filter((p) => p !== config.id);
     this.preVote = config.preVote;
     this.checkQuorum = config.checkQuorum;
+    checkStoredTerms(initial);
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     const lastStored = initial.snapshot.index + initial.entries.length;
@@ -127,8 +129,10 @@ export class Raft implements RaftCore {
     this.behaviour.tick(this);
   }
 
+  /** Throws RefusedMessageError, having changed nothing, for a message that fails messageProblem(). */
   step(message: Message): void {
-    this.validate(message);
+    const problem = messageProblem(message, this);
+    if (problem !== null) throw new RefusedMessageError(`raft: ${problem}`);
     if (message.term > this.term) {
       if (isVoteRequest(message) && !message.transfer && this.inLease()) {
         // Thesis §4.2.3: while we heard from a live leader within the minimum election timeout, a
@@ -194,7 +198,7 @@ export class Raft implements RaftCore {
   }
 
   ready(): Ready {
-    if (this.outstanding !== null) throw new Error('raft: ready() called again before advance()');
+    if (this.outstanding !== null) throw new InvariantError('raft: ready() called again before advance()');
     this.behaviour.flush(this);
     let softState: SoftState | null = null;
     if (this.softStateChanged()) {
@@ -237,7 +241,7 @@ export class Raft implements RaftCore {
   advance(ready: Ready): void {
     const outstanding = this.outstanding;
     if (outstanding === null || outstanding.ready !== ready) {
-      throw new Error('raft: advance() must be given the Ready returned by the last ready()');
+      throw new InvariantError('raft: advance() must be given the Ready returned by the last ready()');
     }
     this.outstanding = null;
     if (outstanding.lastEntry !== null) {
@@ -313,6 +317,9 @@ export class Raft implements RaftCore {
     // A timeout draws a fresh timeout, so that nodes that collided once are unlikely to collide again.
     this.electionElapsed = 0;
     this.drawElectionTimeout();
+    // A campaign asks for term + 1, which no node would accept above the ceiling: staying a follower
+    // (a leader elsewhere can still be heard) beats failing at every timeout.
+    if (this.term >= TERM_CEILING) return;
     if (this.preVote && !transfer) this.startPreElection();
     else this.startElection(transfer);
   }
@@ -343,7 +350,7 @@ export class Raft implements RaftCore {
   }
 
   private reset(term: number): void {
-    if (term < this.term) throw new Error(`raft: term would go back from ${this.term} to ${term}`);
+    if (term < this.term) throw new InvariantError(`raft: term would go back from ${this.term} to ${term}`);
     if (term !== this.term) {
       this.term = term;
       this.vote = '';
@@ -451,21 +458,6 @@ export class Raft implements RaftCore {
     this.persistedMessages.push({ type, from: this.id, to: message.from, term: message.term, reject: false });
   }
 
-  private validate(message: Message): void {
-    if (!MESSAGE_TYPES.includes(message.type)) {
-      throw new RangeError(`raft: unknown message type ${String(message.type)}`);
-    }
-    if (message.to !== this.id) {
-      throw new RangeError(`raft: ${message.type} for ${message.to} delivered to ${this.id}`);
-    }
-    if (!this.peers.includes(message.from)) {
-      throw new RangeError(`raft: ${message.type} from ${message.from}, who is not a member of this group`);
-    }
-    if (!Number.isSafeInteger(message.term) || message.term < 0) {
-      throw new RangeError(`raft: ${message.type} from ${message.from} has a bad term ${message.term}`);
-    }
-  }
-
   private softStateChanged(): boolean {
     return this.reportedSoft.role !== this.behaviour.role || this.reportedSoft.leader !== this.leader;
   }
@@ -478,7 +470,7 @@ export class Raft implements RaftCore {
   private assertInvariants(): void {
     const log = this.log;
     if (!(log.applied <= log.committed && log.committed <= log.lastIndex())) {
-      throw new Error(
+      throw new InvariantError(
         `raft: invariant applied <= committed <= lastIndex broken: ${log.applied}, ${log.committed}, ${log.lastIndex()}`,
       );
     }
@@ -487,6 +479,23 @@ export class Raft implements RaftCore {
 
 function isVoteRequest(message: Message): message is VoteRequest {
   return message.type === 'Vote' || message.type === 'PreVote';
+}
+
+/**
+ * A stored term or entry term above the ceiling can only have come from a forged or corrupt message
+ * that an older version accepted. No node may campaign from there, so recovery stops and says so.
+ */
+function checkStoredTerms(initial: InitialState): void {
+  const { term } = initial.hardState;
+  // Entry terms never fall along a log, so the last entry holds the highest.
+  const lastTerm = initial.entries[initial.entries.length - 1]?.term ?? 0;
+  if (Number.isSafeInteger(term) && term >= 0 && term <= TERM_CEILING && lastTerm <= TERM_CEILING) return;
+  throw new RangeError(
+    `raft: recovery refused: the stored term ${Math.max(term, lastTerm)} is above the ceiling ${TERM_CEILING}. ` +
+      'Only a forged or corrupt message, accepted by an older version, leads there, and no node can ' +
+      "campaign beyond it. Restore this node's data folder from a backup, or move it aside and restart " +
+      'the node empty once the rest of its group has a leader (it then learns the log again from them).',
+  );
 }
 
 function validateConfig(config: RaftConfig): void {
