@@ -16,6 +16,7 @@ import { Deadlines } from './deadlines';
 import type { Forwarder } from './forwarder';
 import { UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
+import { infoReply, unknownCommandReply } from './small-replies';
 import type { ApplyResult } from './state-machine';
 
 export interface RouterOptions {
@@ -127,8 +128,7 @@ export class KvRouter implements CommandHandler {
       case 'QUIT':
         return OK_REPLY;
       case 'INFO':
-        if (argc > 1) return wrongArity('info');
-        return { type: 'bulk', value: Buffer.from(this.infoText(), 'utf8') };
+        return infoReply(args.slice(1), () => this.infoText());
       // Stock clients ask these at start; answering keeps redis-cli and redis-benchmark quiet.
       case 'COMMAND':
       case 'CONFIG':
@@ -148,7 +148,7 @@ export class KvRouter implements CommandHandler {
         return this.multiKey(name === 'DEL' ? 'del' : 'exists', args.slice(1), hops, timeoutMs);
       }
       default:
-        return errorReply(`ERR unknown command '${argText(args[0] ?? new Uint8Array())}'`);
+        return unknownCommandReply(args[0]);
     }
   }
 

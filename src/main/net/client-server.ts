@@ -10,7 +10,7 @@
 // commands and then half-closes (`nc -N`, pipes) still gets every reply before the server closes.
 import type { Socket } from 'node:net';
 import { commandName } from './command-args';
-import { type RespParseItem, RespParser, type RespParserLimits } from './resp-parser';
+import { ARGUMENT_OVERHEAD_BYTES, type RespParseItem, RespParser, type RespParserLimits } from './resp-parser';
 import { encodeReply } from './resp-writer';
 import type { ClientSession, CommandHandler, RespReply } from './types';
 
@@ -171,7 +171,7 @@ class ClientConnectionSession implements ClientConnection {
   private dispatch(item: RespParseItem): void {
     switch (item.kind) {
       case 'too-large':
-        this.pushReady(VALUE_TOO_LARGE_REPLY);
+        this.pushReady(item.reason === 'value' ? VALUE_TOO_LARGE_REPLY : tooManyArgumentsReply(item));
         return;
       case 'protocol-error':
         this.pushReady(encodeReply({ type: 'error', value: `ERR Protocol error: ${item.message}` }));
@@ -281,6 +281,15 @@ class ClientConnectionSession implements ClientConnection {
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   }
+}
+
+function tooManyArgumentsReply(item: { readonly argumentCount: number; readonly limitBytes: number }): Uint8Array {
+  return encodeReply({
+    type: 'error',
+    value:
+      `ERR too many arguments: ${item.argumentCount} arguments exceed the ${item.limitBytes} bytes one command may hold ` +
+      `(each argument counts its length plus ${ARGUMENT_OVERHEAD_BYTES}); send fewer keys per command`,
+  });
 }
 
 /**
