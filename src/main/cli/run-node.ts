@@ -39,6 +39,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     checkQuorum: options.checkQuorum,
     maxValueBytes: options.maxValueBytes,
     requestTimeoutMs: options.requestTimeoutMs,
+    clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     seed,
     log,
     // A node that stopped on a storage failure must not leave a process up with its port closed.
