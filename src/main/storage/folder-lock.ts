@@ -45,7 +45,7 @@ const HOLDER_REPLY_TIMEOUT_MS = 1000;
 
 /** A holder that does not answer is asked again this often, this many times, before giving up. */
 const BUSY_RETRY_MS = 100;
-const BUSY_ATTEMPTS = 30;
+const BUSY_ATTEMPTS = 20;
 
 /** The folder belongs to another live process. */
 export class FolderInUseError extends Error {
