@@ -134,11 +134,14 @@ describe('a raftlab node port', () => {
     second.close();
   }, 60_000);
 
-  it('--idle-timeout SECONDS: a client that says nothing for that long is closed', async () => {
+  it('--idle-timeout SECONDS: a client that says nothing more for that long is closed, and one that never spoke', async () => {
     const { port } = await startNode('--idle-timeout', '1');
     const socket = tcpConnect(port, HOST);
     const closed = closedByServer(socket);
     socket.write('PING\r\n');
+    const mute = tcpConnect(port, HOST);
+    const muteClosed = closedByServer(mute);
     expect(await closed).toBe('+PONG\r\n');
+    expect(await muteClosed).toBe('');
   }, 60_000);
 });

@@ -198,6 +198,8 @@ export class NodeHost implements LocalGroup {
       host: listen.host,
       port: listen.port,
       maxClients: options.clientLimits?.maxClients,
+      // A connection that never says a word is as idle as a client that stopped talking.
+      firstByteTimeoutMs: options.clientLimits?.idleTimeoutMs,
       routes: {
         client: (socket: Socket, head: Uint8Array) => {
           const connection = serveClient(

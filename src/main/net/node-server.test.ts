@@ -231,7 +231,7 @@ describe('node server: lifecycle', () => {
 
 /** Opens a node server of its own with these limits; closed after the test. */
 async function limitedServer(
-  options: { maxClients?: number; firstByteTimeoutMs?: number },
+  options: { maxClients?: number; firstByteTimeoutMs?: number; maxSilentConnections?: number },
   peers: Socket[] = [],
 ): Promise<NodeServer> {
   const limited = await NodeServer.listen({
@@ -278,6 +278,23 @@ describe('node server: connection hygiene', () => {
       expect((await closed).length).toBe(0);
     }
     await waitFor(() => server.connectionCount === 0, 'every ended connection to be closed');
+  });
+
+  it('keeps at most maxSilentConnections connections that have said nothing, closing the oldest first', async () => {
+    const crowded = await limitedServer({ maxSilentConnections: 3 });
+    const sockets = [await openSocket(crowded.port), await openSocket(crowded.port), await openSocket(crowded.port)];
+    await waitFor(() => crowded.connectionCount === 3, 'three silent connections');
+    const firstClosed = readUntilClosed(sockets[0]!);
+    const fourth = await openSocket(crowded.port);
+    expect((await firstClosed).length).toBe(0);
+    await waitFor(() => crowded.connectionCount === 3, 'the oldest to be gone');
+    // The newer ones are still there, and one that speaks is served.
+    const answered = new Promise<string>((resolve) =>
+      sockets[1]!.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    sockets[1]!.write('PING\r\n');
+    expect(await answered).toBe('+PONG\r\n');
+    for (const socket of [...sockets, fourth]) socket.destroy();
   });
 
   it('closes a connection that sends nothing at all for the first-byte timeout', async () => {

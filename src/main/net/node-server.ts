@@ -5,8 +5,11 @@
 // Connection hygiene, so that port scans, health checks and crowds cannot wear the node down (at
 // the fd limit it would stop serving clients while Raft still sees it healthy, and no failover
 // would come):
-// - a connection that ends before its first byte is closed at once, and one that sends nothing
-//   for firstByteTimeoutMs is closed too (an ended socket left open sat in CLOSE-WAIT forever);
+// - a connection that ends before its first byte is closed at once (it sat in CLOSE-WAIT for
+//   ever); of connections that have sent nothing yet, at most maxSilentConnections are kept, the
+//   oldest closed first, and with --idle-timeout a silent one is closed as any idle client is.
+//   A silent connection is not closed merely for being slow by default: `raftlab client`'s
+//   prompt and `nc` connect and then wait for a person to type;
 // - over maxClients client connections, a new client gets `-ERR max number of clients reached`
 //   and is closed, as Redis does; peers are never counted nor refused, since Raft needs them;
 // - TCP keepalive on every connection, so that a peer or client whose machine vanished (power,
@@ -29,8 +32,10 @@ export interface NodeServerOptions {
   readonly routes: ConnectionRoutes;
   /** Client connections served at once; more are refused. DEFAULT_CLIENT_LIMITS.maxClients when absent. */
   readonly maxClients?: number;
-  /** A connection that sends no byte for this long is closed. */
+  /** A connection that sends no byte for this long is closed; 0 (the default): only when crowded out. */
   readonly firstByteTimeoutMs?: number;
+  /** Connections yet to send a byte kept at once; a new one beyond closes the oldest. */
+  readonly maxSilentConnections?: number;
 }
 
 /** What limits the clients of a node: `--max-clients` and `--idle-timeout`. */
@@ -42,8 +47,11 @@ export interface ClientLimits {
 
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = { maxClients: 10_000, idleTimeoutMs: 0 };
 
-/** Every client sends its first command at once; a peer its hello. Silence this long is a scan or a stuck dialer. */
-export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 10_000;
+/**
+ * A peer sends its hello at once, and a program its first command; a crowd of connections that
+ * say nothing is a scan or an attack. A person at a prompt is one of few.
+ */
+export const DEFAULT_MAX_SILENT_CONNECTIONS = 1000;
 
 /** How soon an idle connection gets its first keepalive probe (Linux's own default is two hours). */
 export const KEEPALIVE_INITIAL_DELAY_MS = 60_000;
@@ -84,8 +92,10 @@ export class NodeServer {
     const admission: Admission = {
       routes: options.routes,
       clients,
+      silent: new Set<Socket>(),
       maxClients: options.maxClients ?? DEFAULT_CLIENT_LIMITS.maxClients,
-      firstByteTimeoutMs: options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+      firstByteTimeoutMs: options.firstByteTimeoutMs ?? 0,
+      maxSilentConnections: options.maxSilentConnections ?? DEFAULT_MAX_SILENT_CONNECTIONS,
     };
     // Half-open: a client that sends its commands then shuts its side still gets every reply.
     const server = createServer(
@@ -140,21 +150,34 @@ interface Admission {
   readonly routes: ConnectionRoutes;
   /** The client connections open now. */
   readonly clients: Set<Socket>;
+  /** Connections that have sent nothing yet, oldest first (a Set keeps insertion order). */
+  readonly silent: Set<Socket>;
   readonly maxClients: number;
   readonly firstByteTimeoutMs: number;
+  readonly maxSilentConnections: number;
 }
 
 function route(socket: Socket, admission: Admission): void {
-  const { routes, clients } = admission;
+  const { routes, clients, silent } = admission;
   socket.on('error', () => {});
   // Before the first byte nobody else listens: an 'end' (allowHalfOpen keeps the socket open
-  // after it) or silence would otherwise hold the descriptor for ever.
-  const silent = () => socket.destroy();
-  socket.once('end', silent);
-  socket.setTimeout(admission.firstByteTimeoutMs, silent);
+  // after it) or a crowd of silent connections would otherwise hold descriptors for ever.
+  const close = () => socket.destroy();
+  socket.once('end', close);
+  if (admission.firstByteTimeoutMs > 0) socket.setTimeout(admission.firstByteTimeoutMs, close);
+  if (silent.size >= admission.maxSilentConnections) {
+    const oldest = silent.values().next().value;
+    oldest?.destroy();
+    if (oldest) silent.delete(oldest);
+  }
+  silent.add(socket);
+  const spoke = () => silent.delete(socket);
+  socket.once('close', spoke);
   socket.once('data', (chunk: Buffer) => {
-    socket.off('end', silent);
-    socket.setTimeout(0, silent);
+    spoke();
+    socket.off('close', spoke);
+    socket.off('end', close);
+    socket.setTimeout(0, close);
     if (chunk[0] === PEER_FIRST_BYTE) {
       if (routes.peer === undefined) socket.destroy();
       else routes.peer(socket, chunk);
