@@ -79,6 +79,9 @@ describe('raftlab node', () => {
       '--no-prevote',
       '--no-check-quorum',
       '--quiet',
+      '--idle-timeout',
+      '300',
+      '--max-clients=50',
     ]);
     expect(parsed.options).toEqual({
       dataDir: '/tmp/x',
@@ -91,6 +94,8 @@ describe('raftlab node', () => {
       preVote: false,
       checkQuorum: false,
       quiet: true,
+      idleTimeoutSeconds: 300,
+      maxClients: 50,
     });
   });
 
@@ -186,6 +191,11 @@ describe('timing and limit options', () => {
     [['--max-value-bytes', '999999999999'], /^--max-value-bytes 999999999999 is above the limit of 536870912/],
     [['--request-timeout', '0'], /^--request-timeout expects a whole number above 0, not '0'$/],
     [['--request-timeout', '99999999999999999999'], /^--request-timeout expects a whole number above 0/],
+    [['--idle-timeout', '-1'], /^--idle-timeout expects whole seconds from 0 \(never\) to 2147483, not '-1'$/],
+    [['--idle-timeout', '1.5'], /^--idle-timeout expects whole seconds from 0 \(never\) to 2147483, not '1\.5'$/],
+    [['--idle-timeout', '2147484'], /^--idle-timeout expects whole seconds/],
+    [['--max-clients', '0'], /^--max-clients expects a whole number above 0, not '0'$/],
+    [['--max-clients', 'many'], /^--max-clients expects a whole number above 0, not 'many'$/],
   ])('refuses %j: %s', (options, message) => {
     expect(usageError(withOptions(...options)).message).toMatch(message);
   });
@@ -398,6 +408,8 @@ describe('usage texts', () => {
     '--no-prevote',
     '--no-check-quorum',
     '--quiet',
+    '--idle-timeout',
+    '--max-clients',
     '--help',
   ];
 
@@ -409,6 +421,8 @@ describe('usage texts', () => {
     expect(text).toContain('default 50');
     expect(text).toContain('1048576');
     expect(text).toContain('5000');
+    expect(text).toContain('default 0: never');
+    expect(text).toContain('default 10000');
   });
 
   it('the cluster help names its own options and the presets', () => {

@@ -19,6 +19,7 @@ import {
   DEFAULT_CLIENT_HOST,
   DEFAULT_RUN_OPTIONS,
   DEFAULT_SERVE_HOST,
+  MAX_IDLE_TIMEOUT_SECONDS,
   MAX_VALUE_BYTES_LIMIT,
   type RunOptions,
 } from './options';
@@ -146,6 +147,8 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--no-prevote': { metavar: null },
   '--no-check-quorum': { metavar: null },
   '--quiet': { metavar: null },
+  '--idle-timeout': { metavar: 'SECONDS' },
+  '--max-clients': { metavar: 'N' },
 };
 
 const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -383,6 +386,11 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
   const requestText = options.get('--request-timeout');
   const requestTimeoutMs =
     requestText === undefined ? d.requestTimeoutMs : parsePositiveInteger(requestText, '--request-timeout', topic);
+  const idleText = options.get('--idle-timeout');
+  const idleTimeoutSeconds = idleText === undefined ? d.idleTimeoutSeconds : parseIdleTimeout(idleText, topic);
+  const maxClientsText = options.get('--max-clients');
+  const maxClients =
+    maxClientsText === undefined ? d.maxClients : parsePositiveInteger(maxClientsText, '--max-clients', topic);
   return {
     dataDir: dataDir ?? d.dataDir,
     inMemory: flag('--in-memory'),
@@ -394,7 +402,20 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     preVote: !flag('--no-prevote'),
     checkQuorum: !flag('--no-check-quorum'),
     quiet: flag('--quiet'),
+    idleTimeoutSeconds,
+    maxClients,
   };
+}
+
+function parseIdleTimeout(text: string, topic: HelpTopic): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || value > MAX_IDLE_TIMEOUT_SECONDS) {
+    throw new UsageError(
+      `--idle-timeout expects whole seconds from 0 (never) to ${MAX_IDLE_TIMEOUT_SECONDS}, not '${text}'`,
+      topic,
+    );
+  }
+  return value;
 }
 
 function parsePositiveInteger(text: string, what: string, topic: HelpTopic): number {

@@ -25,6 +25,10 @@ export interface RunOptions {
   readonly checkQuorum: boolean;
   /** Print only errors and the lines other programs read (such as `dashboard: URL`). */
   readonly quiet: boolean;
+  /** A client idle this long is closed; 0: never, as Redis's `timeout 0` (see usage.ts for why). */
+  readonly idleTimeoutSeconds: number;
+  /** More client connections than this are refused; peers never count. */
+  readonly maxClients: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -38,7 +42,12 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   preVote: true,
   checkQuorum: true,
   quiet: false,
+  idleTimeoutSeconds: 0,
+  maxClients: 10_000,
 };
+
+/** setTimeout's ceiling (2^31 - 1 ms), in whole seconds: about 24 days. */
+export const MAX_IDLE_TIMEOUT_SECONDS = 2_147_483;
 
 /** Redis's own limit for one bulk string; beyond it a value would not fit a RESP reply anyway. */
 export const MAX_VALUE_BYTES_LIMIT = 512 * 1024 * 1024;

@@ -53,6 +53,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     checkQuorum: options.checkQuorum,
     maxValueBytes: options.maxValueBytes,
     requestTimeoutMs: options.requestTimeoutMs,
+    clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     log,
   });
   await host.start();

@@ -40,6 +40,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     checkQuorum: options.checkQuorum,
     maxValueBytes: options.maxValueBytes,
     requestTimeoutMs: options.requestTimeoutMs,
+    clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     seed,
     log,
     // A node that stopped on a storage failure or a broken invariant must not leave a process up

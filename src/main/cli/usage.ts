@@ -24,6 +24,12 @@ const RUN_OPTIONS = `Options:
   --no-prevote               turn off PreVote (a rejoining node may then disrupt the leader)
   --no-check-quorum          turn off CheckQuorum (a cut-off leader then keeps its role)
   --quiet                    print only errors and the lines other programs read
+  --idle-timeout SECONDS     close a client that sends and receives nothing for this long
+                             (default ${D.idleTimeoutSeconds}: never, as Redis's 'timeout 0'; pooled
+                             connections may rightly sit idle for hours, and a vanished client's
+                             socket is freed anyway by TCP keepalive within minutes)
+  --max-clients N            client connections served at once; beyond them a new client gets
+                             '-ERR max number of clients reached' (default ${D.maxClients}; peers never count)
   -h, --help                 show this help`;
 
 const MAIN = `raftlab: a Raft-replicated key-value store you can watch, break and heal.

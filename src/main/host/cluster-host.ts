@@ -22,6 +22,7 @@ import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } 
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
+import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
@@ -47,6 +48,8 @@ export interface ClusterHostOptions {
   readonly checkQuorum: boolean;
   readonly maxValueBytes: number;
   readonly requestTimeoutMs: number;
+  /** `--max-clients` and `--idle-timeout`, for each node's port; DEFAULT_CLIENT_LIMITS when absent. */
+  readonly clientLimits?: ClientLimits;
   /** Seeds elections and network randomness; random (and logged) when absent. */
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -338,6 +341,7 @@ export class ClusterHost implements ClusterApi {
       checkQuorum: this.raftOptions.checkQuorum,
       maxValueBytes: options.maxValueBytes,
       requestTimeoutMs: options.requestTimeoutMs,
+      clientLimits: options.clientLimits,
       seed: this.random.nextInt(2 ** 31),
       faults: this.faults,
       nextMessageId: () => this.nextMessageId++,

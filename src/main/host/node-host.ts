@@ -17,7 +17,7 @@ import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError
 import { KvRouter } from '../kv/router';
 import { type ApplyResult, KvStateMachine } from '../kv/state-machine';
 import { type ClientConnection, serveClient } from '../net/client-server';
-import { NodeServer } from '../net/node-server';
+import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
@@ -56,6 +56,8 @@ export interface NodeHostOptions {
   readonly faults?: LinkFaults;
   /** Where the node listens; its id's address by default (tests and ClusterHost may remap). */
   readonly listen?: { readonly host: string; readonly port: number };
+  /** `--max-clients` and `--idle-timeout`; DEFAULT_CLIENT_LIMITS when absent. */
+  readonly clientLimits?: ClientLimits;
   readonly addressOf?: (peer: NodeId) => { readonly host: string; readonly port: number };
   readonly nextMessageId?: () => number;
   /** Called for every NodeEvent; leave unset when nobody watches (the hot path then builds none). */
@@ -200,12 +202,18 @@ export class NodeHost implements LocalGroup {
     this.server = await NodeServer.listen({
       host: listen.host,
       port: listen.port,
+      maxClients: options.clientLimits?.maxClients,
+      // A connection that never says a word is as idle as a client that stopped talking.
+      firstByteTimeoutMs: options.clientLimits?.idleTimeoutMs,
       routes: {
         client: (socket: Socket, head: Uint8Array) => {
           const connection = serveClient(
             socket,
             router,
-            { parserLimits: { maxBulkBytes: options.maxValueBytes } },
+            {
+              parserLimits: { maxBulkBytes: options.maxValueBytes },
+              idleTimeoutMs: options.clientLimits?.idleTimeoutMs,
+            },
             head,
           );
           this.clients.add(connection);

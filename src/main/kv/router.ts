@@ -15,6 +15,7 @@ import { encodeCommand } from './command';
 import { Deadlines } from './deadlines';
 import { type Forwarder, UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
+import { infoReply, unknownCommandReply } from './small-replies';
 import type { ApplyResult } from './state-machine';
 
 export interface RouterOptions {
@@ -129,8 +130,7 @@ export class KvRouter implements CommandHandler {
       case 'QUIT':
         return OK_REPLY;
       case 'INFO':
-        if (argc > 1) return wrongArity('info');
-        return { type: 'bulk', value: Buffer.from(this.infoText(), 'utf8') };
+        return infoReply(args.slice(1), () => this.infoText());
       // Stock clients ask these at start; answering keeps redis-cli and redis-benchmark quiet.
       case 'COMMAND':
       case 'CONFIG':
@@ -150,7 +150,7 @@ export class KvRouter implements CommandHandler {
         return this.multiKey(name === 'DEL' ? 'del' : 'exists', args.slice(1), hops, timeoutMs);
       }
       default:
-        return errorReply(`ERR unknown command '${argText(args[0] ?? new Uint8Array())}'`);
+        return unknownCommandReply(args[0]);
     }
   }
 

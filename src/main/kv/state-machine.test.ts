@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { type Command, encodeCommand } from './command';
-import { ApplyOrderError, type ApplyResult, KvStateMachine, MAX_KEYS_LISTED } from './state-machine';
+import {
+  ApplyOrderError,
+  type ApplyResult,
+  KvStateMachine,
+  MAX_KEYS_LISTED,
+  VALUE_BY_REFERENCE_MIN_BYTES,
+} from './state-machine';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -104,6 +110,23 @@ describe('KvStateMachine applies committed commands in log order', () => {
     expect(a.machine.keys().map(str)).toEqual(b.machine.keys().map(str));
     for (const key of keys) expect(str(a.machine.get(key))).toBe(str(b.machine.get(key)));
     expect(a.machine.bytes).toBe(b.machine.bytes);
+  });
+});
+
+describe('KvStateMachine reads of large values', () => {
+  it('hands out a large value itself, every GET the same bytes, and keeps no view of the entry', () => {
+    const log = new Log();
+    const value = new Uint8Array(VALUE_BY_REFERENCE_MIN_BYTES).fill(7);
+    const entry = encodeCommand({ type: 'set', key: text('big'), value });
+    log.entry(entry);
+    entry.fill(0); // the log's buffer is reused or dropped: the stored value must not change with it
+    const first = log.machine.get('big')!;
+    expect(Buffer.from(first).equals(value)).toBe(true);
+    expect(log.machine.get('big')).toBe(first);
+    expect(log.machine.bytes).toBe('big'.length + value.length);
+    // A small value is a copy each time: a caller may keep it without pinning the table.
+    log.set('small', 'v');
+    expect(log.machine.get('small')).not.toBe(log.machine.get('small'));
   });
 });
 

@@ -2,7 +2,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ClientServerOptions, serveClient } from './client-server';
+import {
+  type ClientConnection,
+  type ClientServerOptions,
+  DEFAULT_CLIENT_SERVER_OPTIONS,
+  serveClient,
+} from './client-server';
 import { commandName } from './command-args';
 import { NodeServer } from './node-server';
 import { RespClient } from './resp-client';
@@ -170,5 +175,92 @@ describe('client server: real clients', () => {
     const received = readUntilClosed(socket);
     socket.end('SET "my key" \'a b\'\nGET "my key"\n');
     expect((await received).toString()).toBe('+OK\r\n$3\r\na b\r\n');
+  });
+});
+
+describe('client server: the reply budget and idle clients', () => {
+  /** A server whose connections the test can inspect, in the order they came. */
+  async function inspectedServer(
+    handler: CommandHandler,
+    options: ClientServerOptions = {},
+  ): Promise<{ port: number; connections: ClientConnection[] }> {
+    const connections: ClientConnection[] = [];
+    const server = await NodeServer.listen({
+      host: HOST,
+      port: 0,
+      routes: { client: (socket, head) => connections.push(serveClient(socket, handler, options, head)) },
+    });
+    servers.push(server);
+    return { port: server.port, connections };
+  }
+
+  it('a client pipelining GETs of a 1 MB value and never reading holds about the budget, the value shared, not copied; others are served', async () => {
+    const value = Buffer.alloc(1024 * 1024, 0x76);
+    let gets = 0;
+    // As a node answers a local GET: a little later, with the stored bytes themselves.
+    const handler: CommandHandler = {
+      execute: (args) => {
+        if (commandName(args) !== 'GET') return { type: 'simple', value: 'PONG' };
+        gets++;
+        return new Promise((resolve) => setImmediate(() => resolve({ type: 'bulk', value })));
+      },
+    };
+    const budget = DEFAULT_CLIENT_SERVER_OPTIONS.maxPendingBytes;
+    const { port, connections } = await inspectedServer(handler, { parserLimits: { maxBulkBytes: value.length } });
+    const greedy = await openSocket(port);
+    greedy.pause();
+    const memoryBefore = process.memoryUsage().arrayBuffers;
+    greedy.write('GET k\r\n'.repeat(300));
+    await waitFor(() => connections.length === 1, 'the connection');
+    const connection = connections[0]!;
+    await waitFor(() => {
+      const stats = connection.stats();
+      return stats.readingPaused && stats.inFlight === 0;
+    }, 'the greedy client to be over its budget, every GET it was let send answered');
+
+    // Reading stopped long before the thousand-odd megabytes it asked for.
+    expect(gets).toBeLessThan(300);
+    expect(connection.stats().queuedReplyBytes).toBeLessThanOrEqual(budget + value.length);
+    // The queued replies are the one stored value, not a copy each.
+    expect(process.memoryUsage().arrayBuffers - memoryBefore).toBeLessThan(8 * 1024 * 1024);
+    const other = await client(port);
+    expect(await other.command('PING')).toEqual({ type: 'simple', value: 'PONG' });
+
+    // Once it reads, it gets every reply, whole and in order.
+    let received = 0;
+    const expected = 300 * (value.length + `$${value.length}\r\n\r\n`.length);
+    const all = new Promise<void>((resolve) => {
+      greedy.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= expected) resolve();
+      });
+    });
+    greedy.resume();
+    await all;
+    expect(received).toBe(expected);
+    expect(gets).toBe(300);
+    greedy.destroy();
+  });
+
+  it('closes a client idle for --idle-timeout, and not one whose command is still being answered', async () => {
+    const handler = new ControlledHandler();
+    const { port } = await inspectedServer(handler, { idleTimeoutMs: 150 });
+    const waiting = await openSocket(port);
+    const waitingClosed = readUntilClosed(waiting, 20_000);
+    waiting.write('SLOW\r\n');
+    await waitFor(() => handler.calls.length === 1, 'the slow command to reach the handler');
+
+    const idle = await openSocket(port);
+    const idleReceived = readUntilClosed(idle);
+    idle.write('PING\r\n');
+    await waitFor(() => handler.calls.length === 2, 'the idle client to be answered');
+    handler.calls[1]!.resolve({ type: 'simple', value: 'PONG' });
+    expect((await idleReceived).toString()).toBe('+PONG\r\n');
+
+    // The first client has been silent as long, but its command is still being answered: it is
+    // still open, and gets its reply.
+    expect(waiting.destroyed).toBe(false);
+    handler.calls[0]!.resolve({ type: 'simple', value: 'DONE' });
+    expect((await waitingClosed).toString()).toBe('+DONE\r\n');
   });
 });

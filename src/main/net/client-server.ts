@@ -3,27 +3,52 @@
 // (pipelining). Replies that are ready together go out in one socket write.
 //
 // Backpressure, so that one client can neither grow memory nor starve others: reading pauses while
-// too many commands (or bytes of commands and replies) are unanswered, or while the socket's write
-// buffer is full because the client does not read; it resumes when they drain.
+// too many commands are unanswered, or while the connection is over its reply budget, or while
+// the socket's write buffer is full because the client does not read; it resumes when they drain.
+//
+// The reply budget (maxPendingBytes) counts every reply of the connection not yet taken by the
+// kernel: those being computed, those computed and waiting for their turn, and those queued in
+// the socket. A reply being computed has no size yet, so it is counted at the size of the recent
+// replies (the largest, halving with each smaller one), and at the largest value when nothing is
+// known yet. A client pipelining a thousand GETs of a 1 MB value, and never reading, so holds
+// about the budget, not a gigabyte. A large value is written by reference (encodeReplyParts): the
+// bytes queued are the stored value itself, shared by every reply of it, never a copy per reply.
+//
+// An idle client (idleTimeoutMs with no byte either way, and no command of its being answered) is
+// closed, as Redis's `timeout` does.
 //
 // The socket must come from a server created with `allowHalfOpen: true`: a client that sends its
 // commands and then half-closes (`nc -N`, pipes) still gets every reply before the server closes.
 import type { Socket } from 'node:net';
 import { commandName } from './command-args';
-import { type RespParseItem, RespParser, type RespParserLimits } from './resp-parser';
-import { encodeReply } from './resp-writer';
+import {
+  ARGUMENT_OVERHEAD_BYTES,
+  DEFAULT_RESP_PARSER_LIMITS,
+  type RespParseItem,
+  RespParser,
+  type RespParserLimits,
+} from './resp-parser';
+import {
+  BULK_BY_REFERENCE_MIN_BYTES,
+  encodeReply,
+  encodeReplyParts,
+  type ReplyBytes,
+  replyByteLength,
+} from './resp-writer';
 import type { ClientSession, CommandHandler, RespReply } from './types';
 
 export interface ClientServerOptions {
   readonly parserLimits?: Partial<RespParserLimits>;
   /** Unanswered commands before reading pauses. */
   readonly maxPendingCommands?: number;
-  /** Bytes held by unanswered commands and unwritten replies before reading pauses. */
+  /** The reply budget: bytes of replies being computed, waiting, and queued in the socket before reading pauses. */
   readonly maxPendingBytes?: number;
   /** Bytes in the socket's write buffer (the client is not reading) before reading pauses. */
   readonly maxWriteBufferBytes?: number;
   /** How long a closing connection may linger, unread input discarded, to let the last reply reach the client. */
   readonly closeLingerMs?: number;
+  /** Closes a client idle this long (no byte either way, no command being answered); 0: never. */
+  readonly idleTimeoutMs?: number;
 }
 
 export const DEFAULT_CLIENT_SERVER_OPTIONS: Required<Omit<ClientServerOptions, 'parserLimits'>> = {
@@ -31,12 +56,23 @@ export const DEFAULT_CLIENT_SERVER_OPTIONS: Required<Omit<ClientServerOptions, '
   maxPendingBytes: 16 * 1024 * 1024,
   maxWriteBufferBytes: 1024 * 1024,
   closeLingerMs: 2000,
+  idleTimeoutMs: 0,
 };
+
+/** What a connection holds right now; for tests and diagnostics. */
+export interface ClientConnectionStats {
+  /** Commands dispatched and not yet answered. */
+  readonly inFlight: number;
+  /** Reply bytes counted against the budget: being computed (estimated), waiting, and in the socket. */
+  readonly queuedReplyBytes: number;
+  readonly readingPaused: boolean;
+}
 
 export interface ClientConnection {
   /** Destroys the socket at once; unanswered commands are forgotten. */
   destroy(): void;
   readonly closed: boolean;
+  stats(): ClientConnectionStats;
 }
 
 const VALUE_TOO_LARGE_REPLY = encodeReply({ type: 'error', value: 'ERR value too large' });
@@ -44,7 +80,7 @@ const OK_REPLY_BYTES = encodeReply({ type: 'simple', value: 'OK' });
 
 interface ReplySlot {
   /** The encoded reply, or null while the handler is still working. */
-  bytes: Uint8Array | null;
+  bytes: ReplyBytes | null;
   /** What this slot counts against maxPendingBytes right now. */
   heldBytes: number;
 }
@@ -69,6 +105,9 @@ class ClientConnectionSession implements ClientConnection {
   private stopReading: 'quit' | 'protocol-error' | 'eof' | null = null;
   private readingPaused = false;
   private ending = false;
+  /** What a reply still being computed is counted at: the recent replies' size (see the top). */
+  private replyEstimate: number;
+  private inFlight = 0;
   closed = false;
   /** What the handler keeps about this connection between commands. */
   private readonly session: ClientSession = { pendingWrite: null };
@@ -80,6 +119,16 @@ class ClientConnectionSession implements ClientConnection {
   ) {
     this.parser = new RespParser(options.parserLimits);
     this.options = { ...DEFAULT_CLIENT_SERVER_OPTIONS, ...options };
+    // Nothing known yet: a reply may be as large as the largest value a client may store.
+    this.replyEstimate = options.parserLimits?.maxBulkBytes ?? DEFAULT_RESP_PARSER_LIMITS.maxBulkBytes;
+  }
+
+  stats(): ClientConnectionStats {
+    return {
+      inFlight: this.inFlight,
+      queuedReplyBytes: this.closed ? 0 : this.pendingBytes + this.socket.writableLength,
+      readingPaused: this.readingPaused,
+    };
   }
 
   start(head: Uint8Array | undefined): void {
@@ -91,6 +140,10 @@ class ClientConnectionSession implements ClientConnection {
     // Errors (resets, writes after the client left) only mean the connection is gone; 'close' follows.
     socket.on('error', () => {});
     socket.on('close', () => this.onClose());
+    if (this.options.idleTimeoutMs > 0) {
+      socket.setTimeout(this.options.idleTimeoutMs);
+      socket.on('timeout', () => this.onIdle());
+    }
     if (head !== undefined && head.length > 0) this.onData(head);
   }
 
@@ -115,6 +168,13 @@ class ClientConnectionSession implements ClientConnection {
     this.pump();
   }
 
+  /** No byte either way for idleTimeoutMs. A client waiting for an answer is not idle; its reply re-arms the timer. */
+  private onIdle(): void {
+    if (this.closed || this.inFlight > 0) return;
+    this.socket.destroy();
+    this.onClose();
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
@@ -123,10 +183,11 @@ class ClientConnectionSession implements ClientConnection {
   }
 
   private blocked(): boolean {
+    const queuedInSocket = this.socket.writableLength;
     return (
       this.pendingCount >= this.options.maxPendingCommands ||
-      this.pendingBytes >= this.options.maxPendingBytes ||
-      this.socket.writableLength >= this.options.maxWriteBufferBytes
+      this.pendingBytes + queuedInSocket >= this.options.maxPendingBytes ||
+      queuedInSocket >= this.options.maxWriteBufferBytes
     );
   }
 
@@ -171,7 +232,7 @@ class ClientConnectionSession implements ClientConnection {
   private dispatch(item: RespParseItem): void {
     switch (item.kind) {
       case 'too-large':
-        this.pushReady(VALUE_TOO_LARGE_REPLY);
+        this.pushReady(item.reason === 'value' ? VALUE_TOO_LARGE_REPLY : tooManyArgumentsReply(item));
         return;
       case 'protocol-error':
         this.pushReady(encodeReply({ type: 'error', value: `ERR Protocol error: ${item.message}` }));
@@ -203,9 +264,11 @@ class ClientConnectionSession implements ClientConnection {
       this.pushReady(encodeReply(result));
       return;
     }
-    const slot: ReplySlot = { bytes: null, heldBytes: commandBytes };
+    const heldBytes = Math.max(commandBytes, this.replyEstimate);
+    const slot: ReplySlot = { bytes: null, heldBytes };
     this.slots.push(slot);
-    this.pendingBytes += commandBytes;
+    this.pendingBytes += heldBytes;
+    this.inFlight++;
     result.then(
       (reply) => this.complete(slot, reply),
       (error: unknown) => this.complete(slot, internalError(error)),
@@ -214,14 +277,17 @@ class ClientConnectionSession implements ClientConnection {
 
   private complete(slot: ReplySlot, reply: RespReply): void {
     if (this.closed) return;
-    let bytes: Uint8Array;
+    this.inFlight--;
+    let bytes: ReplyBytes;
     try {
-      bytes = encodeReply(reply);
+      bytes = encodeReplyParts(reply);
     } catch (error) {
       bytes = encodeReply(internalError(error));
     }
-    this.pendingBytes += bytes.length - slot.heldBytes;
-    slot.heldBytes = bytes.length;
+    const length = replyByteLength(bytes);
+    this.replyEstimate = Math.max(length, this.replyEstimate / 2);
+    this.pendingBytes += length - slot.heldBytes;
+    slot.heldBytes = length;
     slot.bytes = bytes;
     // Handlers often finish many commands in one go (one Raft commit): write them together.
     if (!this.flushScheduled) {
@@ -233,10 +299,13 @@ class ClientConnectionSession implements ClientConnection {
     }
   }
 
-  /** Writes the answered prefix of the reply queue in one socket write. */
+  /**
+   * Writes the answered prefix of the reply queue in one socket write: small replies copied
+   * together into one buffer, a large value passed by reference (corked, so one writev).
+   */
   private flush(): void {
     if (this.closed) return;
-    const ready: Uint8Array[] = [];
+    const ready: ReplyBytes[] = [];
     let head = this.slotHead;
     let freed = 0;
     for (; head < this.slots.length; head++) {
@@ -254,8 +323,8 @@ class ClientConnectionSession implements ClientConnection {
       this.slots.splice(0, this.slotHead);
       this.slotHead = 0;
     }
-    if (ready.length === 1) this.socket.write(ready[0]!);
-    else if (ready.length > 1) this.socket.write(Buffer.concat(ready));
+    if (ready.length === 1 && !Array.isArray(ready[0])) this.socket.write(ready[0] as Uint8Array);
+    else if (ready.length > 0) writeParts(this.socket, ready);
   }
 
   private finish(): void {
@@ -281,6 +350,42 @@ class ClientConnectionSession implements ClientConnection {
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   }
+}
+
+/** Small parts are gathered into one copy; a large one is written as it is, by reference. */
+function writeParts(socket: Socket, replies: readonly ReplyBytes[]): void {
+  let small: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [];
+  const add = (part: Uint8Array) => {
+    if (part.length < BULK_BY_REFERENCE_MIN_BYTES) {
+      small.push(part);
+      return;
+    }
+    if (small.length > 0) chunks.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+    small = [];
+    chunks.push(part);
+  };
+  for (const reply of replies) {
+    if (Array.isArray(reply)) for (const part of reply as readonly Uint8Array[]) add(part);
+    else add(reply as Uint8Array);
+  }
+  if (small.length > 0) chunks.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+  if (chunks.length === 1) {
+    socket.write(chunks[0]!);
+    return;
+  }
+  socket.cork();
+  for (const chunk of chunks) socket.write(chunk);
+  socket.uncork();
+}
+
+function tooManyArgumentsReply(item: { readonly argumentCount: number; readonly limitBytes: number }): Uint8Array {
+  return encodeReply({
+    type: 'error',
+    value:
+      `ERR too many arguments: ${item.argumentCount} arguments exceed the ${item.limitBytes} bytes one command may hold ` +
+      `(each argument counts its length plus ${ARGUMENT_OVERHEAD_BYTES}); send fewer keys per command`,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 // The bad-input list against a real node server on 127.0.0.1: each bad connection gets an error
 // reply or is closed, and a bystander connection opened before it is served before and after.
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../shared/raft/types';
@@ -225,5 +226,127 @@ describe('node server: lifecycle', () => {
     await waitFor(() => client.closed, 'the client to see its connection closed');
     const again = await NodeServer.listen({ host: HOST, port: server.port, routes: { client: (s) => s.destroy() } });
     await again.close();
+  });
+});
+
+/** Opens a node server of its own with these limits; closed after the test. */
+async function limitedServer(
+  options: { maxClients?: number; firstByteTimeoutMs?: number; maxSilentConnections?: number },
+  peers: Socket[] = [],
+): Promise<NodeServer> {
+  const limited = await NodeServer.listen({
+    host: HOST,
+    port: 0,
+    ...options,
+    routes: {
+      client: (socket, head) => serveClient(socket, handler, {}, head),
+      peer: (socket) => {
+        peers.push(socket);
+        socket.on('data', () => {});
+      },
+    },
+  });
+  extraServers.push(limited);
+  return limited;
+}
+const extraServers: NodeServer[] = [];
+afterEach(async () => {
+  await Promise.all(extraServers.splice(0).map((extra) => extra.close()));
+});
+
+/**
+ * The keepalive timer of the server's side of a connection, from /proc/net/tcp: its `tr` column
+ * is 2 while a keepalive timer runs on an idle connection, 0 when no timer does.
+ */
+function serverSideTimer(serverPort: number, clientPort: number): number | null {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1]?.endsWith(`:${hex(serverPort)}`) && fields[2]?.endsWith(`:${hex(clientPort)}`)) {
+      return Number(fields[5]?.split(':')[0]);
+    }
+  }
+  return null;
+}
+
+describe('node server: connection hygiene', () => {
+  it('closes a connection that ends before its first byte (it stayed in CLOSE-WAIT for ever)', async () => {
+    for (let i = 0; i < 20; i++) {
+      const socket = await openSocket(server.port);
+      const closed = readUntilClosed(socket);
+      socket.end();
+      expect((await closed).length).toBe(0);
+    }
+    await waitFor(() => server.connectionCount === 0, 'every ended connection to be closed');
+  });
+
+  it('keeps at most maxSilentConnections connections that have said nothing, closing the oldest first', async () => {
+    const crowded = await limitedServer({ maxSilentConnections: 3 });
+    const sockets = [await openSocket(crowded.port), await openSocket(crowded.port), await openSocket(crowded.port)];
+    await waitFor(() => crowded.connectionCount === 3, 'three silent connections');
+    const firstClosed = readUntilClosed(sockets[0]!);
+    const fourth = await openSocket(crowded.port);
+    expect((await firstClosed).length).toBe(0);
+    await waitFor(() => crowded.connectionCount === 3, 'the oldest to be gone');
+    // The newer ones are still there, and one that speaks is served.
+    const answered = new Promise<string>((resolve) =>
+      sockets[1]!.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    sockets[1]!.write('PING\r\n');
+    expect(await answered).toBe('+PONG\r\n');
+    for (const socket of [...sockets, fourth]) socket.destroy();
+  });
+
+  it('closes a connection that sends nothing at all for the first-byte timeout', async () => {
+    const quiet = await limitedServer({ firstByteTimeoutMs: 200 });
+    const socket = await openSocket(quiet.port);
+    expect((await readUntilClosed(socket)).length).toBe(0);
+    await waitFor(() => quiet.connectionCount === 0, 'the silent connection to be gone');
+  });
+
+  it('over --max-clients a new client is told so and closed, as Redis does; peers are never refused', async () => {
+    const peers: Socket[] = [];
+    const capped = await limitedServer({ maxClients: 2 }, peers);
+    const first = await RespClient.connect(HOST, capped.port);
+    const second = await RespClient.connect(HOST, capped.port);
+    try {
+      expect(await first.command('PING')).toEqual({ type: 'simple', value: 'PONG' });
+      expect(await second.command('PING')).toEqual({ type: 'simple', value: 'PONG' });
+      expect(capped.clientCount).toBe(2);
+
+      const third = await openSocket(capped.port);
+      const refused = readUntilClosed(third);
+      third.write('PING\r\n');
+      expect((await refused).toString('latin1')).toBe('-ERR max number of clients reached\r\n');
+
+      const peer = await openSocket(capped.port);
+      peer.write(encodeHello({ from: PEER_ID, to: `${HOST}:${capped.port}`, clusterId: CLUSTER }));
+      await waitFor(() => peers.length === 1, 'the peer to be routed although the clients are at the cap');
+      expect(capped.clientCount).toBe(2);
+      peer.destroy();
+
+      // A place freed is a place for the next client.
+      first.close();
+      await waitFor(() => capped.clientCount === 1, 'the closed client to be forgotten');
+      const fourth = await RespClient.connect(HOST, capped.port);
+      expect(await fourth.command('PING')).toEqual({ type: 'simple', value: 'PONG' });
+      fourth.close();
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
+  it('turns TCP keepalive on for every accepted connection', async () => {
+    const socket = await openSocket(server.port);
+    try {
+      const answered = new Promise((resolve) => socket.once('data', resolve));
+      socket.write('PING\r\n');
+      await answered;
+      const clientPort = socket.localPort!;
+      await waitFor(() => serverSideTimer(server.port, clientPort) === 2, 'the keepalive timer on the server side');
+    } finally {
+      socket.destroy();
+    }
   });
 });

@@ -163,12 +163,24 @@ describe('RESP parser: values over the size limit', () => {
       expect(parser.unparsedBytes).toBe(0);
     }
     parser.push(bytes('\r\n'));
-    expect(parser.next()).toEqual({ kind: 'too-large' });
+    expect(parser.next()).toEqual({ kind: 'too-large', reason: 'value', argumentCount: 2, limitBytes: 10 });
   });
 
   it('yields too-large for a command whose arguments together exceed maxCommandBytes', () => {
     const args = Array.from({ length: 20 }, () => '$10\r\n0123456789\r\n').join('');
     expect(parseChunks([bytes(`*20\r\n${args}PING\r\n`)], limits)).toEqual(['too-large', ['PING']]);
+  });
+
+  it('says which limit a discarded command passed: one value, or all arguments together', () => {
+    const many = new RespParser(limits);
+    many.push(bytes(`*20\r\n${Array.from({ length: 20 }, () => '$10\r\n0123456789\r\n').join('')}`));
+    expect(many.next()).toEqual({ kind: 'too-large', reason: 'command', argumentCount: 20, limitBytes: 1000 });
+    // A value over its limit says so, even when the arguments before it were already too many.
+    const both = new RespParser(limits);
+    both.push(
+      bytes(`*20\r\n${Array.from({ length: 19 }, () => '$10\r\n0123456789\r\n').join('')}$11\r\n${'v'.repeat(11)}\r\n`),
+    );
+    expect(both.next()).toEqual({ kind: 'too-large', reason: 'value', argumentCount: 20, limitBytes: 10 });
   });
 
   it('raises the command limit with a raised value limit, so a big value is not too large twice over', () => {

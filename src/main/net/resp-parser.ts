@@ -38,13 +38,23 @@ export const DEFAULT_RESP_PARSER_LIMITS: RespParserLimits = {
 export type RespParseItem =
   /** `bytes` is what the command holds in memory, for the server's backpressure accounting. */
   | { readonly kind: 'command'; readonly args: Uint8Array[]; readonly bytes: number }
-  /** A complete command whose arguments were discarded because they exceeded a size limit. */
-  | { readonly kind: 'too-large' }
+  /**
+   * A complete command whose arguments were discarded because they exceeded a size limit: one
+   * argument over maxBulkBytes (`value`), or all of them together over maxCommandBytes (`command`,
+   * which takes tens of thousands of arguments: a DEL of too many keys). `limitBytes` is the limit
+   * passed, for the error reply.
+   */
+  | {
+      readonly kind: 'too-large';
+      readonly reason: 'value' | 'command';
+      readonly argumentCount: number;
+      readonly limitBytes: number;
+    }
   /** `message` follows `Protocol error: ` in the reply. The parser accepts nothing after this. */
   | { readonly kind: 'protocol-error'; readonly message: string };
 
 /** Counted per argument against maxCommandBytes, so that a million empty strings are not free. */
-const ARGUMENT_OVERHEAD_BYTES = 64;
+export const ARGUMENT_OVERHEAD_BYTES = 64;
 /** `*<n>\r\n` and `$<n>\r\n` lines: far more than the longest valid length needs. */
 const MAX_HEADER_LINE_BYTES = 64;
 
@@ -122,7 +132,9 @@ export class RespParser {
   private args: Uint8Array[] = [];
   private argsRemaining = 0;
   private commandBytes = 0;
+  private argumentCount = 0;
   private discarding = false;
+  private discardReason: 'value' | 'command' = 'value';
   private bulk: Uint8Array | null = null;
   private bulkLength = 0;
   private bulkFilled = 0;
@@ -200,6 +212,7 @@ export class RespParser {
           }
           this.args = [];
           this.argsRemaining = count;
+          this.argumentCount = count;
           this.commandBytes = 0;
           this.discarding = false;
           this.state = State.BulkHeader;
@@ -215,8 +228,14 @@ export class RespParser {
             return this.fail('invalid bulk length');
           }
           this.commandBytes += length + ARGUMENT_OVERHEAD_BYTES;
-          if (length > this.limits.maxBulkBytes || this.commandBytes > this.limits.maxCommandBytes) {
+          if (length > this.limits.maxBulkBytes) {
+            // One value too large says more than the command being too large because of it.
             this.discarding = true;
+            this.discardReason = 'value';
+            this.args = [];
+          } else if (this.commandBytes > this.limits.maxCommandBytes && !this.discarding) {
+            this.discarding = true;
+            this.discardReason = 'command';
             this.args = [];
           }
           this.bulk = null;
@@ -245,7 +264,11 @@ export class RespParser {
           this.state = State.Idle;
           const args = this.args;
           this.args = [];
-          if (this.discarding) return { kind: 'too-large' };
+          if (this.discarding) {
+            const reason = this.discardReason;
+            const limitBytes = reason === 'value' ? this.limits.maxBulkBytes : this.limits.maxCommandBytes;
+            return { kind: 'too-large', reason, argumentCount: this.argumentCount, limitBytes };
+          }
           return { kind: 'command', args, bytes: this.commandBytes };
         }
         case State.Failed:

@@ -1,6 +1,7 @@
 // Encodes RESP2: replies for the client server, and commands (arrays of bulk strings) for the RESP
 // client. The replies a Redis workload sends most (+OK, nil, small integers, +PONG) are encoded
-// once at load; bulk strings cost one allocation and one copy.
+// once at load; bulk strings cost one allocation and one copy, except large ones, which
+// `encodeReplyParts` leaves in place so that the socket writes the stored value by reference.
 import type { RespReply } from './types';
 
 const CRLF_LENGTH = 2;
@@ -65,6 +66,29 @@ export function encodeReply(reply: RespReply): Uint8Array {
     case 'array':
       return reply.value === null ? NIL_ARRAY_BYTES : encodeArray(reply.value);
   }
+}
+
+/** A bulk reply from this size on is written by reference (header, value, CRLF), not copied. */
+export const BULK_BY_REFERENCE_MIN_BYTES = 16 * 1024;
+
+const CRLF_BYTES = latin1('\r\n');
+
+/** An encoded reply: one buffer, or parts to write in order (a large value by reference). */
+export type ReplyBytes = Uint8Array | readonly Uint8Array[];
+
+/** Like encodeReply, but a large bulk string comes back as [header, the value itself, CRLF]. */
+export function encodeReplyParts(reply: RespReply): ReplyBytes {
+  if (reply.type !== 'bulk' || reply.value === null || reply.value.length < BULK_BY_REFERENCE_MIN_BYTES) {
+    return encodeReply(reply);
+  }
+  return [latin1('$' + reply.value.length + '\r\n'), reply.value, CRLF_BYTES];
+}
+
+export function replyByteLength(bytes: ReplyBytes): number {
+  if (!Array.isArray(bytes)) return (bytes as Uint8Array).length;
+  let total = 0;
+  for (const part of bytes as readonly Uint8Array[]) total += part.length;
+  return total;
 }
 
 /** A command as a RESP array of bulk strings; strings are sent as UTF-8. */

@@ -32,6 +32,11 @@ export interface FileOps {
   unlink(path: string): Promise<void>;
 }
 
+// Private data (CONTRACTS.md §5): another local user must not read a value or a vote. A umask only
+// takes bits away, so these hold under any umask that leaves the owner's own bits alone (0, 022, 077).
+export const PRIVATE_FOLDER_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
 function settle<T>(resolve: (value: T) => void, reject: (error: Error) => void) {
   return (error: Error | null, value: T) => (error ? reject(error) : resolve(value));
 }
@@ -40,15 +45,20 @@ export const nodeFileOps: FileOps = {
   readFile: (path) => fs.promises.readFile(path),
   readdir: (path) => fs.promises.readdir(path),
   mkdir: async (path) => {
-    await fs.promises.mkdir(path, { recursive: true });
+    await fs.promises.mkdir(path, { recursive: true, mode: PRIVATE_FOLDER_MODE });
   },
   openReadWrite: (path) =>
     new Promise((resolve, reject) =>
-      fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644, settle(resolve, reject)),
+      fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT, PRIVATE_FILE_MODE, settle(resolve, reject)),
     ),
   openNew: (path) =>
     new Promise((resolve, reject) =>
-      fs.open(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644, settle(resolve, reject)),
+      fs.open(
+        path,
+        fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
+        PRIVATE_FILE_MODE,
+        settle(resolve, reject),
+      ),
     ),
   openReadOnly: (path) =>
     new Promise((resolve, reject) => fs.open(path, fs.constants.O_RDONLY, settle(resolve, reject))),

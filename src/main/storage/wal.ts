@@ -125,7 +125,7 @@ export class WalStorage implements RaftStorage {
   private async recover(): Promise<LoadedState> {
     const { ops } = this;
     // Before reading anything: another process's write in progress would look like a torn tail.
-    this.unlock ??= acquireFolderLock(this.dir);
+    this.unlock ??= await acquireFolderLock(this.dir);
     await this.closeSegment();
     this.loaded = false;
     await removeStrayTempFile(ops, this.dir);
