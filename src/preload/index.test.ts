@@ -13,7 +13,7 @@ const electron = vi.hoisted(() => {
   const rendererListeners = new Map<string, Set<Listener>>();
   const trustedEvent = {
     sender: { id: 1 },
-    senderFrame: { url: 'file:///app/out/renderer/index.html', parent: null },
+    senderFrame: { url: 'app://raftlab/index.html', parent: null },
   };
   return {
     exposed,
