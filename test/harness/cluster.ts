@@ -120,7 +120,7 @@ export class SimCluster {
     for (let i = 0; i < count; i++) {
       this.clock++;
       for (const node of this.alive()) node.completeDueSave(this.clock);
-      for (const node of this.alive()) node.input((core) => core.tick());
+      for (const node of this.alive()) node.tick();
       this.settle();
     }
   }
@@ -177,12 +177,12 @@ export class SimCluster {
   }
 
   campaign(id: NodeId): void {
-    this.node(id).input((core) => core.campaign());
+    this.node(id).campaign();
     this.settle();
   }
 
   transferLeadership(from: NodeId, to?: NodeId): boolean {
-    const accepted = this.node(from).input((core) => core.transferLeadership(to));
+    const accepted = this.node(from).transferLeadership(to);
     this.emit({
       kind: 'fault',
       fault: 'transfer',
@@ -195,7 +195,7 @@ export class SimCluster {
   /** Switches PreVote and CheckQuorum on every live node, and for every later restart. */
   setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
     this.tuning = { ...this.tuning, ...options };
-    for (const node of this.alive()) node.input((core) => core.setOptions(options));
+    for (const node of this.alive()) node.setOptions(options);
     const detail = `preVote=${this.tuning.preVote} checkQuorum=${this.tuning.checkQuorum}`;
     this.emit({ kind: 'fault', fault: 'options', detail });
     this.settle();
