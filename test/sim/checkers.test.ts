@@ -135,7 +135,15 @@ describe('each safety checker rejects a history that breaks its property', () =>
         .memory('n1', 1, [entry(1, 1)])
         .persist('n2', [entry(1, 1)])
         .step([
-          { role: 'leader', commit: 1, lastIndex: 1, lastTerm: 1, savePending: true, diskLastIndex: 0, diskLastTerm: 0 },
+          {
+            role: 'leader',
+            commit: 1,
+            lastIndex: 1,
+            lastTerm: 1,
+            savePending: true,
+            diskLastIndex: 0,
+            diskLastTerm: 0,
+          },
           { lastIndex: 1, lastTerm: 1 },
           {},
         ]),
