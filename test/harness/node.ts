@@ -314,8 +314,12 @@ export class SimNode {
 
   /** Runs the loop for what the last input scheduled (a save may make it wait), then reports roles. */
   private settle(): void {
-    this.observe();
-    this.life?.scheduler.drain();
+    const scheduler = this.life?.scheduler;
+    if (scheduler !== undefined && !scheduler.empty) {
+      // What the input changed (a role, entries in memory) is told before what the loop does with it.
+      this.observe();
+      scheduler.drain();
+    }
     this.observe();
   }
 

@@ -13,6 +13,10 @@ export class StepScheduler implements LoopScheduler {
     this.queue.push(task);
   }
 
+  get empty(): boolean {
+    return this.queue.length === 0;
+  }
+
   /** Runs every queued task, and those they queue, until none is left. */
   drain(): void {
     for (let ran = 0; this.queue.length > 0; ran++) {
