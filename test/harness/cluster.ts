@@ -50,6 +50,8 @@ export class SimCluster {
   autoDeliver: boolean;
   /** Each save takes a uniform 0..saveDelayTicksMax ticks to become durable (0: at once). */
   saveDelayTicksMax = 0;
+  /** Nodes whose every save takes exactly this many ticks, whatever saveDelayTicksMax says. */
+  private readonly slowDisks = new Map<NodeId, number>();
   private clock = 0;
   private readonly diskRandom: SeededRandom;
   private readonly members = new Map<NodeId, SimNode>();
@@ -71,7 +73,9 @@ export class SimCluster {
       send: (message: Message) => this.network.send(message, this.clock),
       emit: (event: UnstampedEvent) => this.emit(event),
       now: () => this.clock,
-      saveDelayTicks: () => (this.saveDelayTicksMax > 0 ? this.diskRandom.nextInt(this.saveDelayTicksMax + 1) : 0),
+      saveDelayTicks: (id: NodeId) =>
+        this.slowDisks.get(id) ??
+        (this.saveDelayTicksMax > 0 ? this.diskRandom.nextInt(this.saveDelayTicksMax + 1) : 0),
       config: (id: NodeId, incarnation: number) => this.configFor(id, incarnation),
     };
     for (const id of this.ids) this.members.set(id, new SimNode(id, environment));
@@ -218,6 +222,17 @@ export class SimCluster {
   /** Calls off every crash armed by crashBeforeNextPersist that has not happened yet. */
   disarmTornCrashes(): void {
     for (const node of this.nodes) node.crashAtNextPersist(null);
+  }
+
+  /** Every later save of `id` takes `ticks` to become durable (0: at once); null gives it back to chance. */
+  slowDisk(id: NodeId, ticks: number | null): void {
+    if (ticks === null) this.slowDisks.delete(id);
+    else this.slowDisks.set(id, ticks);
+    this.emit({
+      kind: 'fault',
+      fault: 'slow-disk',
+      detail: `${id} ${ticks === null ? 'back to chance' : `${ticks} ticks per save`}`,
+    });
   }
 
   restart(id: NodeId): void {

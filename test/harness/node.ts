@@ -28,8 +28,8 @@ export interface NodeEnvironment {
   send(message: Message): void;
   emit(event: UnstampedEvent): void;
   now(): number;
-  /** How long the next save takes to become durable, in ticks; 0 completes it at once. */
-  saveDelayTicks(): number;
+  /** How long this node's next save takes to become durable, in ticks; 0 completes it at once. */
+  saveDelayTicks(id: NodeId): number;
   /** The config for one life of this node; a restart gets a fresh PRNG stream. */
   config(id: NodeId, incarnation: number): RaftConfig;
 }
@@ -114,7 +114,7 @@ export class SimNode {
     const core = createRaft(this.env.config(this.id, this.incarnation), initial);
     this.machine = new ObservedMachine((entry) => this.env.emit({ kind: 'apply', node: this.id, entry }));
     const storage = new SimStorage(this.disk, {
-      saveDelayTicks: () => this.env.saveDelayTicks(),
+      saveDelayTicks: () => this.env.saveDelayTicks(this.id),
       now: () => this.env.now(),
       writer: () => {
         // Roles are reported before the writes a role makes.
