@@ -225,11 +225,11 @@ export class NodeHost implements LocalGroup {
   }
 
   leader(): NodeId | null {
-    return this.stopped ? null : this.loop!.leader();
+    return this.stopped ? null : (this.loop?.leader() ?? null);
   }
 
   isLeader(): boolean {
-    return !this.stopped && this.failure === null && this.loop!.role === 'leader';
+    return !this.stopped && this.failure === null && this.loop?.role === 'leader';
   }
 
   waitForLeaderChange(ms: number): Promise<void> {
