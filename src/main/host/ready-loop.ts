@@ -6,9 +6,9 @@
 // order and the three shortcuts below are what they check.
 //
 // The three shortcuts, each written into the Ready contract in src/shared/raft/types.ts:
-//  1. A Ready whose only durable change is a higher commit index skips the fsync (unsavedHardState).
-//  2. Committed entries are applied while this Ready's save runs, not after it.
-//  3. A leader with a batch syncs in the background and sends its Apps once the sync runs.
+//  a. A Ready whose only durable change is a higher commit index skips the fsync (unsavedHardState).
+//  b. Committed entries are applied while this Ready's save runs, not after it.
+//  c. A leader with a batch syncs in the background and sends its Apps once the sync runs.
 //
 // Batching, which is where the speed comes from: messages and client commands that arrive while a
 // Ready is being made durable are stepped into the core at once and ride in the NEXT Ready, so one
@@ -346,7 +346,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
       this.saving = ready;
       this.savingHardState = hardState;
       const update = { hardState, entries: ready.entries };
-      // A leader with a batch or with replies to send has work for the time its sync takes: the
+      // Shortcut c. A leader with a batch or with replies to send has work for the time its sync takes: the
       // sync goes to a worker thread and the Apps leave once it runs, so a follower woken by them
       // cannot delay its start. Otherwise the sync may block (one node per process), and the Apps
       // leave first.
@@ -358,7 +358,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
       }
       return;
     }
-    // Shortcut 1: nothing durable changed but (perhaps) the commit index, which is volatile.
+    // Shortcut a: nothing durable changed but (perhaps) the commit index, which is volatile.
     if (hard !== null) this.unsaved = hard;
     for (const message of ready.persistedMessages) sink.send(message);
     this.report(ready);
@@ -373,7 +373,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
   /**
    * While this Ready's save runs: one write per peer for the whole Ready (the Apps reach the
    * followers during our own sync, and no client input read later in this turn delays them), and
-   * shortcut 2: apply the committed entries and release the reads they satisfy.
+   * shortcut b: apply the committed entries and release the reads they satisfy.
    *
    * Why applying before our own fsync is safe: an entry in committedEntries is committed, so it is
    * already on a majority of disks. The leader counts a follower only once that follower's ack,
