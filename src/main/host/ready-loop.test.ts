@@ -65,7 +65,7 @@ class Machine implements AppliedStateMachine<number> {
   }
 }
 
-function makeLoop(id: NodeId, durable: HardState = { term: 0, vote: '', commit: 0 }) {
+function makeLoop(id: NodeId, durable: HardState = { term: 0, vote: '', commit: 0 }, entries: Entry[] = []) {
   const core = createRaft(
     {
       id,
@@ -78,7 +78,7 @@ function makeLoop(id: NodeId, durable: HardState = { term: 0, vote: '', commit: 
       ...DEFAULT_FLOW_CONTROL,
       random: new SeededRandom(7),
     },
-    { hardState: durable, snapshot: { index: 0, term: 0 }, entries: [], applied: 0 },
+    { hardState: durable, snapshot: { index: 0, term: 0 }, entries, applied: 0 },
   );
   const storage = new HeldSaves();
   const scheduler = new Scheduler();
@@ -120,6 +120,23 @@ describe('the Ready loop', () => {
     expect(sent.filter((m) => m.type === 'VoteResp')).toEqual([]);
     storage.complete();
     expect(sent.filter((m) => m.type === 'VoteResp')).toMatchObject([{ to: 'c', reject: false }]);
+  });
+
+  it('saves a vote given in a term it already holds before the grant leaves', () => {
+    // Only the vote changes in this Ready (not the term): it is still a durable change.
+    const { loop, storage, sent, input } = makeLoop('b', { term: 1, vote: '', commit: 0 }, [entry(1, 1)]);
+    input(() =>
+      loop.receive({ type: 'Vote', from: 'c', to: 'b', term: 2, lastLogIndex: 0, lastLogTerm: 0, transfer: false }),
+    );
+    storage.complete();
+    expect(sent.filter((m) => m.type === 'VoteResp')).toMatchObject([{ to: 'c', reject: true }]);
+    input(() =>
+      loop.receive({ type: 'Vote', from: 'a', to: 'b', term: 2, lastLogIndex: 1, lastLogTerm: 1, transfer: false }),
+    );
+    expect(storage.saves.map((save) => save.update.hardState)).toMatchObject([{ term: 2, vote: 'a' }]);
+    expect(sent.filter((m) => m.type === 'VoteResp')).toHaveLength(1);
+    storage.complete();
+    expect(sent.filter((m) => m.type === 'VoteResp')).toMatchObject([{ reject: true }, { to: 'a', reject: false }]);
   });
 
   it('applies committed entries while the save that makes them durable here runs', () => {
