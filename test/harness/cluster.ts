@@ -50,6 +50,8 @@ export class SimCluster {
   autoDeliver: boolean;
   /** Each save takes a uniform 0..saveDelayTicksMax ticks to become durable (0: at once). */
   saveDelayTicksMax = 0;
+  /** Nodes whose every save takes exactly this many ticks, whatever saveDelayTicksMax says. */
+  private readonly slowDisks = new Map<NodeId, number>();
   private clock = 0;
   private readonly diskRandom: SeededRandom;
   private readonly members = new Map<NodeId, SimNode>();
@@ -71,7 +73,9 @@ export class SimCluster {
       send: (message: Message) => this.network.send(message, this.clock),
       emit: (event: UnstampedEvent) => this.emit(event),
       now: () => this.clock,
-      saveDelayTicks: () => (this.saveDelayTicksMax > 0 ? this.diskRandom.nextInt(this.saveDelayTicksMax + 1) : 0),
+      saveDelayTicks: (id: NodeId) =>
+        this.slowDisks.get(id) ??
+        (this.saveDelayTicksMax > 0 ? this.diskRandom.nextInt(this.saveDelayTicksMax + 1) : 0),
       config: (id: NodeId, incarnation: number) => this.configFor(id, incarnation),
     };
     for (const id of this.ids) this.members.set(id, new SimNode(id, environment));
@@ -120,7 +124,7 @@ export class SimCluster {
     for (let i = 0; i < count; i++) {
       this.clock++;
       for (const node of this.alive()) node.completeDueSave(this.clock);
-      for (const node of this.alive()) node.input((core) => core.tick());
+      for (const node of this.alive()) node.tick();
       this.settle();
     }
   }
@@ -177,12 +181,12 @@ export class SimCluster {
   }
 
   campaign(id: NodeId): void {
-    this.node(id).input((core) => core.campaign());
+    this.node(id).campaign();
     this.settle();
   }
 
   transferLeadership(from: NodeId, to?: NodeId): boolean {
-    const accepted = this.node(from).input((core) => core.transferLeadership(to));
+    const accepted = this.node(from).transferLeadership(to);
     this.emit({
       kind: 'fault',
       fault: 'transfer',
@@ -195,7 +199,7 @@ export class SimCluster {
   /** Switches PreVote and CheckQuorum on every live node, and for every later restart. */
   setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
     this.tuning = { ...this.tuning, ...options };
-    for (const node of this.alive()) node.input((core) => core.setOptions(options));
+    for (const node of this.alive()) node.setOptions(options);
     const detail = `preVote=${this.tuning.preVote} checkQuorum=${this.tuning.checkQuorum}`;
     this.emit({ kind: 'fault', fault: 'options', detail });
     this.settle();
@@ -218,6 +222,17 @@ export class SimCluster {
   /** Calls off every crash armed by crashBeforeNextPersist that has not happened yet. */
   disarmTornCrashes(): void {
     for (const node of this.nodes) node.crashAtNextPersist(null);
+  }
+
+  /** Every later save of `id` takes `ticks` to become durable (0: at once); null gives it back to chance. */
+  slowDisk(id: NodeId, ticks: number | null): void {
+    if (ticks === null) this.slowDisks.delete(id);
+    else this.slowDisks.set(id, ticks);
+    this.emit({
+      kind: 'fault',
+      fault: 'slow-disk',
+      detail: `${id} ${ticks === null ? 'back to chance' : `${ticks} ticks per save`}`,
+    });
   }
 
   restart(id: NodeId): void {

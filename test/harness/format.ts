@@ -67,6 +67,10 @@ export function describeEvent(event: HistoryEvent): string {
       ];
       return `${event.node} persist ${parts.filter(Boolean).join(' ')}`;
     }
+    case 'memory':
+      return event.entries.length === 0 && !Number.isFinite(event.from)
+        ? `${event.node} memory = disk`
+        : `${event.node} memory departs from disk at ${event.from}: unsaved ${span(event.entries)}`;
     case 'apply':
       return `${event.node} apply ${describeEntry(event.entry)}`;
     case 'crash':

@@ -29,6 +29,19 @@ export type HistoryEvent =
       readonly hardState: HardState | null;
       readonly entries: readonly Entry[];
     }
+  /**
+   * The node's log in memory is now its disk up to `from - 1`, then `entries`: what it received or
+   * proposed and has not made durable yet (its save is in flight, or not begun). `from` is Infinity
+   * when the memory log is the disk's. A node votes, leads and commits with its memory log, so the
+   * checkers judge it by that log; only disks count towards durability.
+   */
+  | {
+      readonly kind: 'memory';
+      readonly tick: number;
+      readonly node: NodeId;
+      readonly from: number;
+      readonly entries: readonly Entry[];
+    }
   | { readonly kind: 'apply'; readonly tick: number; readonly node: NodeId; readonly entry: Entry }
   /** `torn`: the node died in the middle of a Ready, after sending but before persisting. */
   | { readonly kind: 'crash'; readonly tick: number; readonly node: NodeId; readonly torn: boolean }

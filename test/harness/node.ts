@@ -1,46 +1,69 @@
-// One simulated server: a real Raft core, its disk and its state machine, run through the Ready
-// loop in the order types.ts prescribes (persist, send, apply, release reads, advance). Only the
-// disk survives a crash; a restart rebuilds the state machine by re-applying committed entries.
+// One simulated server: a real Raft core driven by the production Ready loop
+// (src/main/host/ready-loop.ts, the one NodeHost runs), on a disk whose saves the simulation makes
+// slow or tears, a faulty simulated network, and a scheduler the node drains after each input. Only
+// the disk survives a crash; a restart rebuilds the state machine by re-applying committed entries.
+import { ReadyLoop } from '../../src/main/host/ready-loop';
+import type { MessageSink } from '../../src/main/host/ready-ports';
+import { ManualClock } from '../../src/main/net/testing/clocks';
 import { createRaft } from '../../src/shared/raft';
 import type {
-  HardState,
+  Entry,
   Message,
   NodeId,
   ProposeResult,
   RaftConfig,
   RaftCore,
   RaftStatus,
-  ReadState,
-  Ready,
   Role,
 } from '../../src/shared/raft/types';
 import { MemoryDisk } from './disk';
 import type { NodeSnapshot, UnstampedEvent } from './history';
-import { decodeSet, decodeText, KvStateMachine } from './kv';
+import { decodeSet, decodeText, KvStateMachine, type StoredValue } from './kv';
+import { StepScheduler } from './scheduler';
+import { SimStorage, type TornWrite } from './sim-storage';
 
-/** What survives a crash in the middle of a save. */
-export type TornWrite = 'nothing' | 'term-and-vote';
+export type { TornWrite } from './sim-storage';
 
 export interface NodeEnvironment {
   send(message: Message): void;
   emit(event: UnstampedEvent): void;
   now(): number;
-  /** How long the next save takes to become durable, in ticks; 0 completes it at once. */
-  saveDelayTicks(): number;
+  /** How long this node's next save takes to become durable, in ticks; 0 completes it at once. */
+  saveDelayTicks(id: NodeId): number;
   /** The config for one life of this node; a restart gets a fresh PRNG stream. */
   config(id: NodeId, incarnation: number): RaftConfig;
 }
 
-interface PendingWrite {
-  readonly term: number;
-  readonly key: string;
-  readonly value: string;
+/** The simulated state machine as the loop sees it: each apply is reported, and answers with its index. */
+class ObservedMachine {
+  readonly kv = new KvStateMachine();
+
+  constructor(private readonly applied: (entry: Entry) => void) {}
+
+  get appliedIndex(): number {
+    return this.kv.appliedIndex;
+  }
+
+  apply(entry: Entry): number {
+    this.kv.apply(entry);
+    this.applied(entry);
+    return entry.index;
+  }
 }
+
+/** One life of a node: what a crash throws away. */
+interface Life {
+  readonly loop: ReadyLoop<ObservedMachine, number>;
+  readonly storage: SimStorage;
+  readonly scheduler: StepScheduler;
+}
+
+const ignore = (): void => {};
 
 export class SimNode {
   readonly disk = new MemoryDisk();
-  private core: RaftCore | null = null;
-  private machine = new KvStateMachine();
+  private life: Life | null = null;
+  private machine = new ObservedMachine(ignore);
   private incarnation = 0;
   private last: {
     role: Role;
@@ -50,33 +73,33 @@ export class SimNode {
     lastIndex: number;
     lastTerm: number;
   } = { role: 'follower', term: 0, leader: null, commit: 0, lastIndex: 0, lastTerm: 0 };
-  /** Reads asked of the core and not yet answered: context → key. */
-  private readonly reads = new Map<number, string>();
-  /** Read states the core released whose index the state machine has not reached yet. */
-  private waitingReads: ReadState[] = [];
-  /** KV writes this node proposed as leader, by index, to acknowledge once applied. */
-  private readonly writes = new Map<number, PendingWrite>();
-  private tearNextPersist: TornWrite | null = null;
-  /** A save still on its way to the disk, with the role and term of the node when it began. */
-  private slowSave: { ready: Ready; role: Role; term: number; doneAt: number } | null = null;
+  /** Messages leave at once: every flush point is as early as it can be, the strictest order to test. */
+  private readonly sink: MessageSink;
+  /** lastIndex, lastTerm, disk lastIndex, disk lastTerm when the memory log was last reported. */
+  private readonly memoryKey = [0, 0, 0, 0];
+  /** The last 'memory' event said the memory log departs from the disk. */
+  private memoryReported = false;
+  /** The loop's timers (waiting for a leader change); the simulation never needs them to fire. */
+  private readonly clock = new ManualClock();
 
   constructor(
     readonly id: NodeId,
     private readonly env: NodeEnvironment,
-  ) {}
+  ) {
+    this.sink = { send: (message) => env.send(message), flush: ignore };
+  }
 
   get alive(): boolean {
-    return this.core !== null;
+    return this.life !== null;
   }
 
   get stateMachine(): KvStateMachine {
-    return this.machine;
+    return this.machine.kv;
   }
 
   /** The running core. Throws for a crashed node: tests must not poke the dead. */
   get raft(): RaftCore {
-    if (this.core === null) throw new Error(`${this.id} is down`);
-    return this.core;
+    return this.running().loop.core;
   }
 
   status(): RaftStatus {
@@ -85,25 +108,56 @@ export class SimNode {
 
   /** Boots (or reboots) the core from whatever the disk holds. */
   start(): void {
-    if (this.core !== null) throw new Error(`${this.id} is already running`);
+    if (this.life !== null) throw new Error(`${this.id} is already running`);
     this.incarnation++;
-    this.machine = new KvStateMachine();
-    this.core = createRaft(this.env.config(this.id, this.incarnation), this.disk.load());
+    const initial = this.disk.load();
+    const core = createRaft(this.env.config(this.id, this.incarnation), initial);
+    this.machine = new ObservedMachine((entry) => this.env.emit({ kind: 'apply', node: this.id, entry }));
+    const storage = new SimStorage(this.disk, {
+      saveDelayTicks: () => this.env.saveDelayTicks(this.id),
+      now: () => this.env.now(),
+      writer: () => {
+        // Roles are reported before the writes a role makes.
+        this.observe();
+        return { role: this.last.role, term: this.last.term };
+      },
+      persisted: ({ role, term, hardState, update }) =>
+        this.env.emit({ kind: 'persist', node: this.id, role, term, hardState, entries: update.entries }),
+      torn: () => this.crash(true),
+    });
+    const scheduler = new StepScheduler();
+    const loop = new ReadyLoop<ObservedMachine, number>({
+      core,
+      durable: initial.hardState,
+      machine: this.machine,
+      storage,
+      sink: this.sink,
+      scheduler,
+      clock: this.clock,
+      // Whatever the loop stops itself for (a save the disk refused, an apply out of order) is a
+      // bug in the loop or the core: fail the run, loudly.
+      onFailure: (error) => {
+        throw error;
+      },
+    });
+    this.life = { loop, storage, scheduler };
+    // A fresh core holds exactly its disk (the model assumes so at restart).
+    this.memoryKey.fill(-1);
+    this.memoryReported = false;
     if (this.incarnation > 1) this.env.emit({ kind: 'restart', node: this.id });
     this.observe();
-    this.drain();
+    loop.schedule();
+    this.settle();
   }
 
   /** Loses everything but the disk. */
   crash(torn = false): void {
-    if (this.core === null) return;
-    this.core = null;
-    this.reads.clear();
-    this.waitingReads = [];
-    this.writes.clear();
-    this.tearNextPersist = null;
-    // An unfinished save never reached the disk.
-    this.slowSave = null;
+    const life = this.life;
+    if (life === null) return;
+    this.life = null;
+    life.loop.halt();
+    life.storage.crash();
+    life.scheduler.clear();
     this.env.emit({ kind: 'crash', node: this.id, torn });
   }
 
@@ -113,67 +167,168 @@ export class SimNode {
    * `null` calls it off.
    */
   crashAtNextPersist(torn: TornWrite | null = 'nothing'): void {
-    this.tearNextPersist = this.core === null ? null : torn;
+    if (this.life !== null) this.life.storage.tearNext = torn;
   }
 
-  /** Feeds the core one input, then carries out every Ready it produces. */
-  input<T>(action: (core: RaftCore) => T): T {
-    const result = action(this.raft);
-    this.observe();
-    this.drain();
-    return result;
+  tick(): void {
+    this.running().loop.tick();
+    this.settle();
   }
 
   deliver(message: Message): void {
-    this.input((core) => core.step(message));
+    this.running().loop.receive(message);
+    this.settle();
   }
 
+  campaign(): void {
+    this.running().loop.forceTimeout();
+    this.settle();
+  }
+
+  transferLeadership(to?: NodeId): boolean {
+    const accepted = this.running().loop.transferLeadership(to);
+    this.settle();
+    return accepted;
+  }
+
+  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
+    this.running().loop.setRaftOptions(options);
+    this.settle();
+  }
+
+  /** Proposes through the loop, and hands the batch to the core at once to learn its indexes. */
   propose(commands: readonly Uint8Array[]): ProposeResult {
-    const result = this.input((core) => core.propose(commands));
-    if (result.ok) this.recordProposal(result.firstIndex, result.term, commands);
+    const loop = this.running().loop;
+    for (const data of commands) {
+      const write = decodeSet(data);
+      loop.propose(
+        data,
+        (index) => {
+          // The loop resolves only when the entry at the proposed index has the proposed term.
+          if (write !== null)
+            this.env.emit({ kind: 'write-ack', node: this.id, key: write.key, value: write.value, index });
+        },
+        ignore,
+      );
+    }
+    const result = loop.flushProposals();
+    if (result === null) throw new Error(`${this.id}: the loop had no proposals to hand over`);
+    if (result.ok) {
+      this.env.emit({
+        kind: 'propose',
+        node: this.id,
+        index: result.firstIndex,
+        term: result.term,
+        commands: commands.map((data) => decodeText(data)),
+      });
+    }
+    this.settle();
     return result;
   }
 
   /** Starts a linearizable read of `key`; false when the core knows no leader to ask. */
   read(readId: number, key: string): boolean {
     this.env.emit({ kind: 'read-start', node: this.id, readId, key });
-    this.reads.set(readId, key);
-    const accepted = this.input((core) => core.readIndex(readId));
-    if (!accepted && this.reads.delete(readId)) this.env.emit({ kind: 'read-failed', node: this.id, readId });
+    const accepted = this.running().loop.read(
+      (machine) => machine.kv.get(key),
+      (stored) => {
+        const value = stored as StoredValue | undefined;
+        this.env.emit({
+          kind: 'read-done',
+          node: this.id,
+          readId,
+          key,
+          value: value?.value ?? null,
+          index: value?.index ?? 0,
+        });
+      },
+      () => this.env.emit({ kind: 'read-failed', node: this.id, readId }),
+    );
+    if (!accepted) this.env.emit({ kind: 'read-failed', node: this.id, readId });
+    this.settle();
     return accepted;
   }
 
+  /** Completes a slow save whose time has come; the loop then carries on with the next Readies. */
+  completeDueSave(now: number): void {
+    const life = this.life;
+    if (life === null || !life.storage.savePending) return;
+    life.storage.completeDue(now);
+    this.settle();
+  }
+
   snapshot(): NodeSnapshot {
-    if (this.core !== null) this.refreshLast(this.core.status());
+    const life = this.life;
+    if (life !== null) this.refreshLast(life.loop.core.status());
     return {
       id: this.id,
-      alive: this.core !== null,
+      alive: life !== null,
       ...this.last,
       applied: this.machine.appliedIndex,
-      savePending: this.slowSave !== null,
+      savePending: life?.storage.savePending ?? false,
       diskLastIndex: this.disk.lastIndex,
       diskLastTerm: this.disk.lastTerm,
     };
   }
 
-  private recordProposal(firstIndex: number, term: number, commands: readonly Uint8Array[]): void {
-    commands.forEach((data, offset) => {
-      const command = decodeSet(data);
-      if (command !== null) this.writes.set(firstIndex + offset, { term, key: command.key, value: command.value });
-    });
+  /**
+   * Where the core's log departs from the disk, and the core's entries from there on: received or
+   * proposed, in a save not yet durable or not yet handed to one. Cheap in the common case: a node
+   * with no save in flight and a log ending where its disk does has none.
+   */
+  private unsavedEntries(life: Life): { from: number; entries: readonly Entry[] } | null {
+    const core = life.loop.core;
+    const { lastIndex, lastTerm } = this.last;
+    const disk = this.disk;
+    if (lastIndex === disk.lastIndex && lastTerm === disk.lastTerm) return null;
+    let same = Math.min(lastIndex, disk.lastIndex);
+    while (same >= 1 && core.entries(same, same + 1)[0]?.term !== disk.termAt(same)) same--;
+    return { from: same + 1, entries: core.entries(same + 1, lastIndex + 1) };
+  }
+
+  /** Tells the checkers when the memory log's departure from the disk changed (see the 'memory' event). */
+  private reportMemory(life: Life): void {
+    const { lastIndex, lastTerm } = this.last;
+    const disk = this.disk;
+    const key = this.memoryKey;
+    if (key[0] === lastIndex && key[1] === lastTerm && key[2] === disk.lastIndex && key[3] === disk.lastTerm) return;
+    key[0] = lastIndex;
+    key[1] = lastTerm;
+    key[2] = disk.lastIndex;
+    key[3] = disk.lastTerm;
+    const unsaved = this.unsavedEntries(life);
+    if (unsaved === null && !this.memoryReported) return;
+    this.memoryReported = unsaved !== null;
     this.env.emit({
-      kind: 'propose',
+      kind: 'memory',
       node: this.id,
-      index: firstIndex,
-      term,
-      commands: commands.map((data) => decodeText(data)),
+      from: unsaved?.from ?? Number.POSITIVE_INFINITY,
+      entries: unsaved?.entries ?? [],
     });
   }
 
+  private running(): Life {
+    if (this.life === null) throw new Error(`${this.id} is down`);
+    return this.life;
+  }
+
+  /** Runs the loop for what the last input scheduled (a save may make it wait), then reports roles. */
+  private settle(): void {
+    const scheduler = this.life?.scheduler;
+    if (scheduler !== undefined && !scheduler.empty) {
+      // What the input changed (a role, entries in memory) is told before what the loop does with it.
+      this.observe();
+      scheduler.drain();
+    }
+    this.observe();
+  }
+
   private observe(): void {
-    if (this.core === null) return;
+    if (this.life === null) return;
     const before = this.last;
-    this.refreshLast(this.core.status());
+    this.refreshLast(this.life.loop.core.status());
+    // Before the role: a new leader is judged by the log it holds in memory.
+    this.reportMemory(this.life);
     const now = this.last;
     if (now.role !== before.role || now.term !== before.term) {
       this.env.emit({ kind: 'role', node: this.id, role: now.role, term: now.term, leader: now.leader });
@@ -189,100 +344,5 @@ export class SimNode {
       lastIndex: status.lastIndex,
       lastTerm: status.lastTerm,
     };
-  }
-
-  private drain(): void {
-    // A core that always has more work would spin forever; that is a bug worth a loud error.
-    for (let rounds = 0; this.core !== null && this.slowSave === null && this.core.hasReady(); rounds++) {
-      if (rounds > 10_000) throw new Error(`${this.id}: the core still has a Ready after 10000 rounds`);
-      const ready = this.core.ready();
-      const { role, term } = this.core.status();
-      // Messages that promise nothing durable may leave before the save (types.ts, Ready step 1).
-      for (const message of ready.messages) this.env.send(message);
-      const mustPersist = ready.hardState !== null || ready.entries.length > 0;
-      if (mustPersist && this.tearNextPersist !== null) {
-        if (this.tearNextPersist === 'term-and-vote' && ready.hardState !== null) {
-          this.persistTermAndVote(ready.hardState, role, term);
-        }
-        this.crash(true);
-        return;
-      }
-      const delayTicks = mustPersist ? this.env.saveDelayTicks() : 0;
-      if (delayTicks > 0) {
-        // A slow fsync: the core keeps taking messages meanwhile, but no new Ready until this one is done.
-        this.slowSave = { ready, role, term, doneAt: this.env.now() + delayTicks };
-        return;
-      }
-      this.finish(ready, role, term);
-    }
-  }
-
-  /** Completes a slow save whose time has come, then carries on with the Ready loop. */
-  completeDueSave(now: number): void {
-    const save = this.slowSave;
-    if (save === null || save.doneAt > now || this.core === null) return;
-    this.slowSave = null;
-    this.finish(save.ready, save.role, save.term);
-    this.drain();
-  }
-
-  /** Steps 1 (the save) to 4 of a Ready, then advance. */
-  private finish(ready: Ready, role: Role, term: number): void {
-    if (ready.hardState !== null || ready.entries.length > 0) {
-      this.disk.persist(ready.hardState, ready.entries);
-      this.env.emit({ kind: 'persist', node: this.id, role, term, hardState: ready.hardState, entries: ready.entries });
-    }
-    for (const message of ready.persistedMessages) this.env.send(message);
-    for (const entry of ready.committedEntries) {
-      this.machine.apply(entry);
-      this.env.emit({ kind: 'apply', node: this.id, entry });
-      this.acknowledgeWrite(entry.index, entry.term);
-    }
-    this.waitingReads.push(...ready.readStates.filter((read) => this.reads.has(read.context)));
-    this.releaseReads();
-    for (const context of ready.failedReads) {
-      if (this.reads.delete(context)) this.env.emit({ kind: 'read-failed', node: this.id, readId: context });
-    }
-    this.raft.advance(ready);
-    this.observe();
-  }
-
-  private persistTermAndVote(next: HardState, role: Role, term: number): void {
-    const hardState = { term: next.term, vote: next.vote, commit: this.disk.hardState.commit };
-    this.disk.persist(hardState, []);
-    this.env.emit({ kind: 'persist', node: this.id, role, term, hardState, entries: [] });
-  }
-
-  private acknowledgeWrite(index: number, term: number): void {
-    const write = this.writes.get(index);
-    if (write === undefined) return;
-    this.writes.delete(index);
-    // Another leader's entry took this index: the client never hears OK for that write.
-    if (write.term !== term) return;
-    this.env.emit({ kind: 'write-ack', node: this.id, key: write.key, value: write.value, index });
-  }
-
-  private releaseReads(): void {
-    const applied = this.machine.appliedIndex;
-    const still: ReadState[] = [];
-    for (const read of this.waitingReads) {
-      const key = this.reads.get(read.context);
-      if (key === undefined) continue;
-      if (read.index > applied) {
-        still.push(read);
-        continue;
-      }
-      this.reads.delete(read.context);
-      const stored = this.machine.get(key);
-      this.env.emit({
-        kind: 'read-done',
-        node: this.id,
-        readId: read.context,
-        key,
-        value: stored?.value ?? null,
-        index: stored?.index ?? 0,
-      });
-    }
-    this.waitingReads = still;
   }
 }

@@ -1,30 +1,51 @@
-// A small adversarial run of whole clusters of cores, to catch what hand-written cases miss. The host
-// model is the real one's: `messages` leave at once, the disk write finishes later (steps arrive
-// meanwhile), then `persistedMessages` leave, entries apply and `advance` runs. The network drops,
-// duplicates and reorders; nodes crash (losing the write in progress) and restart from their disk.
-// Checked after every action:
+// A small adversarial run of whole clusters, to catch what hand-written cases miss. Each node is the
+// production Ready loop (src/main/host/ready-loop.ts, the one NodeHost runs) on a disk whose writes
+// finish a few actions later (steps arrive meanwhile), a pool network that drops, duplicates and
+// reorders, and a scheduler drained after each input. Nodes crash (losing the write in progress)
+// and restart from their disk. Checked after every action:
 //   - Election Safety: at most one leader per term, ever.
 //   - State Machine Safety: no two nodes apply different entries at one index.
 //   - Durability: every node's commit index names an entry that a majority holds on disk.
 //   - Leader Completeness: a leader holds every entry any node has applied.
+//   - Linearizable reads: a read is served from a state that has applied every entry applied
+//     anywhere before the read was asked.
 // Checked at the end: once healed, a leader emerges and a new write commits everywhere.
 // Each failure names its seed.
 import { describe, expect, it } from 'vitest';
+import { ReadyLoop } from '../../src/main/host/ready-loop';
+import { ManualClock } from '../../src/main/net/testing/clocks';
 import { createRaft } from '../../src/shared/raft/index';
 import { quorumSize } from '../../src/shared/raft/quorum';
-import type { Entry, HardState, Message, NodeId, RaftCore, Ready } from '../../src/shared/raft/types';
+import type { Entry, Message, NodeId, RaftCore } from '../../src/shared/raft/types';
 import { SeededRandom } from '../../src/shared/random';
+import { MemoryDisk } from '../harness/disk';
+import { StepScheduler } from '../harness/scheduler';
+import { SimStorage } from '../harness/sim-storage';
 import { makeConfig, peersOf } from './helpers';
 
-interface Disk {
-  hardState: HardState;
-  entries: Entry[];
+/** Applies in order and tells the run about each entry; answers with the index applied. */
+class RecordingMachine {
+  appliedIndex = 0;
+
+  constructor(private readonly onApply: (entry: Entry) => void) {}
+
+  apply(entry: Entry): number {
+    if (entry.index !== this.appliedIndex + 1) throw new Error(`applied ${entry.index} after ${this.appliedIndex}`);
+    this.appliedIndex = entry.index;
+    this.onApply(entry);
+    return entry.index;
+  }
+}
+
+interface Life {
+  readonly loop: ReadyLoop<RecordingMachine, number>;
+  readonly storage: SimStorage;
+  readonly scheduler: StepScheduler;
 }
 
 interface Host {
-  core: RaftCore | null;
-  disk: Disk;
-  write: { ready: Ready; stepsLeft: number } | null;
+  life: Life | null;
+  readonly disk: MemoryDisk;
 }
 
 interface Faults {
@@ -32,6 +53,8 @@ interface Faults {
   readonly duplicate: number;
   readonly crash: number;
 }
+
+const ignore = (): void => {};
 
 class Chaos {
   readonly hosts = new Map<NodeId, Host>();
@@ -41,9 +64,13 @@ class Chaos {
   private proposals = 0;
   private maxApplied = 0;
   private maxAppliedTermFloor = 0;
-  private reads = 0;
   private readonly cut = new Set<string>();
-  private readonly readFloor = new Map<number, number>();
+  /** Actions so far: the clock the disks' write delays are counted in. */
+  private actions = 0;
+  /** In the final phase every write finishes at once. */
+  private instantDisks = false;
+  private faults: Faults = { drop: 0, duplicate: 0, crash: 0 };
+  private readonly clock = new ManualClock();
   readonly stats = { commits: 0, crashes: 0, leaderTerms: 0, reads: 0 };
 
   constructor(
@@ -52,10 +79,13 @@ class Chaos {
     private readonly options: { preVote: boolean; checkQuorum: boolean },
   ) {
     for (const id of ids) {
-      const disk: Disk = { hardState: { term: 0, vote: '', commit: 0 }, entries: [] };
-      this.hosts.set(id, { core: null, disk, write: null });
+      this.hosts.set(id, { life: null, disk: new MemoryDisk() });
       this.boot(id);
     }
+  }
+
+  private core(host: Host): RaftCore | null {
+    return host.life?.loop.core ?? null;
   }
 
   private boot(id: NodeId): void {
@@ -66,18 +96,38 @@ class Chaos {
       maxInflightMessages: 3,
       random: this.rng.fork(id.charCodeAt(1) * 7919 + this.stats.crashes),
     });
-    host.core = createRaft(config, {
-      hardState: host.disk.hardState,
-      snapshot: { index: 0, term: 0 },
-      entries: [...host.disk.entries],
-      applied: 0,
+    const initial = host.disk.load();
+    const core = createRaft(config, initial);
+    const storage = new SimStorage(host.disk, {
+      saveDelayTicks: () => (this.instantDisks ? 0 : this.diskLatency()),
+      now: () => this.actions,
+      writer: () => ({ role: core.status().role, term: core.status().term }),
+      persisted: ignore,
+      torn: ignore,
     });
-    host.write = null;
+    const scheduler = new StepScheduler();
+    const loop = new ReadyLoop<RecordingMachine, number>({
+      core,
+      durable: initial.hardState,
+      machine: new RecordingMachine((entry) => this.applied(entry)),
+      storage,
+      sink: { send: (message) => this.send(message), flush: ignore },
+      scheduler,
+      clock: this.clock,
+      onFailure: (error) => {
+        throw error;
+      },
+    });
+    host.life = { loop, storage, scheduler };
+    loop.schedule();
+    scheduler.drain();
   }
 
   step(faults: Faults): void {
+    this.faults = faults;
+    this.actions++;
     const roll = this.rng.next();
-    if (roll < 0.45 && this.pool.length > 0) this.deliver(faults);
+    if (roll < 0.45 && this.pool.length > 0) this.deliver();
     else if (roll < 0.7) this.tickOne();
     else if (roll < 0.85) this.propose();
     else if (roll < 0.88) this.read();
@@ -85,29 +135,38 @@ class Chaos {
     else if (roll < 0.887) this.toggleOptions();
     else if (roll < 0.892) this.repartition();
     else if (roll < 0.892 + faults.crash) this.crashOrRestart();
-    this.pump(faults);
+    this.finishDueWrites();
     this.check();
   }
 
-  private deliver(faults: Faults): void {
+  /** Runs what an input scheduled on `host` (the loop may then wait for its disk). */
+  private drained(host: Host): void {
+    host.life?.scheduler.drain();
+  }
+
+  private deliver(): void {
     const at = this.rng.nextInt(this.pool.length);
     const message = this.pool[at]!;
     this.pool[at] = this.pool[this.pool.length - 1]!;
     this.pool.pop();
-    if (this.rng.chance(faults.drop) || this.cut.has(`${message.from}>${message.to}`)) return;
-    if (this.rng.chance(faults.duplicate)) this.pool.push(message);
-    this.hosts.get(message.to)!.core?.step(message);
+    if (this.rng.chance(this.faults.drop) || this.cut.has(`${message.from}>${message.to}`)) return;
+    if (this.rng.chance(this.faults.duplicate)) this.pool.push(message);
+    const host = this.hosts.get(message.to)!;
+    host.life?.loop.receive(message);
+    this.drained(host);
   }
 
   private tickOne(): void {
-    const id = this.ids[this.rng.nextInt(this.ids.length)]!;
-    this.hosts.get(id)!.core?.tick();
+    const host = this.hosts.get(this.ids[this.rng.nextInt(this.ids.length)]!)!;
+    host.life?.loop.tick();
+    this.drained(host);
   }
 
   private propose(): void {
     for (const host of this.hosts.values()) {
-      if (host.core?.status().role === 'leader') {
-        host.core.propose([new TextEncoder().encode(`w${++this.proposals}`)]);
+      if (this.core(host)?.status().role === 'leader') {
+        host.life!.loop.propose(new TextEncoder().encode(`w${++this.proposals}`), ignore, ignore);
+        this.drained(host);
         return;
       }
     }
@@ -115,16 +174,28 @@ class Chaos {
 
   /** A read must see every write applied anywhere before it was asked (linearizability). */
   private read(): void {
-    const id = this.ids[this.rng.nextInt(this.ids.length)]!;
-    const core = this.hosts.get(id)!.core;
-    const context = ++this.reads;
-    if (core?.readIndex(context)) this.readFloor.set(context, this.maxApplied);
+    const host = this.hosts.get(this.ids[this.rng.nextInt(this.ids.length)]!)!;
+    const life = host.life;
+    if (life === null) return;
+    const floor = this.maxApplied;
+    life.loop.read(
+      (machine) => machine.appliedIndex,
+      (applied) => {
+        if ((applied as number) < floor) throw new Error(`Linearizability: a read served at ${applied} < ${floor}`);
+        this.stats.reads++;
+      },
+      ignore,
+    );
+    this.drained(host);
   }
 
   private transfer(): void {
     for (const host of this.hosts.values()) {
-      if (host.core?.status().role === 'leader') {
-        host.core.transferLeadership(this.rng.chance(0.5) ? undefined : this.ids[this.rng.nextInt(this.ids.length)]);
+      if (this.core(host)?.status().role === 'leader') {
+        host.life!.loop.transferLeadership(
+          this.rng.chance(0.5) ? undefined : this.ids[this.rng.nextInt(this.ids.length)],
+        );
+        this.drained(host);
         return;
       }
     }
@@ -145,61 +216,33 @@ class Chaos {
   }
 
   private toggleOptions(): void {
-    const id = this.ids[this.rng.nextInt(this.ids.length)]!;
-    this.hosts.get(id)!.core?.setOptions({ preVote: this.rng.chance(0.5), checkQuorum: this.rng.chance(0.5) });
+    const host = this.hosts.get(this.ids[this.rng.nextInt(this.ids.length)]!)!;
+    host.life?.loop.setRaftOptions({ preVote: this.rng.chance(0.5), checkQuorum: this.rng.chance(0.5) });
   }
 
   private crashOrRestart(): void {
     const id = this.ids[this.rng.nextInt(this.ids.length)]!;
     const host = this.hosts.get(id)!;
-    if (host.core === null) {
+    const life = host.life;
+    if (life === null) {
       this.boot(id);
       return;
     }
-    const down = [...this.hosts.values()].filter((h) => h.core === null).length;
+    const down = [...this.hosts.values()].filter((h) => h.life === null).length;
     if (down >= quorumSize(this.ids.length) - 1) return;
     this.stats.crashes++;
-    host.core = null;
-    host.write = null;
+    life.loop.halt();
+    life.storage.crash();
+    life.scheduler.clear();
+    host.life = null;
   }
 
-  /** Each host takes a Ready when idle, and finishes its disk write a few actions later. */
-  pump(faults: Faults, instant = false): boolean {
-    let moved = false;
-    for (const [, host] of this.hosts) {
-      const core = host.core;
-      if (core === null) continue;
-      if (host.write !== null) {
-        if (!instant && host.write.stepsLeft-- > 0) continue;
-        const { ready } = host.write;
-        host.write = null;
-        if (ready.hardState) host.disk.hardState = ready.hardState;
-        if (ready.entries.length > 0) {
-          host.disk.entries.length = ready.entries[0]!.index - 1;
-          host.disk.entries.push(...ready.entries);
-        }
-        this.send(ready.persistedMessages, faults);
-        for (const entry of ready.committedEntries) this.applied(entry);
-        for (const state of ready.readStates) {
-          const floor = this.readFloor.get(state.context);
-          if (floor === undefined) throw new Error(`read ${state.context} answered but never asked, or twice`);
-          if (state.index < floor)
-            throw new Error(`Linearizability: read ${state.context} got index ${state.index} < ${floor}`);
-          this.readFloor.delete(state.context);
-          this.stats.reads++;
-        }
-        for (const context of ready.failedReads) this.readFloor.delete(context);
-        core.advance(ready);
-        moved = true;
-      }
-      if (host.write === null && core.hasReady()) {
-        const ready = core.ready();
-        this.send(ready.messages, faults);
-        host.write = { ready, stepsLeft: instant ? 0 : this.diskLatency() };
-        moved = true;
-      }
+  /** Disk writes whose time has come finish, and their loops carry on. */
+  private finishDueWrites(): void {
+    for (const host of this.hosts.values()) {
+      host.life?.storage.completeDue(this.instantDisks ? Number.POSITIVE_INFINITY : this.actions);
+      this.drained(host);
     }
-    return moved;
   }
 
   /** Most writes are quick; one in five is slow enough for the rest of the cluster to move on. */
@@ -207,18 +250,16 @@ class Chaos {
     return this.rng.chance(0.2) ? 10 + this.rng.nextInt(30) : this.rng.nextInt(3);
   }
 
-  private send(messages: readonly Message[], faults: Faults): void {
-    for (const m of messages) {
-      this.pool.push(m);
-      if (this.rng.chance(faults.duplicate)) this.pool.push(m);
-    }
+  private send(message: Message): void {
+    this.pool.push(message);
+    if (this.rng.chance(this.faults.duplicate)) this.pool.push(message);
   }
 
   private applied(entry: Entry): void {
     const key = entryKey(entry);
     if (entry.index > this.maxApplied) {
       this.maxApplied = entry.index;
-      this.maxAppliedTermFloor = Math.max(...[...this.hosts.values()].map((h) => h.core?.status().term ?? 0));
+      this.maxAppliedTermFloor = Math.max(...[...this.hosts.values()].map((h) => this.core(h)?.status().term ?? 0));
     }
     const seen = this.appliedAt.get(entry.index);
     if (seen !== undefined && seen !== key) {
@@ -231,7 +272,7 @@ class Chaos {
   check(): void {
     const quorum = quorumSize(this.ids.length);
     for (const [id, host] of this.hosts) {
-      const core = host.core;
+      const core = this.core(host);
       if (core === null) continue;
       const s = core.status();
       if (s.role === 'leader') {
@@ -254,7 +295,7 @@ class Chaos {
       if (s.commit > 0) {
         const term = core.entries(s.commit, s.commit + 1)[0]!.term;
         let onDisk = 0;
-        for (const other of this.hosts.values()) if (other.disk.entries[s.commit - 1]?.term === term) onDisk++;
+        for (const other of this.hosts.values()) if (other.disk.termAt(s.commit) === term) onDisk++;
         if (onDisk < quorum) {
           throw new Error(`Durability: ${id} has commit ${s.commit} (term ${term}) but only ${onDisk} disks hold it`);
         }
@@ -264,37 +305,56 @@ class Chaos {
 
   /** Heals everything and runs without faults until a leader commits a fresh write everywhere. */
   settle(): void {
-    const calm: Faults = { drop: 0, duplicate: 0, crash: 0 };
+    this.faults = { drop: 0, duplicate: 0, crash: 0 };
+    this.instantDisks = true;
     this.cut.clear();
-    for (const id of this.ids) if (this.hosts.get(id)!.core === null) this.boot(id);
+    for (const id of this.ids) if (this.hosts.get(id)!.life === null) this.boot(id);
     const flush = () => {
       for (let guard = 0; guard < 10_000; guard++) {
-        const moved = this.pump(calm, true);
-        if (this.pool.length === 0 && !moved) return;
+        this.actions++;
+        this.finishDueWrites();
+        if (this.pool.length === 0) return;
         const batch = this.pool;
         this.pool = [];
-        for (const m of batch) this.hosts.get(m.to)!.core?.step(m);
+        for (const m of batch) {
+          const host = this.hosts.get(m.to)!;
+          host.life?.loop.receive(m);
+          this.drained(host);
+        }
         this.check();
       }
       throw new Error('settle: no quiescence');
     };
-    let leader: RaftCore | null = null;
-    for (let t = 0; t < 500 && leader === null; t++) {
-      for (const host of this.hosts.values()) host.core!.tick();
+    const tickAll = () => {
+      for (const host of this.hosts.values()) {
+        host.life!.loop.tick();
+        this.drained(host);
+      }
       flush();
-      leader = [...this.hosts.values()].map((h) => h.core!).find((c) => c.status().role === 'leader') ?? null;
+    };
+    let leader: Host | null = null;
+    for (let t = 0; t < 500 && leader === null; t++) {
+      tickAll();
+      leader = [...this.hosts.values()].find((h) => this.core(h)!.status().role === 'leader') ?? null;
     }
     if (leader === null) throw new Error('Liveness: no leader after healing');
-    const final = leader.propose([new TextEncoder().encode('final')]);
-    if (!final.ok) throw new Error('Liveness: the leader refused the final write');
-    for (let t = 0; t < 5; t++) {
-      for (const host of this.hosts.values()) host.core!.tick();
-      flush();
-    }
+    let finalIndex = 0;
+    leader.life!.loop.propose(
+      new TextEncoder().encode('final'),
+      (index) => {
+        finalIndex = index;
+      },
+      ignore,
+    );
+    const proposed = leader.life!.loop.flushProposals();
+    if (proposed === null || !proposed.ok) throw new Error('Liveness: the leader refused the final write');
+    this.drained(leader);
+    for (let t = 0; t < 5; t++) tickAll();
     for (const [id, host] of this.hosts) {
-      if (host.core!.status().applied < final.firstIndex)
+      if (host.life!.loop.machine.appliedIndex < proposed.firstIndex)
         throw new Error(`Liveness: ${id} did not apply the final write`);
     }
+    expect(finalIndex).toBe(proposed.firstIndex);
   }
 }
 

@@ -36,6 +36,11 @@ class History {
     return this.feed({ kind: 'persist', node, role: options.role ?? 'follower', term, hardState, entries });
   }
 
+  /** The node's memory log departs from its disk at `from`, holding `entries` not yet durable. */
+  memory(node: NodeId, from: number, entries: Entry[]): this {
+    return this.feed({ kind: 'memory', node, from, entries });
+  }
+
   apply(node: NodeId, entry: Entry): this {
     return this.feed({ kind: 'apply', node, entry });
   }
@@ -122,6 +127,29 @@ describe('each safety checker rejects a history that breaks its property', () =>
     );
   });
 
+  it('Committed Durability: a commit index judged while its save is in flight names an entry on too few disks', () => {
+    // A leader that counted its own unsynced log: n1 holds 1@1 only in memory, n2 on disk, and n1
+    // already says 1 is committed. One disk of three: a crash of n1 now could lose the entry.
+    expectViolation('Committed Durability', () =>
+      new History()
+        .memory('n1', 1, [entry(1, 1)])
+        .persist('n2', [entry(1, 1)])
+        .step([
+          {
+            role: 'leader',
+            commit: 1,
+            lastIndex: 1,
+            lastTerm: 1,
+            savePending: true,
+            diskLastIndex: 0,
+            diskLastTerm: 0,
+          },
+          { lastIndex: 1, lastTerm: 1 },
+          {},
+        ]),
+    );
+  });
+
   it('State Machine Safety: two nodes apply different entries at one index', () => {
     expectViolation('State Machine Safety', () =>
       new History()
@@ -187,6 +215,50 @@ describe('each safety checker rejects a history that breaks its property', () =>
         .client({ kind: 'read-start', node: 'n1', readId: 1, key: 'k' })
         .client({ kind: 'read-done', node: 'n1', readId: 1, key: 'k', value: 'v9', index: 1 }),
     );
+  });
+});
+
+describe('a node is judged by the log it holds in memory, durability by the disks', () => {
+  it('Leader Completeness: a leader that won holding a committed entry its save has not made durable yet is complete', () => {
+    // Seeds 101245 and 148018: the checker read only the disk and took this for a violation.
+    const history = new History()
+      .persist('n2', [entry(1, 1)], { term: 1 })
+      .persist('n3', [entry(1, 1)], { term: 1, commit: 1 })
+      .memory('n1', 1, [entry(1, 1)])
+      .role('n1', 'leader', 2)
+      .step([
+        { role: 'leader', term: 2, lastIndex: 1, lastTerm: 1, savePending: true, diskLastIndex: 0, diskLastTerm: 0 },
+        { commit: 1, lastIndex: 1, lastTerm: 1 },
+        { commit: 1, lastIndex: 1, lastTerm: 1 },
+      ]);
+    expect(history.monitor.model.committedCount).toBe(1);
+  });
+
+  it('Leader Completeness: a crash loses the memory log, and a restarted leader without the entry is caught', () => {
+    expectViolation('Leader Completeness', () =>
+      new History()
+        .persist('n2', [entry(1, 1)], { term: 1 })
+        .persist('n3', [entry(1, 1)], { term: 1, commit: 1 })
+        .memory('n1', 1, [entry(1, 1)])
+        .client({ kind: 'crash', node: 'n1', torn: false })
+        .client({ kind: 'restart', node: 'n1' })
+        .role('n1', 'leader', 2),
+    );
+  });
+
+  it('a follower applies a committed entry during the save that makes it durable on its own disk', () => {
+    const write = entry(1, 1, 'set k v1');
+    const history = new History()
+      .persist('n1', [write], { role: 'leader', term: 1 })
+      .persist('n2', [write], { term: 1 })
+      .memory('n3', 1, [write])
+      .apply('n3', write)
+      .step([
+        { role: 'leader', commit: 1, lastIndex: 1, lastTerm: 1 },
+        { commit: 1, lastIndex: 1, lastTerm: 1 },
+        { commit: 1, applied: 1, lastIndex: 1, lastTerm: 1, savePending: true, diskLastIndex: 0, diskLastTerm: 0 },
+      ]);
+    expect(history.monitor.model.committedCount).toBe(1);
   });
 });
 

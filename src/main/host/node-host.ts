@@ -1,19 +1,15 @@
-// One live Raft node: the pure core, its storage, its state machine, its TCP port and its peers.
-// NodeHost runs the one Ready loop (persist, send, apply, advance) and turns the host clock's ticks
-// into core ticks. Its owner (the CLI's `node`, or ClusterHost) decides when it ticks.
-//
-// Batching, which is where the speed comes from: messages and client commands that arrive while a
-// Ready is being made durable are stepped into the core at once and ride in the NEXT Ready, so one
-// fsync covers everything that arrived during the previous one (group commit).
+// One live Raft node behind its TCP port: the Ready loop (ready-loop.ts: the core, the state
+// machine, the waiting clients, persist-send-apply-advance) wired to real parts (the WAL, the peer
+// transport, setImmediate, the host clock), plus the port's client server, the router and the
+// forwarder. Its owner (the CLI's `node`, or ClusterHost) decides when it ticks.
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import { RefusedMessageError } from '../../shared/raft/errors';
-import type { Entry, HardState, Message, NodeId, RaftCore, RaftStatus, Ready, Role } from '../../shared/raft/types';
+import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
-import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from '../kv/local-group';
+import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
 import { KvRouter } from '../kv/router';
 import { type ApplyResult, KvStateMachine } from '../kv/state-machine';
 import { type ClientConnection, serveClient } from '../net/client-server';
@@ -21,7 +17,9 @@ import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
-import { describeFailure, invariantErrorOf } from './node-failure';
+import { describeFailure } from './node-failure';
+import { type LoopEvent, ReadyLoop } from './ready-loop';
+import { NEXT_TURN, PromisedSaves } from './ready-ports';
 
 export interface NodeTiming {
   /** Host ms per core tick. */
@@ -32,14 +30,7 @@ export interface NodeTiming {
 }
 
 /** What a node reports to whoever watches it (ClusterHost turns these into ClusterEvents). */
-export type NodeEvent =
-  | { readonly type: 'role'; readonly role: Role; readonly term: number; readonly leader: NodeId | null }
-  | { readonly type: 'term'; readonly term: number }
-  | { readonly type: 'vote'; readonly term: number; readonly votedFor: NodeId }
-  | { readonly type: 'append'; readonly index: number; readonly term: number; readonly count: number }
-  | { readonly type: 'commit'; readonly index: number }
-  | { readonly type: 'apply'; readonly index: number }
-  | { readonly type: 'transport'; readonly event: TransportEvent };
+export type NodeEvent = LoopEvent | { readonly type: 'transport'; readonly event: TransportEvent };
 
 export interface NodeHostOptions {
   readonly id: NodeId;
@@ -72,66 +63,20 @@ export interface NodeHostOptions {
   readonly onFailure?: (error: Error) => void;
 }
 
-interface ProposalWaiter {
-  readonly term: number;
-  readonly resolve: (result: ApplyResult) => void;
-  readonly reject: (error: Error) => void;
-}
-
-interface ReadWaiter {
-  /** Runs against the state machine once it has applied `index`; its result resolves the read. */
-  readonly read: (machine: KvStateMachine) => unknown;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: Error) => void;
-  /** The read index once the leader confirmed it; -1 while waiting for that. */
-  index: number;
-}
-
 /** How many entries of the log tail a view gets. */
 export const LOG_TAIL_ENTRIES = 40;
 
 export class NodeHost implements LocalGroup {
   readonly nodeId: NodeId;
   readonly group: number;
-  private core!: RaftCore;
-  private readonly machine = new KvStateMachine();
+  /** The Ready loop, from start() on: the core, the state machine and every waiting client. */
+  private loop: ReadyLoop<KvStateMachine, ApplyResult> | null = null;
   private server: NodeServer | null = null;
   private transport: PeerTransport | null = null;
   private forwarder: Forwarder | null = null;
   private readonly clients = new Set<ClientConnection>();
   private stopped = false;
   private failure: Error | null = null;
-  /** Peer messages the core refused as malformed or impossible, each dropped having changed nothing. */
-  private refusedMessages = 0;
-
-  // The Ready loop.
-  private loopRunning = false;
-  private loopScheduled = false;
-  private pendingCommands: Uint8Array[] = [];
-  private pendingCommandWaiters: ((outcome: { firstIndex: number; term: number } | Error) => void)[] = [];
-
-  private readonly proposals = new Map<number, ProposalWaiter>();
-  private readonly reads = new Map<number, ReadWaiter>();
-  /** Reads whose index is known but not yet applied, in index order of arrival. */
-  private readonly readsAwaitingApply: number[] = [];
-  private nextReadContext = 1;
-  private leaderWatchers: (() => void)[] = [];
-  private lastRole: Role = 'follower';
-  private lastTerm = 0;
-  private lastCommit = 0;
-  private lastVote = '';
-  private lastVoteTerm = 0;
-  private lastLeader: NodeId | null = null;
-  /**
-   * A commit index the core reported and no save has written yet. The commit index is volatile
-   * state (Figure 2): a crash that loses it costs a re-learn from the leader, never an acknowledged
-   * write. So a Ready whose only durable change is a higher commit skips the fsync, and the commit
-   * rides in the next save that writes entries, a term or a vote (or in the save at a clean stop).
-   * On the leader this halves the fsyncs and takes one off every write's path to its reply.
-   */
-  private unsavedHardState: HardState | null = null;
-  private savedTerm = 0;
-  private savedVote: NodeId = '';
   recovery: RecoveryReport | null = null;
 
   constructor(private readonly options: NodeHostOptions) {
@@ -147,7 +92,7 @@ export class NodeHost implements LocalGroup {
     if (loaded.recovery.message) this.note(loaded.recovery.message);
     const members = options.partitions[this.group]!;
     const random = new SeededRandom(options.seed);
-    this.core = createRaft(
+    const core = createRaft(
       {
         id: this.nodeId,
         peers: members,
@@ -161,12 +106,6 @@ export class NodeHost implements LocalGroup {
       },
       { hardState: loaded.hardState, snapshot: loaded.snapshot, entries: loaded.entries, applied: 0 },
     );
-    this.lastTerm = loaded.hardState.term;
-    this.lastCommit = loaded.hardState.commit;
-    this.lastVote = loaded.hardState.vote;
-    this.lastVoteTerm = loaded.hardState.term;
-    this.savedTerm = loaded.hardState.term;
-    this.savedVote = loaded.hardState.vote;
 
     const onEvent = options.onEvent;
     this.transport = new PeerTransport({
@@ -181,6 +120,18 @@ export class NodeHost implements LocalGroup {
       onMessage: (message) => this.receive(message),
       ...(onEvent ? { onEvent: (event: TransportEvent) => onEvent({ type: 'transport', event }) } : {}),
       onIssue: (issue) => this.peerIssue(issue),
+    });
+    this.loop = new ReadyLoop<KvStateMachine, ApplyResult>({
+      core,
+      durable: loaded.hardState,
+      machine: new KvStateMachine(),
+      storage: new PromisedSaves(options.storage),
+      sink: this.transport,
+      scheduler: NEXT_TURN,
+      clock: options.clock,
+      ...(onEvent ? { onEvent } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      onFailure: (error) => this.fail(error),
     });
     const faults = options.faults;
     this.forwarder = new Forwarder({
@@ -222,7 +173,7 @@ export class NodeHost implements LocalGroup {
         peer: (socket: Socket, head: Uint8Array) => transport.acceptInbound(socket, head),
       },
     });
-    this.schedule();
+    this.loop.schedule();
   }
 
   /** The port the node really listens on (differs from the id's only when `listen` remapped it). */
@@ -232,27 +183,21 @@ export class NodeHost implements LocalGroup {
 
   tick(): void {
     if (this.stopped) return;
-    try {
-      this.core.tick();
-    } catch (error) {
-      this.fail(invariantErrorOf(error));
-      return;
-    }
-    // Most ticks only count (a heartbeat is due every fifth): waking the loop for those would be
-    // an idle cluster's largest cost. A Ready in flight is picked up by the running loop anyway.
-    if (this.core.hasReady()) this.schedule();
+    this.loop!.tick();
   }
 
   /** Graceful stop: finish the Ready in progress, then close the port and the storage. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.waitForLoop();
+    this.loop?.halt();
+    await this.loop?.whenIdle();
     await this.closeEverything();
-    if (this.unsavedHardState !== null && this.failure === null) {
+    const unsaved = this.loop?.unsavedHardState ?? null;
+    if (unsaved !== null && this.failure === null) {
       // Best effort: the commit index only spares the restart a re-learn from the leader.
       await this.options.storage
-        .save({ hardState: this.unsavedHardState, entries: [] })
+        .save({ hardState: unsaved, entries: [] })
         .catch((error: unknown) => this.note(`${this.nodeId}: commit index not saved at stop: ${String(error)}`));
     }
     await this.options.storage.close();
@@ -262,9 +207,10 @@ export class NodeHost implements LocalGroup {
   async kill(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.loop?.halt();
     await this.closeEverything();
     // Let an in-flight save settle before closing files, so the next start does not race it.
-    await this.waitForLoop();
+    await this.loop?.whenIdle();
     await this.options.storage.close().catch(() => undefined);
   }
 
@@ -277,362 +223,71 @@ export class NodeHost implements LocalGroup {
 
   propose(command: Uint8Array): Promise<ApplyResult> {
     if (this.stopped) return Promise.reject(new NodeStoppedError('the node is stopping'));
-    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.core.status().leader));
-    return new Promise<ApplyResult>((resolve, reject) => {
-      this.pendingCommands.push(command);
-      this.pendingCommandWaiters.push((outcome) => {
-        if (outcome instanceof Error) {
-          reject(outcome);
-          return;
-        }
-        this.proposals.set(outcome.firstIndex, { term: outcome.term, resolve, reject });
-      });
-      this.schedule();
-    });
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.loop!.leader()));
+    return new Promise<ApplyResult>((resolve, reject) => this.loop!.propose(command, resolve, reject));
   }
 
   read<T>(read: (machine: KvStateMachine) => T): Promise<T> {
     if (this.stopped) return Promise.reject(new NodeStoppedError('the node is stopping'));
-    const context = this.nextReadContext++;
     return new Promise<T>((resolve, reject) => {
-      let asked: boolean;
-      try {
-        asked = this.core.readIndex(context);
-      } catch (error) {
-        this.fail(invariantErrorOf(error));
-        reject(new NodeStoppedError('the node stopped'));
-        return;
-      }
-      if (!asked) {
-        reject(new NotLeaderError(null));
-        return;
-      }
-      // Plain fields, not a closure: one fewer function made per read on the hot path.
-      this.reads.set(context, { read, resolve: resolve as (value: unknown) => void, reject, index: -1 });
-      this.schedule();
+      if (!this.loop!.read(read, resolve as (value: unknown) => void, reject)) reject(new NotLeaderError(null));
     });
   }
 
   leader(): NodeId | null {
-    return this.stopped ? null : this.core.status().leader;
+    return this.stopped ? null : (this.loop?.leader() ?? null);
   }
 
   isLeader(): boolean {
-    return !this.stopped && this.failure === null && this.lastRole === 'leader';
+    return !this.stopped && this.failure === null && this.loop?.role === 'leader';
   }
 
   waitForLeaderChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.options.clock.setTimeout(done, ms);
-      const options = this.options;
-      function done(): void {
-        options.clock.clearTimeout(timer);
-        resolve();
-      }
-      this.leaderWatchers.push(done);
-    });
+    return this.loop!.waitForLeaderChange(ms);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Controls for the dashboard.
 
   status(): RaftStatus {
-    return this.core.status();
+    return this.loop!.core.status();
   }
 
   stateMachine(): KvStateMachine {
-    return this.machine;
+    return this.loop!.machine;
   }
 
   logTail(count = LOG_TAIL_ENTRIES): Entry[] {
-    const status = this.core.status();
-    return this.core.entries(Math.max(status.firstIndex, status.lastIndex - count + 1), status.lastIndex + 1);
+    const core = this.loop!.core;
+    const status = core.status();
+    return core.entries(Math.max(status.firstIndex, status.lastIndex - count + 1), status.lastIndex + 1);
   }
 
   transferLeadership(): boolean {
     if (this.stopped) return false;
-    let ok: boolean;
-    try {
-      ok = this.core.transferLeadership();
-    } catch (error) {
-      this.fail(invariantErrorOf(error));
-      return false;
-    }
-    this.schedule();
-    return ok;
+    return this.loop!.transferLeadership();
   }
 
   forceTimeout(): void {
     if (this.stopped) return;
-    try {
-      this.core.campaign();
-    } catch (error) {
-      this.fail(invariantErrorOf(error));
-      return;
-    }
-    this.schedule();
+    this.loop!.forceTimeout();
   }
 
   setRaftOptions(options: { preVote?: boolean; checkQuorum?: boolean }): void {
     if (this.stopped) return;
-    this.core.setOptions(options);
+    this.loop!.setRaftOptions(options);
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The Ready loop.
+  // Peer input: the loop steps it into the core (and refuses what the core refuses).
 
   private receive(message: Message): void {
     if (this.stopped) return;
-    try {
-      this.core.step(message);
-    } catch (error) {
-      if (error instanceof RefusedMessageError) {
-        // Checked before anything changed (a stranger's id, a gap in entries, a term past the
-        // ceiling): one bad peer frame costs that message, never the node. Noted at 1, 2, 4, 8...
-        // so that a flood of them cannot flood the log.
-        this.refusedMessages++;
-        if ((this.refusedMessages & (this.refusedMessages - 1)) === 0) {
-          this.note(`${this.nodeId} refused message ${this.refusedMessages} (from ${message.from}): ${error.message}`);
-        }
-        return;
-      }
-      // Anything else (two leaders in one term, a committed entry about to be cut) means the core's
-      // state cannot be trusted: this node stops, and the others go on.
-      this.fail(invariantErrorOf(error));
-      return;
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.loopScheduled || this.stopped) return;
-    this.loopScheduled = true;
-    // setImmediate, not a microtask: everything that arrives in this turn of the event loop
-    // (many client commands, many peer messages) is stepped before the next Ready is cut.
-    setImmediate(() => {
-      this.loopScheduled = false;
-      void this.runLoop();
-    });
-  }
-
-  private async runLoop(): Promise<void> {
-    if (this.loopRunning || this.stopped) return;
-    this.loopRunning = true;
-    try {
-      this.flushProposals();
-      while (!this.stopped && this.core.hasReady()) {
-        const ready = this.core.ready();
-        await this.handleReady(ready);
-        if (this.stopped) return;
-        this.core.advance(ready);
-        this.flushProposals();
-      }
-    } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
-    } finally {
-      this.loopRunning = false;
-      const idle = this.loopIdle;
-      this.loopIdle = [];
-      for (const resolve of idle) resolve();
-    }
-  }
-
-  private loopIdle: (() => void)[] = [];
-
-  private waitForLoop(): Promise<void> {
-    if (!this.loopRunning) return Promise.resolve();
-    return new Promise((resolve) => this.loopIdle.push(resolve));
-  }
-
-  /** Persist, send, apply, release reads: the order ARCHITECTURE.md and the Ready comment give. */
-  private async handleReady(ready: Ready): Promise<void> {
-    const transport = this.transport!;
-    for (const message of ready.messages) transport.send(message);
-    const hard = ready.hardState;
-    if (ready.entries.length > 0 || (hard !== null && (hard.term !== this.savedTerm || hard.vote !== this.savedVote))) {
-      // Entries committed before this Ready's own entries are on our disk already (every Ready is
-      // saved before the next is made), so "persist, then apply" holds for them without waiting:
-      // their clients' replies go out during this fsync instead of after it.
-      const appliedEarly = this.committedBefore(ready);
-      // One write per peer for the whole Ready, during our own sync: the Apps reach the followers
-      // while it runs, and no client input read later in this turn of the event loop delays them.
-      const duringSync = (): void => {
-        transport.flush();
-        if (appliedEarly) this.applyAndReleaseReads(ready);
-      };
-      const hardState = hard ?? this.unsavedHardState;
-      const update = { hardState, entries: ready.entries };
-      // A leader with a batch or with replies to send has work for the time its sync takes: the
-      // sync goes to a worker thread and the Apps leave once it runs, so a follower woken by them
-      // cannot delay its start. Otherwise the sync may block (one node per process), and the Apps
-      // leave first.
-      const busyLeader =
-        this.lastRole === 'leader' && (ready.entries.length > 1 || (appliedEarly && ready.committedEntries.length > 0));
-      if (busyLeader) {
-        await this.options.storage.save(update, { inBackground: true, whileSyncing: duringSync });
-      } else {
-        duringSync();
-        await this.options.storage.save(update);
-      }
-      this.unsavedHardState = null;
-      if (hardState !== null) {
-        this.savedTerm = hardState.term;
-        this.savedVote = hardState.vote;
-      }
-      if (this.stopped) return;
-      if (ready.persistedMessages.length > 0) {
-        for (const message of ready.persistedMessages) transport.send(message);
-        transport.flush();
-      }
-      this.report(ready);
-      if (!appliedEarly) this.applyAndReleaseReads(ready);
-      return;
-    }
-    if (hard !== null) this.unsavedHardState = hard;
-    for (const message of ready.persistedMessages) transport.send(message);
-    this.report(ready);
-    this.applyAndReleaseReads(ready);
-    // Nothing to make durable. Heartbeats that confirm reads, and votes, leave now; after applying
-    // entries the messages (often just the new commit index for the followers) leave at the end of
-    // this loop turn instead, behind the replies that applying sent to clients.
-    if (ready.committedEntries.length === 0) transport.flush();
-  }
-
-  /** True when every entry committed in `ready` (if any) precedes the entries it asks to persist. */
-  private committedBefore(ready: Ready): boolean {
-    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
-    const firstNew = ready.entries[0];
-    return lastCommitted === undefined || firstNew === undefined || lastCommitted.index < firstNew.index;
-  }
-
-  private applyAndReleaseReads(ready: Ready): void {
-    for (const entry of ready.committedEntries) this.apply(entry);
-    for (const read of ready.readStates) this.readIndexKnown(read.context, read.index);
-    for (const context of ready.failedReads) this.readFailed(context);
-    this.releaseReads();
-  }
-
-  private flushProposals(): void {
-    if (this.pendingCommands.length === 0) return;
-    const commands = this.pendingCommands;
-    const waiters = this.pendingCommandWaiters;
-    this.pendingCommands = [];
-    this.pendingCommandWaiters = [];
-    const result = this.core.propose(commands);
-    waiters.forEach((settle, i) => {
-      settle(result.ok ? { firstIndex: result.firstIndex + i, term: result.term } : new NotLeaderError(result.leader));
-    });
-  }
-
-  private apply(entry: Entry): void {
-    const result = this.machine.apply(entry);
-    const waiter = this.proposals.get(entry.index);
-    if (waiter === undefined) return;
-    this.proposals.delete(entry.index);
-    if (waiter.term === entry.term) waiter.resolve(result);
-    else waiter.reject(new ProposalDroppedError(`entry ${entry.index} was replaced by a later leader`));
-  }
-
-  private readIndexKnown(context: number, index: number): void {
-    const waiter = this.reads.get(context);
-    if (waiter === undefined) return;
-    waiter.index = index;
-    this.readsAwaitingApply.push(context);
-  }
-
-  private readFailed(context: number): void {
-    const waiter = this.reads.get(context);
-    if (waiter === undefined) return;
-    this.reads.delete(context);
-    waiter.reject(new NotLeaderError(this.core.status().leader));
-  }
-
-  private releaseReads(): void {
-    if (this.readsAwaitingApply.length === 0) return;
-    const applied = this.machine.appliedIndex;
-    const waiting: number[] = [];
-    for (const context of this.readsAwaitingApply) {
-      const waiter = this.reads.get(context);
-      if (waiter === undefined) continue;
-      if (waiter.index <= applied) {
-        this.reads.delete(context);
-        this.serveRead(waiter);
-      } else {
-        waiting.push(context);
-      }
-    }
-    this.readsAwaitingApply.length = 0;
-    this.readsAwaitingApply.push(...waiting);
-  }
-
-  private serveRead(waiter: ReadWaiter): void {
-    try {
-      waiter.resolve(waiter.read(this.machine));
-    } catch (error) {
-      waiter.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  /** Role, term, vote, append, commit and apply: for the event stream and the stderr log. */
-  private report(ready: Ready): void {
-    const onEvent = this.options.onEvent;
-    const hard = ready.hardState;
-    if (hard !== null) {
-      if (hard.term !== this.lastTerm) {
-        this.lastTerm = hard.term;
-        onEvent?.({ type: 'term', term: hard.term });
-      }
-      if (hard.vote !== '' && (hard.vote !== this.lastVote || hard.term !== this.lastVoteTerm)) {
-        this.lastVote = hard.vote;
-        this.lastVoteTerm = hard.term;
-        onEvent?.({ type: 'vote', term: hard.term, votedFor: hard.vote });
-      }
-      if (hard.commit !== this.lastCommit) {
-        this.lastCommit = hard.commit;
-        onEvent?.({ type: 'commit', index: hard.commit });
-      }
-    }
-    const soft = ready.softState;
-    if (soft !== null) {
-      const roleChanged = soft.role !== this.lastRole;
-      const leaderChanged = soft.leader !== this.lastLeader;
-      this.lastRole = soft.role;
-      this.lastLeader = soft.leader;
-      if (roleChanged) {
-        const term = this.core.status().term;
-        onEvent?.({ type: 'role', role: soft.role, term, leader: soft.leader });
-        this.note(describeRole(this.nodeId, soft.role, term, soft.leader));
-      }
-      // A deposed leader's proposals stay in `proposals`: they may still commit under the next
-      // leader, or be replaced, and apply() tells which. Nothing is reported lost that was written.
-      if (roleChanged || leaderChanged) this.wakeLeaderWatchers();
-    }
-    if (onEvent) {
-      const last = ready.entries[ready.entries.length - 1];
-      if (last !== undefined)
-        onEvent({ type: 'append', index: last.index, term: last.term, count: ready.entries.length });
-      const applied = ready.committedEntries[ready.committedEntries.length - 1];
-      if (applied !== undefined) onEvent({ type: 'apply', index: applied.index });
-    }
-  }
-
-  private wakeLeaderWatchers(): void {
-    const watchers = this.leaderWatchers;
-    this.leaderWatchers = [];
-    for (const wake of watchers) wake();
+    this.loop!.receive(message);
   }
 
   private async closeEverything(): Promise<void> {
-    const stopped = new NodeStoppedError('the node stopped');
-    for (const waiter of this.proposals.values()) waiter.reject(stopped);
-    this.proposals.clear();
-    for (const settle of this.pendingCommandWaiters) settle(stopped);
-    this.pendingCommands = [];
-    this.pendingCommandWaiters = [];
-    for (const waiter of this.reads.values()) waiter.reject(stopped);
-    this.reads.clear();
-    this.readsAwaitingApply.length = 0;
-    this.wakeLeaderWatchers();
+    this.loop?.rejectWaiters(new NodeStoppedError('the node stopped'));
     this.transport?.close();
     this.forwarder?.close();
     for (const client of this.clients) client.destroy();
@@ -673,7 +328,9 @@ export class NodeHost implements LocalGroup {
   }
 
   private infoFields(): readonly (readonly [string, string | number])[] {
-    const status = this.core.status();
+    const loop = this.loop!;
+    const status = loop.core.status();
+    const machine = loop.machine;
     return [
       ['node_id', this.nodeId],
       ['group', this.group],
@@ -681,23 +338,10 @@ export class NodeHost implements LocalGroup {
       ['term', status.term],
       ['leader', status.leader ?? ''],
       ['commit_index', status.commit],
-      ['applied_index', this.machine.appliedIndex],
+      ['applied_index', machine.appliedIndex],
       ['last_log_index', status.lastIndex],
-      ['keys', this.machine.size],
-      ['refused_messages', this.refusedMessages],
+      ['keys', machine.size],
+      ['refused_messages', loop.refusedMessages],
     ];
-  }
-}
-
-function describeRole(id: NodeId, role: Role, term: number, leader: NodeId | null): string {
-  switch (role) {
-    case 'leader':
-      return `${id} became leader for term ${term}`;
-    case 'candidate':
-      return `${id} timed out and started an election for term ${term}`;
-    case 'precandidate':
-      return `${id} timed out and started a pre-vote for term ${term + 1}`;
-    case 'follower':
-      return `${id} is a follower in term ${term}${leader ? ` (leader ${leader})` : ''}`;
   }
 }

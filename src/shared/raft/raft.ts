@@ -211,8 +211,9 @@ export class Raft implements RaftCore {
       this.reportedHard = hardState;
     }
     const entries = this.log.takeUnstable();
-    // Entries committed here are either durable already or in `entries` of this same Ready, which the
-    // host makes durable before it applies anything: nothing is applied that is not on local disk.
+    // Entries committed here are on a majority of disks already (acks and our own log count only once
+    // durable), whether or not they are durable here: the host may apply them during this Ready's
+    // fsync (types.ts, Ready shortcut b).
     const committedEntries = this.log.nextCommitted(MAX_COMMITTED_PER_READY);
     const ready: Ready = {
       softState,

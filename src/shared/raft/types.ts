@@ -196,6 +196,20 @@ export interface ReadState {
  *  3. apply `committedEntries` in order;
  *  4. release `readStates` whose index the state machine has applied.
  * The leader counts its own log towards a commit only after `advance` says it is durable.
+ *
+ * Three shortcuts a host may take (src/main/host/ready-loop.ts takes all three), and why each is safe:
+ *  a. No fsync when the only durable change is a higher `hardState.commit` (no entries, same term
+ *     and vote). The commit index is volatile (Figure 2): losing it costs a restart a re-learn from
+ *     the leader, never a promise. It is written with the next save of entries, a term or a vote.
+ *     `persistedMessages` then leave at once: they promise nothing this Ready changed.
+ *  b. `committedEntries` may be applied (and reads released) while step 1's fsync runs, before it
+ *     is durable here, even entries that arrive in this same Ready's `entries`. Each of them is
+ *     committed, so already on a majority of disks: a follower's ack counts only once sent after its
+ *     fsync (step 2), and the leader's own log only once `advance` says so. This node's fsync adds
+ *     nothing to their safety, and the state machine is volatile: a crash loses it and the restart
+ *     re-applies from the log. What must never move ahead of step 1 is step 2.
+ *  c. A leader may run the fsync in the background and send `messages` (its Apps) once the sync is
+ *     under way rather than before it: they promise nothing durable, so when they leave is free.
  */
 export interface Ready {
   readonly softState: SoftState | null;

@@ -1,5 +1,7 @@
 // What the checkers know about the cluster, rebuilt from the history alone: each node's durable
-// log (as its persist events wrote it), its role, and the entries known to be committed.
+// log (as its persist events wrote it), the entries it holds in memory but not yet on disk (its
+// 'memory' events), its role, and the entries known to be committed. Durability is judged on the
+// disks; what a node votes, leads and commits with is its memory log.
 import type { Entry, NodeId, Role } from '../../../src/shared/raft/types';
 import { InvariantViolation } from './violation';
 
@@ -36,6 +38,10 @@ export interface NodeFacts {
   commit: number;
   /** The durable log, index i at position i - 1. */
   readonly log: Entry[];
+  /** The memory log departs from `log` at this index (Infinity: it does not) ... */
+  unsavedFrom: number;
+  /** ... and holds these entries from there on, not yet durable. */
+  unsaved: readonly Entry[];
 }
 
 export class ClusterModel {
@@ -46,7 +52,17 @@ export class ClusterModel {
 
   constructor(readonly members: readonly NodeId[]) {
     this.majority = Math.floor(members.length / 2) + 1;
-    for (const id of members) this.facts.set(id, { alive: true, role: 'follower', term: 0, commit: 0, log: [] });
+    for (const id of members) {
+      this.facts.set(id, {
+        alive: true,
+        role: 'follower',
+        term: 0,
+        commit: 0,
+        log: [],
+        unsavedFrom: Number.POSITIVE_INFINITY,
+        unsaved: [],
+      });
+    }
   }
 
   node(id: NodeId): NodeFacts {
@@ -57,6 +73,19 @@ export class ClusterModel {
 
   entryAt(id: NodeId, index: number): Entry | undefined {
     return index >= 1 ? this.node(id).log[index - 1] : undefined;
+  }
+
+  /** The entry at `index` of the node's log in memory: its disk's, or one it has not saved yet. */
+  memoryEntryAt(id: NodeId, index: number): Entry | undefined {
+    const facts = this.node(id);
+    if (index < facts.unsavedFrom) return index >= 1 ? facts.log[index - 1] : undefined;
+    return facts.unsaved[index - facts.unsavedFrom];
+  }
+
+  setMemory(id: NodeId, from: number, entries: readonly Entry[]): void {
+    const facts = this.node(id);
+    facts.unsavedFrom = from;
+    facts.unsaved = entries;
   }
 
   termAt(id: NodeId, index: number): number {
@@ -131,6 +160,9 @@ export class ClusterModel {
   setAlive(node: NodeId, alive: boolean): void {
     const facts = this.node(node);
     facts.alive = alive;
+    // A crash loses the memory log; a restarted core holds exactly its disk.
+    facts.unsavedFrom = Number.POSITIVE_INFINITY;
+    facts.unsaved = [];
     // A restarted core always begins as a follower; a role event follows if that is news.
     facts.role = 'follower';
   }

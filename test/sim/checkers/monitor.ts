@@ -55,10 +55,10 @@ export class SafetyMonitor implements HistoryObserver {
 
   afterStep(snapshot: StepSnapshot): void {
     this.guard(() => {
-      // While a save is pending the disk may still hold entries the core has already replaced, so
-      // only a settled node's commit index can be read against its disk.
+      // Every live node's commit index, at every step, saves in flight or not: it names entries of
+      // the node's memory log, and each must be on a majority of disks now (Committed Durability).
       for (const node of snapshot.nodes) {
-        if (node.alive && !node.savePending) this.noteCommit(node.id, node.commit, node.term);
+        if (node.alive) this.noteCommit(node.id, node.commit, node.term, 'memory');
       }
       for (const checker of this.checkers) checker.afterStep?.(snapshot, this.model);
     });
@@ -71,19 +71,32 @@ export class SafetyMonitor implements HistoryObserver {
         for (const checker of this.checkers) checker.beforeLogWrite?.(write, this.model);
         this.model.applyWrite(write);
         for (const checker of this.checkers) checker.afterLogWrite?.(write, this.model);
-        if (event.hardState !== null) this.noteCommit(event.node, event.hardState.commit, event.hardState.term);
+        // A saved commit index names entries of the disk it was saved with.
+        if (event.hardState !== null) this.noteCommit(event.node, event.hardState.commit, event.hardState.term, 'disk');
         return;
       }
+      case 'memory':
+        this.model.setMemory(event.node, event.from, event.entries);
+        return;
       case 'role':
         this.model.setRole(event.node, event.role, event.term);
         if (event.role === 'leader')
           for (const checker of this.checkers) checker.onLeader?.(event.node, event.term, this.model);
         return;
-      case 'apply':
-        // Applying is a claim that the entry is committed; hold it to the same standard.
-        this.noteCommit(event.node, event.entry.index, this.model.node(event.node).term);
+      case 'apply': {
+        // Applying is a claim that the entry is committed; hold it to the same standard. The loop
+        // applies during the save that makes an entry durable here, so the entry may be on no
+        // disk of this node yet: the applied entry itself is what is claimed.
+        const facts = this.model.node(event.node);
+        const index = event.entry.index;
+        this.noteCommit(event.node, index - 1, facts.term, 'memory');
+        if (index > facts.commit) {
+          this.noteCommitted(event.node, event.entry, facts.term);
+          facts.commit = index;
+        }
         for (const checker of this.checkers) checker.onApply?.(event.node, event.entry, this.model);
         return;
+      }
       case 'crash':
       case 'restart':
         this.model.setAlive(event.node, event.kind === 'restart');
@@ -100,16 +113,16 @@ export class SafetyMonitor implements HistoryObserver {
     }
   }
 
-  /** Takes in that `node`, in `term`, says everything up to `commit` is committed. */
-  private noteCommit(node: NodeId, commit: number, term: number): void {
+  /** Takes in that `node`, in `term`, says everything up to `commit` of its `log` is committed. */
+  private noteCommit(node: NodeId, commit: number, term: number, log: 'disk' | 'memory'): void {
     const facts = this.model.node(node);
     if (commit <= facts.commit) return;
     for (let index = facts.commit + 1; index <= commit; index++) {
-      const entry = facts.log[index - 1];
+      const entry = log === 'disk' ? facts.log[index - 1] : this.model.memoryEntryAt(node, index);
       if (entry === undefined) {
         throw new InvariantViolation(
           'Commit Bounds',
-          `${node} says ${commit} is committed but its disk ends at ${facts.log.length}`,
+          `${node} says ${commit} is committed but its ${log} log ends before ${index}`,
         );
       }
       this.noteCommitted(node, entry, term);

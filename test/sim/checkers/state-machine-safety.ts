@@ -26,7 +26,8 @@ export class StateMachineSafety implements Checker {
       );
     }
     this.lastApplied.set(node, entry.index);
-    const own = model.entryAt(node, entry.index);
+    // Its memory log: committed entries are applied while the save that makes them durable here runs.
+    const own = model.memoryEntryAt(node, entry.index);
     if (own === undefined || !sameEntry(own, entry)) {
       throw new InvariantViolation(
         'State Machine Safety',
