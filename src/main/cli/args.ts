@@ -139,6 +139,8 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--no-prevote': { metavar: null },
   '--no-check-quorum': { metavar: null },
   '--quiet': { metavar: null },
+  '--secret-file': { metavar: 'FILE' },
+  '--insecure': { metavar: null },
 };
 
 const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -343,6 +345,11 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
       topic,
     );
   }
+  const secretFile = options.get('--secret-file');
+  if (secretFile === '') throw new UsageError('--secret-file needs a file name', topic);
+  if (secretFile !== undefined && flag('--insecure')) {
+    throw new UsageError('--secret-file and --insecure contradict each other: --insecure runs with no secret', topic);
+  }
   const requestText = options.get('--request-timeout');
   const requestTimeoutMs =
     requestText === undefined ? d.requestTimeoutMs : parsePositiveInteger(requestText, '--request-timeout', topic);
@@ -357,6 +364,8 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     preVote: !flag('--no-prevote'),
     checkQuorum: !flag('--no-check-quorum'),
     quiet: flag('--quiet'),
+    secretFile: secretFile ?? null,
+    insecure: flag('--insecure'),
   };
 }
 

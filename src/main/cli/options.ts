@@ -25,6 +25,10 @@ export interface RunOptions {
   readonly checkQuorum: boolean;
   /** Print only errors and the lines other programs read (such as `dashboard: URL`). */
   readonly quiet: boolean;
+  /** --secret-file: where the cluster secret is; null means RAFTLAB_SECRET or the data folder's cluster.secret. */
+  readonly secretFile: string | null;
+  /** --insecure: no secret; any process that reaches the ports may speak Raft. */
+  readonly insecure: boolean;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -38,6 +42,8 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   preVote: true,
   checkQuorum: true,
   quiet: false,
+  secretFile: null,
+  insecure: false,
 };
 
 /** Redis's own limit for one bulk string; beyond it a value would not fit a RESP reply anyway. */

@@ -7,6 +7,7 @@ import { ClusterHost } from '../host/cluster-host';
 import { ControlServer } from '../server/control-server';
 import type { HostPort } from './args';
 import type { RunOptions } from './options';
+import { clusterSecret, INSECURE_WARNING } from './secret-source';
 import { stopOnSignals } from './signals';
 import { timingOf } from './timing';
 
@@ -25,6 +26,9 @@ export function rendererDir(): string {
 
 export async function runCluster(args: RunClusterArgs, log: (line: string) => void): Promise<{ url: string | null }> {
   const { options } = args;
+  const secret = await clusterSecret(options);
+  if (options.insecure) console.error(INSECURE_WARNING);
+  for (const note of secret?.notes ?? []) log(`raftlab cluster: ${note}`);
   const host = new ClusterHost({
     partitions: args.partitions,
     dataDir: options.dataDir,
@@ -35,6 +39,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     checkQuorum: options.checkQuorum,
     maxValueBytes: options.maxValueBytes,
     requestTimeoutMs: options.requestTimeoutMs,
+    ...(secret ? { secret: secret.secret } : {}),
     log,
   });
   await host.start();

@@ -7,6 +7,7 @@ import { ScaledClock } from '../host/clock';
 import { NodeHost } from '../host/node-host';
 import { openStorage } from '../storage';
 import type { RunOptions } from './options';
+import { INSECURE_WARNING, nodeSecret } from './secret-source';
 import { stopOnSignals } from './signals';
 import { timingOf } from './timing';
 
@@ -28,6 +29,10 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   const clock = new ScaledClock({ timescale: options.timescale });
   const dir = join(options.dataDir, nodeFolderName(id));
   const seed = randomInt(2 ** 31);
+  const members = args.partitions[args.group]!;
+  const secret = await nodeSecret(options, members.length);
+  if (options.insecure) console.error(INSECURE_WARNING);
+  for (const note of secret.notes) log(`raftlab node ${id}: ${note}`);
   const node = new NodeHost({
     id,
     partitions: args.partitions,
@@ -40,6 +45,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     maxValueBytes: options.maxValueBytes,
     requestTimeoutMs: options.requestTimeoutMs,
     seed,
+    secret: secret.secret,
     log,
     // A node that stopped on a storage failure must not leave a process up with its port closed.
     onFailure: (error) => {
@@ -49,10 +55,10 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   });
   await node.start();
   const stopTicking = clock.every(timing.tickMs, () => node.tick());
-  const members = args.partitions[args.group]!;
   log(
     `raftlab node ${id}: group ${args.group} of ${args.partitions.length} (${members.length} members), ` +
-      `${options.inMemory ? 'in memory' : `data in ${dir}`}, seed ${seed}; serving RESP on ${id}`,
+      `${options.inMemory ? 'in memory' : `data in ${dir}`}, cluster secret from ${secret.origin}, seed ${seed}; ` +
+      `serving RESP on ${id}`,
   );
   stopOnSignals(async () => {
     stopTicking();

@@ -51,6 +51,11 @@ export interface PeerTransportOptions {
   readonly self: NodeId;
   /** Peers refuse connections that present another (e.g. a hash of the partition configuration). */
   readonly clusterId: string;
+  /**
+   * The cluster secret (CONTRACTS.md §5): a peer connection opens only once both sides proved they
+   * hold it, and every frame carries a MAC keyed from it. `INSECURE_SECRET` for `--insecure`.
+   */
+  readonly secret: Uint8Array;
   /** Every node this one may exchange messages with (itself excluded or not). */
   readonly peers: readonly NodeId[];
   readonly clock: HostClock;
@@ -102,6 +107,7 @@ export class PeerTransport {
           peer,
           address: (options.addressOf ?? addressOfNodeId)(peer),
           clusterId: options.clusterId,
+          secret: options.secret,
           clock: options.clock,
           random: options.random,
           faults: options.faults ?? null,
@@ -160,11 +166,13 @@ export class PeerTransport {
     const connection = new InboundPeerConnection(socket, {
       self: this.options.self,
       clusterId: this.options.clusterId,
+      secret: this.options.secret,
       maxFrameBytes: this.limits.maxFrameBytes,
       handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
       isKnownPeer: (id) => this.known.has(id),
       onAccepted: (from, accepted) => {
         // A peer that reconnected has abandoned its old connection: do not wait for TCP to notice.
+        // Only an authenticated connection gets here, so a stranger cannot knock a member off.
         const previous = this.inboundByPeer.get(from);
         this.inboundByPeer.set(from, accepted);
         if (previous !== undefined && previous !== accepted) previous.destroy();
