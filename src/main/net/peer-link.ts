@@ -53,6 +53,8 @@ export interface PeerLinkContext {
   /** Called for messages the fault layer drops, with its reason. */
   readonly onFaultDrop: (item: Outgoing, reason: string) => void;
   readonly onIssue: (kind: LinkIssueKind, detail: string) => void;
+  /** The link authenticated a connection: earlier trouble is over. */
+  readonly onConnected?: () => void;
 }
 
 const DELIVER_NOW = { action: 'deliver', delayMs: 0 } as const;
@@ -285,6 +287,7 @@ export class PeerLink {
       this.sealer = step.sealer;
       this.state = 'open';
       this.failedAttempts = 0;
+      this.context.onConnected?.();
       this.flush();
     });
     socket.on('drain', () => this.flush());

@@ -94,6 +94,11 @@ export class PeerTransport {
   private listener: ((event: TransportEvent) => void) | null;
   private messageCounter = 0;
   private closed = false;
+  /**
+   * The last handshake issue reported per member and direction. A member with a wrong secret fails
+   * the same way on every reconnect: the log says it once, and again only once something changed.
+   */
+  private readonly lastIssues = new Map<string, string>();
 
   constructor(private readonly options: PeerTransportOptions) {
     this.limits = { ...DEFAULT_PEER_TRANSPORT_LIMITS, ...options.limits };
@@ -114,6 +119,7 @@ export class PeerTransport {
           limits: this.limits,
           onFaultDrop: (item, reason) => this.emitDrop(item.message, item.id, item.frame.length, reason),
           onIssue: (kind, detail) => this.report({ peer, direction: 'outbound', kind, detail }),
+          onConnected: () => this.lastIssues.delete(`outbound ${peer}`),
         }),
       );
     }
@@ -171,6 +177,7 @@ export class PeerTransport {
       handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
       isKnownPeer: (id) => this.known.has(id),
       onAccepted: (from, accepted) => {
+        this.lastIssues.delete(`inbound ${from}`);
         // A peer that reconnected has abandoned its old connection: do not wait for TCP to notice.
         // Only an authenticated connection gets here, so a stranger cannot knock a member off.
         const previous = this.inboundByPeer.get(from);
@@ -234,6 +241,12 @@ export class PeerTransport {
   }
 
   private report(issue: PeerIssue): void {
+    if (issue.kind.startsWith('handshake') && issue.peer !== null && this.known.has(issue.peer)) {
+      const key = `${issue.direction} ${issue.peer}`;
+      const text = `${issue.kind} ${issue.detail}`;
+      if (this.lastIssues.get(key) === text) return;
+      this.lastIssues.set(key, text);
+    }
     this.options.onIssue?.(issue);
   }
 }

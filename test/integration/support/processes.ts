@@ -14,9 +14,10 @@ export interface RaftlabProcess {
   readonly exited: Promise<number | string>;
 }
 
-export function spawnRaftlab(args: readonly string[]): RaftlabProcess {
+export function spawnRaftlab(args: readonly string[], env: NodeJS.ProcessEnv = process.env): RaftlabProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: REPO_ROOT,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -33,8 +34,11 @@ export function spawnRaftlab(args: readonly string[]): RaftlabProcess {
 }
 
 /** Runs `raftlab ARGS` to completion and returns its exit code and output. */
-export async function runRaftlab(args: readonly string[]): Promise<{ code: number | string; output: string }> {
-  const run = spawnRaftlab(args);
+export async function runRaftlab(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | string; output: string }> {
+  const run = spawnRaftlab(args, env);
   const code = await run.exited;
   return { code, output: run.output() };
 }

@@ -15,13 +15,19 @@ export async function authenticatedPeerSocket(
   port: number,
   ids: { readonly self: string; readonly peer: string; readonly clusterId: string },
   secret: Uint8Array,
+  /** Sees every handshake byte sent, e.g. to record a session for a replay. */
+  onWrite: (bytes: Uint8Array) => void = () => {},
 ): Promise<AuthenticatedPeer> {
   const socket = await openSocket(port);
+  const send = (bytes: Uint8Array): void => {
+    onWrite(bytes);
+    socket.write(bytes);
+  };
   const handshake = new DialerHandshake(secret, ids);
   const sealer = await new Promise<FrameSealer>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       const step = handshake.push(chunk);
-      if (step.kind === 'send') socket.write(step.bytes);
+      if (step.kind === 'send') send(step.bytes);
       else if (step.kind === 'failed') reject(new Error(`handshake failed (${step.why}): ${step.detail}`));
       else if (step.kind === 'open') {
         socket.off('data', onData);
@@ -30,7 +36,7 @@ export async function authenticatedPeerSocket(
     };
     socket.on('data', onData);
     socket.once('close', () => reject(new Error('the node closed the connection during the handshake')));
-    socket.write(handshake.hello());
+    send(handshake.hello());
   });
   return {
     socket,
