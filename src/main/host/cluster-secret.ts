@@ -10,7 +10,11 @@ import * as fs from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export const SECRET_FILE_NAME = 'cluster.secret';
-/** Shorter than this is a password a stranger could guess, not a secret. */
+/**
+ * Shorter than this is a password a stranger could guess, not a secret. A node proves the secret
+ * to whoever dials it, so anyone who can reach the port can test guesses offline: a generated
+ * secret (256 random bits) makes that hopeless, a short passphrase would not.
+ */
 export const MIN_SECRET_BYTES = 16;
 
 /** A secret that cannot be used; the message says what to do about it. */
