@@ -226,7 +226,7 @@ export class PeerLink {
       batchBytes += head.frame.length;
     }
     this.queuedBytes -= batchBytes;
-    // One buffer holds the batch and the MACs: still one write, and one copy as before.
+    // One buffer holds the batch and its MACs: still one write (a lone frame is now copied once too).
     if (frames.length > 0) socket.write(sealer.seal(frames, batchBytes));
     const head = this.ready.peek();
     if (head === undefined) return;
