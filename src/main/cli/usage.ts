@@ -26,10 +26,9 @@ const RUN_OPTIONS = `Options:
   --no-check-quorum          turn off CheckQuorum (a cut-off leader then keeps its role)
   --quiet                    print only errors and the lines other programs read
   --secret-file FILE         the cluster secret every member must hold (at least ${MIN_SECRET_BYTES}
-                             characters). Default: $RAFTLAB_SECRET, else the file
-                             <data-dir>/${SECRET_FILE_NAME}, made on first start (mode 0600) and
-                             shared by every node started with the same --data-dir; for nodes on
-                             other machines, copy that file and pass it here
+                             characters). Default: $RAFTLAB_SECRET, else the data folder's
+                             ${SECRET_FILE_NAME} (see above), made on first start (mode 0600);
+                             for nodes on other machines, copy that file and pass it here
   --insecure                 run with no secret: anyone who can reach the port can write to the
                              log. Only for a machine nobody else uses
   -h, --help                 show this help`;
