@@ -200,6 +200,19 @@ describe('the handshake against a real node', () => {
     expect(issues.find((issue) => issue.kind === 'handshake-refused')?.detail).toMatch(/failed to prove/);
   });
 
+  it('closes a hello of the unauthenticated protocol without a word, and logs which version it was', async () => {
+    const socket = await openSocket(server.port);
+    const received = readUntilClosed(socket);
+    const field = (text: string) => Buffer.concat([Buffer.from([0, text.length]), Buffer.from(text)]);
+    const oldMagic = Buffer.from([0x00, ...Buffer.from('RAFTLAB'), 0x01]);
+    socket.write(Buffer.concat([oldMagic, field(PEER), field(self), field(CLUSTER), encodeFrame(timeoutNow(5), 1)]));
+    expect((await received).length).toBe(0);
+    expect(delivered).toEqual([]);
+    expect(issues.find((issue) => issue.kind === 'handshake-invalid')?.detail).toMatch(
+      /another protocol version \(1, this node speaks 2\): run the same RaftLab on every member/,
+    );
+  });
+
   it('refuses a recorded session replayed on a new connection', async () => {
     // Record everything a real member sent on one connection...
     const sent: Buffer[] = [];

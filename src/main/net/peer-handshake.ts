@@ -117,7 +117,15 @@ export class HelloReader {
     const bytes = this.input.view;
     const magicSeen = Math.min(bytes.length, PEER_MAGIC.length);
     for (let i = 0; i < magicSeen; i++) {
-      if (bytes[i] !== PEER_MAGIC[i]) throw new PeerCodecError('bad-handshake', 'not a RaftLab peer (bad magic)');
+      if (bytes[i] === PEER_MAGIC[i]) continue;
+      if (i === PEER_MAGIC.length - 1) {
+        throw new PeerCodecError(
+          'bad-handshake',
+          `a RaftLab peer of another protocol version (${bytes[i]}, this node speaks ${PEER_MAGIC[i]}): ` +
+            'run the same RaftLab on every member',
+        );
+      }
+      throw new PeerCodecError('bad-handshake', 'not a RaftLab peer (bad magic)');
     }
     let offset = PEER_MAGIC.length;
     const fields: string[] = [];
