@@ -14,6 +14,11 @@ import { ClusterHost } from './host/cluster-host';
 export const CLASSROOM_TIMESCALE = 10;
 export const CLASSROOM_LATENCY_MS: readonly [number, number] = [15, 40];
 
+/**
+ * The nodes' cluster secret is ClusterHost's default: made once per configuration in the data
+ * folder (`<dataDir>/<config id>/cluster.secret`, mode 0600), so the app's nodes authenticate one
+ * another and no other process on the machine can speak Raft to them.
+ */
 export function createDesktopHost(options: {
   dataDir: string;
   partitions?: Partitions;

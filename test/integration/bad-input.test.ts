@@ -1,9 +1,14 @@
 // Bad input on a real node's port (CONTRACTS.md §3): each gets an error reply or a closed
 // connection, and the node keeps serving everyone else, through Raft, the whole time.
 import { type Socket, connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSecretFile, SECRET_FILE_NAME } from '../../src/main/host/cluster-secret';
+import { newChallenge } from '../../src/main/net/peer-auth';
 import { encodeHello } from '../../src/main/net/peer-handshake';
 import type { RespClient } from '../../src/main/net/resp-client';
+import { type AuthenticatedPeer, authenticatedPeerSocket } from '../../src/main/net/testing/peer-dialer';
+import { readUntilClosed } from '../../src/main/net/testing/sockets';
 import { clusterIdOf } from '../../src/shared/config';
 import { SeededRandom } from '../../src/shared/random';
 import { connect, startCluster, type TestCluster, text, waitForLeaders } from './support/cluster';
@@ -110,19 +115,28 @@ describe('a node given bad input keeps serving everyone else', () => {
   });
 
   it('a peer frame with a wrong length, and one with a bad type', async () => {
+    // A member's connection (it holds the cluster secret), so that the frames reach the decoder.
     const members = cluster.partitions[0]!;
-    const hello = encodeHello({
-      from: members.find((id) => id !== target)!,
-      to: target,
-      clusterId: clusterIdOf(cluster.partitions),
-    });
-    const wrongLength = Buffer.concat([hello, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 1])]);
-    const badType = Buffer.concat([hello, Buffer.from([0, 0, 0, 5, 0, 0, 0, 1, 0xee])]);
-    for (const frame of [wrongLength, badType]) {
-      const { closedByServer } = await exchange(frame);
-      expect(closedByServer).toBe(true);
+    const clusterId = clusterIdOf(cluster.partitions);
+    const { secret } = await readSecretFile(join(cluster.dataDir, clusterId.slice(0, 12), SECRET_FILE_NAME));
+    const ids = { self: members.find((id) => id !== target)!, peer: target, clusterId };
+    const wrongLength = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 1]);
+    const badType = Buffer.from([0, 0, 0, 5, 0, 0, 0, 1, 0xee]);
+    for (const send of [
+      (peer: AuthenticatedPeer) => peer.socket.write(wrongLength),
+      (peer: AuthenticatedPeer) => peer.socket.write(peer.seal(badType)),
+    ]) {
+      const peer = await authenticatedPeerSocket(portOf(target), ids, secret);
+      const closed = readUntilClosed(peer.socket);
+      send(peer);
+      await closed;
     }
-    const stranger = encodeHello({ from: members[0]!, to: target, clusterId: 'not-this-cluster' });
+    const stranger = encodeHello({
+      from: members[0]!,
+      to: target,
+      clusterId: 'not-this-cluster',
+      challenge: newChallenge(),
+    });
     expect((await exchange(stranger)).closedByServer).toBe(true);
     await stillServing('after-peer-garbage');
     const state = await cluster.host.state();

@@ -6,14 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterEvent, NodeView } from '../../src/shared/api';
 import type { Message, NodeId } from '../../src/shared/raft/types';
 import { connect, startCluster, type TestCluster, text, waitFor, waitForLeaders } from './support/cluster';
-import { sendForgedFrames } from './support/forge';
+import { FORGE_SECRET, sendForgedFrames } from './support/forge';
 
 let cluster: TestCluster;
 const events: ClusterEvent[] = [];
 
 beforeAll(async () => {
   // Real files: a term that got in would be on disk, and survive the restart below.
-  cluster = await startCluster(1, 3);
+  // The cluster's secret is one the forger holds: these frames come from a member gone bad.
+  cluster = await startCluster(1, 3, { secret: FORGE_SECRET });
   cluster.host.onEvents((batch) => events.push(...batch));
   await waitForLeaders(cluster.host, 20_000);
 }, 40_000);

@@ -96,11 +96,23 @@ describe('raftlab node', () => {
       quiet: true,
       idleTimeoutSeconds: 300,
       maxClients: 50,
+      secretFile: null,
+      insecure: false,
     });
   });
 
   it('keeps nothing on disk with --in-memory', () => {
     expect(node(['node', '127.0.0.1', '5001', 'readme', '--in-memory']).options.inMemory).toBe(true);
+  });
+
+  it('takes the cluster secret from --secret-file, or none with --insecure, but not both', () => {
+    expect(node(['node', '127.0.0.1', '5001', 'readme', '--secret-file', '/etc/s']).options.secretFile).toBe('/etc/s');
+    expect(cluster(['cluster', '--secret-file=/etc/s']).options.secretFile).toBe('/etc/s');
+    expect(node(['node', '127.0.0.1', '5001', 'readme', '--insecure']).options.insecure).toBe(true);
+    expect(usageError(['node', '127.0.0.1', '5001', 'readme', '--insecure', '--secret-file', 'f']).message).toMatch(
+      /--secret-file and --insecure contradict each other/,
+    );
+    expect(usageError(['cluster', '--secret-file=']).message).toMatch(/--secret-file needs a file name/);
   });
 
   it('takes arguments after -- as positionals', () => {

@@ -149,6 +149,8 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--quiet': { metavar: null },
   '--idle-timeout': { metavar: 'SECONDS' },
   '--max-clients': { metavar: 'N' },
+  '--secret-file': { metavar: 'FILE' },
+  '--insecure': { metavar: null },
 };
 
 const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -383,6 +385,11 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
       topic,
     );
   }
+  const secretFile = options.get('--secret-file');
+  if (secretFile === '') throw new UsageError('--secret-file needs a file name', topic);
+  if (secretFile !== undefined && flag('--insecure')) {
+    throw new UsageError('--secret-file and --insecure contradict each other: --insecure runs with no secret', topic);
+  }
   const requestText = options.get('--request-timeout');
   const requestTimeoutMs =
     requestText === undefined ? d.requestTimeoutMs : parsePositiveInteger(requestText, '--request-timeout', topic);
@@ -404,6 +411,8 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     quiet: flag('--quiet'),
     idleTimeoutSeconds,
     maxClients,
+    secretFile: secretFile ?? null,
+    insecure: flag('--insecure'),
   };
 }
 

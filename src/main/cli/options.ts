@@ -29,6 +29,10 @@ export interface RunOptions {
   readonly idleTimeoutSeconds: number;
   /** More client connections than this are refused; peers never count. */
   readonly maxClients: number;
+  /** --secret-file: where the cluster secret is; null means RAFTLAB_SECRET or the data folder's cluster.secret. */
+  readonly secretFile: string | null;
+  /** --insecure: no secret; any process that reaches the ports may speak Raft. */
+  readonly insecure: boolean;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -44,6 +48,8 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   quiet: false,
   idleTimeoutSeconds: 0,
   maxClients: 10_000,
+  secretFile: null,
+  insecure: false,
 };
 
 /** setTimeout's ceiling (2^31 - 1 ms), in whole seconds: about 24 days. */

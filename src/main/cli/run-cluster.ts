@@ -9,6 +9,7 @@ import { ControlServer } from '../server/control-server';
 import { type ResolvedToken, resolveApiToken } from '../server/token-source';
 import type { HostPort } from './args';
 import type { RunOptions } from './options';
+import { clusterSecret, INSECURE_WARNING } from './secret-source';
 import { stopOnSignals } from './signals';
 import { timingOf } from './timing';
 
@@ -43,6 +44,9 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     });
     for (const warning of apiToken.warnings) console.error(`raftlab: warning: ${warning}`);
   }
+  const secret = await clusterSecret(options);
+  if (options.insecure) console.error(INSECURE_WARNING);
+  for (const note of secret?.notes ?? []) log(`raftlab cluster: ${note}`);
   const host = new ClusterHost({
     partitions: args.partitions,
     dataDir: options.dataDir,
@@ -54,6 +58,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     maxValueBytes: options.maxValueBytes,
     requestTimeoutMs: options.requestTimeoutMs,
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
+    ...(secret ? { secret: secret.secret } : {}),
     log,
   });
   await host.start();

@@ -8,6 +8,7 @@ import { describeFailure } from '../host/node-failure';
 import { NodeHost } from '../host/node-host';
 import { openStorage } from '../storage';
 import type { RunOptions } from './options';
+import { INSECURE_WARNING, nodeSecret } from './secret-source';
 import { stopOnSignals } from './signals';
 import { timingOf } from './timing';
 
@@ -29,6 +30,10 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   const clock = new ScaledClock({ timescale: options.timescale });
   const dir = join(options.dataDir, nodeFolderName(id));
   const seed = randomInt(2 ** 31);
+  const members = args.partitions[args.group]!;
+  const secret = await nodeSecret(options, members.length);
+  if (options.insecure) console.error(INSECURE_WARNING);
+  for (const note of secret.notes) log(`raftlab node ${id}: ${note}`);
   const node = new NodeHost({
     id,
     partitions: args.partitions,
@@ -42,6 +47,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     requestTimeoutMs: options.requestTimeoutMs,
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     seed,
+    secret: secret.secret,
     log,
     // A node that stopped on a storage failure or a broken invariant must not leave a process up
     // with its port closed.
@@ -52,10 +58,10 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   });
   await node.start();
   const stopTicking = clock.every(timing.tickMs, () => node.tick());
-  const members = args.partitions[args.group]!;
   log(
     `raftlab node ${id}: group ${args.group} of ${args.partitions.length} (${members.length} members), ` +
-      `${options.inMemory ? 'in memory' : `data in ${dir}`}, seed ${seed}; serving RESP on ${id}`,
+      `${options.inMemory ? 'in memory' : `data in ${dir}`}, cluster secret from ${secret.origin}, seed ${seed}; ` +
+      `serving RESP on ${id}`,
   );
   stopOnSignals(async () => {
     stopTicking();

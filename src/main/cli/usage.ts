@@ -1,6 +1,7 @@
 // The help texts of `raftlab` and each of its commands. They are the documentation a person reads
 // first, so each says every form, every option with its default, and an example that works.
 import { formatPartitions, PRESET_DESCRIPTIONS, PRESET_NAMES, presetPartitions } from '../../shared/config';
+import { MIN_SECRET_BYTES, SECRET_FILE_NAME } from '../host/cluster-secret';
 import { DEFAULT_RUN_OPTIONS as D, DEFAULT_SERVE_HOST } from './options';
 
 export type HelpTopic = 'main' | 'node' | 'cluster' | 'client';
@@ -30,6 +31,12 @@ const RUN_OPTIONS = `Options:
                              socket is freed anyway by TCP keepalive within minutes)
   --max-clients N            client connections served at once; beyond them a new client gets
                              '-ERR max number of clients reached' (default ${D.maxClients}; peers never count)
+  --secret-file FILE         the cluster secret every member must hold (at least ${MIN_SECRET_BYTES}
+                             characters). Default: $RAFTLAB_SECRET, else the data folder's
+                             ${SECRET_FILE_NAME} (see above), made on first start (mode 0600);
+                             for nodes on other machines, copy that file and pass it here
+  --insecure                 run with no secret: anyone who can reach the port can write to the
+                             log. Only for a machine nobody else uses
   -h, --help                 show this help`;
 
 const MAIN = `raftlab: a Raft-replicated key-value store you can watch, break and heal.
@@ -64,6 +71,10 @@ in single or double quotes or as JSON, or the name of a preset:
 ${presetLines}
 A bare number after <partitions> (the seed README's trailing 0) is accepted and ignored.
 
+Only holders of the cluster secret may speak Raft to a node (see --secret-file). Nodes started
+with the same --data-dir share <data-dir>/${SECRET_FILE_NAME} without any step. With --in-memory
+nothing is written, so a group of several nodes needs --secret-file or $RAFTLAB_SECRET.
+
 ${RUN_OPTIONS}
 
 Example:
@@ -76,6 +87,8 @@ const CLUSTER = `Usage:
 
 Runs every node of the configuration in this process, as the desktop app does, each on its own
 address. With --serve it also serves the dashboard and the control API.
+The nodes' cluster secret is made once per configuration in <data-dir>/<config id>/${SECRET_FILE_NAME}
+(kept in memory with --in-memory), unless --secret-file or $RAFTLAB_SECRET gives one.
 
 Configuration (default: the preset readme):
   --partitions CFG           the configuration text, as for 'raftlab node', e.g.

@@ -30,6 +30,7 @@ import { openStorage } from '../storage';
 import { MemoryVolume } from '../storage/memory';
 import type { RaftStorage } from '../storage/types';
 import { ScaledClock } from './clock';
+import { loadOrCreateSecretFile, randomSecret, SECRET_FILE_NAME } from './cluster-secret';
 import { EventHub } from './event-hub';
 import { LinkFaultTable } from './link-faults';
 import { describeFailure } from './node-failure';
@@ -52,6 +53,11 @@ export interface ClusterHostOptions {
   readonly clientLimits?: ClientLimits;
   /** Seeds elections and network randomness; random (and logged) when absent. */
   readonly seed?: number;
+  /**
+   * The nodes' cluster secret (CONTRACTS.md §5). When absent, one is made per configuration: in
+   * `<dataDir>/<config id>/cluster.secret` (read again on the next start), or in memory.
+   */
+  readonly secret?: Uint8Array;
   readonly log?: (line: string) => void;
   /** Wraps each node's storage as it starts; tests inject storage failures through it. */
   readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage;
@@ -76,6 +82,8 @@ export class ClusterHost implements ClusterApi {
   private stopTicking: (() => void) | null = null;
   private nextMessageId = 1;
   private nextRequestId = 1;
+  /** The secret of the current configuration; settled by start(). */
+  private secret: Uint8Array | null = null;
   /** Serializes the operations that start or stop nodes, so two clicks never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly seed: number;
@@ -94,6 +102,7 @@ export class ClusterHost implements ClusterApi {
   /** Starts every node. Rejects (having stopped those already started) if any cannot start. */
   async start(): Promise<void> {
     try {
+      this.secret = await this.clusterSecret();
       for (const id of this.nodeIds) await this.startNode(id);
     } catch (error) {
       await this.stop();
@@ -323,10 +332,26 @@ export class ClusterHost implements ClusterApi {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** The folder of this configuration's nodes (and of its secret). */
+  private clusterFolder(): string {
+    return join(this.options.dataDir, clusterIdOf(this.partitions).slice(0, 12));
+  }
+
+  private async clusterSecret(): Promise<Uint8Array> {
+    if (this.options.secret !== undefined) return this.options.secret;
+    // In memory: a new secret per process is enough, since every node of the cluster runs here.
+    if (this.options.inMemory) return this.secret ?? randomSecret();
+    const loaded = await loadOrCreateSecretFile(join(this.clusterFolder(), SECRET_FILE_NAME));
+    for (const note of loaded.notes) this.options.log?.(note);
+    return loaded.secret;
+  }
+
   private async startNode(id: NodeId): Promise<void> {
     const { options } = this;
+    this.secret ??= await this.clusterSecret();
+    const secret = this.secret;
     const opened = openStorage({
-      dir: join(options.dataDir, clusterIdOf(this.partitions).slice(0, 12), id.replace(/[^A-Za-z0-9.-]/g, '_')),
+      dir: join(this.clusterFolder(), id.replace(/[^A-Za-z0-9.-]/g, '_')),
       inMemory: options.inMemory,
       memoryVolume: this.memory,
     });
@@ -343,6 +368,7 @@ export class ClusterHost implements ClusterApi {
       requestTimeoutMs: options.requestTimeoutMs,
       clientLimits: options.clientLimits,
       seed: this.random.nextInt(2 ** 31),
+      secret,
       faults: this.faults,
       nextMessageId: () => this.nextMessageId++,
       onEvent: (event) => {

@@ -44,6 +44,8 @@ export interface NodeHostOptions {
   readonly requestTimeoutMs: number;
   /** Seeds the election-timeout draws and the reconnect jitter. */
   readonly seed: number;
+  /** The cluster secret its peers must prove, and it proves to them (CONTRACTS.md §5). */
+  readonly secret: Uint8Array;
   readonly faults?: LinkFaults;
   /** Where the node listens; its id's address by default (tests and ClusterHost may remap). */
   readonly listen?: { readonly host: string; readonly port: number };
@@ -111,6 +113,7 @@ export class NodeHost implements LocalGroup {
     this.transport = new PeerTransport({
       self: this.nodeId,
       clusterId: clusterIdOf(options.partitions),
+      secret: options.secret,
       peers: members,
       clock: options.clock,
       random: random.fork(1),

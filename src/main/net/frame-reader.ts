@@ -1,6 +1,7 @@
 // Cuts a peer byte stream into frames. Chunks are queued as they come; a frame is assembled once,
 // when all of its bytes are there (the length field says how many), so the cost is linear in the
 // input whatever the chunking. A frame that lies inside one chunk is returned as a view of it.
+// Each frame may be followed by a fixed-size trailer (its MAC), returned with it.
 import { PeerCodecError } from './binary-io';
 import { announcedFrameSize, FRAME_HEADER_BYTES, FRAME_LENGTH_BYTES, MAX_FRAME_BYTES } from './peer-codec';
 
@@ -10,7 +11,10 @@ export class FrameReader {
   private offset = 0;
   private buffered = 0;
 
-  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+  constructor(
+    private readonly maxFrameBytes = MAX_FRAME_BYTES,
+    private readonly trailerBytes = 0,
+  ) {}
 
   get bufferedBytes(): number {
     return this.buffered;
@@ -23,7 +27,7 @@ export class FrameReader {
   }
 
   /**
-   * The next whole frame (length field included), or null when more bytes are needed. Throws
+   * The next whole frame (length field included, then its trailer), or null when more bytes are needed. Throws
    * PeerCodecError when the length field is impossible: the stream cannot be resynchronised then.
    */
   next(): Uint8Array | null {
@@ -33,8 +37,8 @@ export class FrameReader {
     if (size > this.maxFrameBytes) {
       throw new PeerCodecError('frame-too-large', `a frame of ${size} bytes exceeds ${this.maxFrameBytes}`);
     }
-    if (this.buffered < size) return null;
-    return this.take(size);
+    if (this.buffered < size + this.trailerBytes) return null;
+    return this.take(size + this.trailerBytes);
   }
 
   /** The first `count` bytes without consuming them (copied only when they span chunks). */

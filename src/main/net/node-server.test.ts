@@ -7,6 +7,7 @@ import type { Message } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { serveClient } from './client-server';
 import { NodeServer, PortInUseError } from './node-server';
+import { newChallenge } from './peer-auth';
 import { encodeFrame } from './peer-codec';
 import { encodeHello } from './peer-handshake';
 import { type PeerIssue, PeerTransport } from './peer-transport';
@@ -14,12 +15,14 @@ import { RespClient } from './resp-client';
 import { RespReplyParser } from './resp-reply-parser';
 import { realClock } from './testing/clocks';
 import { MapHandler } from './testing/map-handler';
+import { type AuthenticatedPeer, authenticatedPeerSocket } from './testing/peer-dialer';
 import { openSocket, readUntilClosed, waitFor } from './testing/sockets';
 import type { RespReply } from './types';
 
 const HOST = '127.0.0.1';
 const CLUSTER = 'test-cluster';
 const PEER_ID = '127.0.0.1:1';
+const SECRET = Buffer.from('node-server test cluster secret');
 
 let server: NodeServer;
 let handler: MapHandler;
@@ -44,6 +47,7 @@ beforeEach(async () => {
   transport = new PeerTransport({
     self: selfId,
     clusterId: CLUSTER,
+    secret: SECRET,
     peers: [selfId, PEER_ID],
     clock: realClock(),
     random: new SeededRandom(1),
@@ -90,11 +94,9 @@ function replies(bytes: Buffer): RespReply[] {
   return out;
 }
 
-async function helloedPeerSocket(): Promise<Socket> {
-  const socket = await openSocket(server.port);
-  socket.write(encodeHello({ from: PEER_ID, to: selfId, clusterId: CLUSTER }));
-  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  return socket;
+/** A connection that passed the handshake as PEER_ID; `seal` adds the MACs a member would. */
+function helloedPeerSocket(): Promise<AuthenticatedPeer> {
+  return authenticatedPeerSocket(server.port, { self: PEER_ID, peer: selfId, clusterId: CLUSTER }, SECRET);
 }
 
 describe('node server: the bad-input list', () => {
@@ -149,7 +151,7 @@ describe('node server: the bad-input list', () => {
 
   it('closes a peer connection whose frame has an impossible length', async () => {
     await withBystander(async () => {
-      const socket = await helloedPeerSocket();
+      const { socket } = await helloedPeerSocket();
       const closed = readUntilClosed(socket);
       socket.write(Uint8Array.of(0, 0, 0, 2, 1, 2));
       await closed;
@@ -159,7 +161,7 @@ describe('node server: the bad-input list', () => {
 
   it('closes a peer connection that announces a frame over the limit, without waiting for it', async () => {
     await withBystander(async () => {
-      const socket = await helloedPeerSocket();
+      const { socket } = await helloedPeerSocket();
       const closed = readUntilClosed(socket);
       socket.write(Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 0, 0));
       await closed;
@@ -168,12 +170,13 @@ describe('node server: the bad-input list', () => {
 
   it('closes a peer connection that sends a frame of unknown type, after delivering the good ones before it', async () => {
     await withBystander(async () => {
-      const socket = await helloedPeerSocket();
-      const closed = readUntilClosed(socket);
+      const peer = await helloedPeerSocket();
+      const closed = readUntilClosed(peer.socket);
       const good = encodeFrame({ type: 'TimeoutNow', from: PEER_ID, to: selfId, term: 3 }, 1);
       const bad = Buffer.from(encodeFrame({ type: 'TimeoutNow', from: PEER_ID, to: selfId, term: 4 }, 2));
       bad[8] = 0xee;
-      socket.write(Buffer.concat([good, bad]));
+      // Rightly MACed, so that it is the decoder that meets the bad type.
+      peer.socket.write(peer.seal(good, bad));
       await closed;
     });
     expect(delivered).toEqual([{ type: 'TimeoutNow', from: PEER_ID, to: selfId, term: 3 }]);
@@ -181,25 +184,31 @@ describe('node server: the bad-input list', () => {
   });
 
   it('closes a peer connection whose message claims another sender than its hello', async () => {
-    const socket = await helloedPeerSocket();
-    const closed = readUntilClosed(socket);
-    socket.write(encodeFrame({ type: 'TimeoutNow', from: '127.0.0.1:2', to: selfId, term: 3 }, 1));
+    const peer = await helloedPeerSocket();
+    const closed = readUntilClosed(peer.socket);
+    peer.socket.write(peer.seal(encodeFrame({ type: 'TimeoutNow', from: '127.0.0.1:2', to: selfId, term: 3 }, 1)));
     await closed;
     expect(delivered).toEqual([]);
   });
 
-  it('refuses a peer hello with the wrong cluster id, telling the dialer why', async () => {
+  it('refuses a peer hello with the wrong cluster id, telling the dialer nothing more', async () => {
     const socket = await openSocket(server.port);
     const received = readUntilClosed(socket);
-    socket.write(encodeHello({ from: PEER_ID, to: selfId, clusterId: 'other' }));
-    expect((await received).toString('latin1')).toContain('cluster id mismatch');
+    socket.write(encodeHello({ from: PEER_ID, to: selfId, clusterId: 'other', challenge: newChallenge() }));
+    // The dialer learns only that it was refused; the node's own log says why.
+    expect((await received).toString('latin1')).toContain('peer authentication failed');
+    expect((await received).toString('latin1')).not.toContain(CLUSTER);
+    expect(issues.find((issue) => issue.kind === 'handshake-refused')?.detail).toMatch(/configuration differs/);
   });
 
   it('refuses a peer hello from a node it does not know', async () => {
     const socket = await openSocket(server.port);
     const received = readUntilClosed(socket);
-    socket.write(encodeHello({ from: '127.0.0.1:9', to: selfId, clusterId: CLUSTER }));
-    expect((await received).toString('latin1')).toContain('unknown peer 127.0.0.1:9');
+    socket.write(encodeHello({ from: '127.0.0.1:9', to: selfId, clusterId: CLUSTER, challenge: newChallenge() }));
+    expect((await received).toString('latin1')).toContain('peer authentication failed');
+    expect(issues.find((issue) => issue.kind === 'handshake-refused')?.detail).toMatch(
+      /127\.0\.0\.1:9 is not a member/,
+    );
   });
 
   it('closes a connection that starts with NUL but is no peer hello', async () => {
@@ -320,7 +329,9 @@ describe('node server: connection hygiene', () => {
       expect((await refused).toString('latin1')).toBe('-ERR max number of clients reached\r\n');
 
       const peer = await openSocket(capped.port);
-      peer.write(encodeHello({ from: PEER_ID, to: `${HOST}:${capped.port}`, clusterId: CLUSTER }));
+      peer.write(
+        encodeHello({ from: PEER_ID, to: `${HOST}:${capped.port}`, clusterId: CLUSTER, challenge: new Uint8Array(32) }),
+      );
       await waitFor(() => peers.length === 1, 'the peer to be routed although the clients are at the cap');
       expect(capped.clientCount).toBe(2);
       peer.destroy();

@@ -1,5 +1,6 @@
 // One outbound link: this node -> one peer. It owns the send queue, the fault verdicts, the dialing
-// connection and its reconnect backoff. The connection is used only for sending.
+// connection and its reconnect backoff. The connection is used only for sending, once both sides
+// proved they hold the cluster secret (peer-handshake.ts); every frame then leaves with its MAC.
 //
 // The queue keeps the link's FIFO order through every fault:
 //   send -> [held] -(verdict)-> [ready, each with a due time] -(due, connected)-> socket
@@ -10,8 +11,8 @@
 // Both together are bounded in count and bytes: when full the transport drops with 'queue-full'.
 import { connect, type Socket } from 'node:net';
 import type { Message, NodeId, Random } from '../../shared/raft/types';
-import { PeerCodecError } from './binary-io';
-import { AnswerReader, encodeHello } from './peer-handshake';
+import type { FrameSealer } from './peer-auth';
+import { DialerHandshake } from './peer-handshake';
 import type { HostClock, LinkFaults, TimerHandle } from './types';
 
 export interface Outgoing {
@@ -43,6 +44,8 @@ export interface PeerLinkContext {
   readonly peer: NodeId;
   readonly address: { readonly host: string; readonly port: number };
   readonly clusterId: string;
+  /** The cluster secret this link proves and expects the peer to prove. */
+  readonly secret: Uint8Array;
   readonly clock: HostClock;
   readonly random: Random;
   readonly faults: LinkFaults | null;
@@ -50,6 +53,8 @@ export interface PeerLinkContext {
   /** Called for messages the fault layer drops, with its reason. */
   readonly onFaultDrop: (item: Outgoing, reason: string) => void;
   readonly onIssue: (kind: LinkIssueKind, detail: string) => void;
+  /** The link authenticated a connection: earlier trouble is over. */
+  readonly onConnected?: () => void;
 }
 
 const DELIVER_NOW = { action: 'deliver', delayMs: 0 } as const;
@@ -102,6 +107,8 @@ export class PeerLink {
 
   private state: ConnectionState = 'idle';
   private socket: Socket | null = null;
+  /** The open connection's MAC state; a new one per connection (the sequence restarts with it). */
+  private sealer: FrameSealer | null = null;
   private failedAttempts = 0;
   private backoffTimer: TimerHandle | null = null;
   private dueTimer: TimerHandle | null = null;
@@ -148,6 +155,7 @@ export class PeerLink {
     this.state = 'closed';
     this.socket?.destroy();
     this.socket = null;
+    this.sealer = null;
     this.cancelTimer('backoff');
     this.cancelTimer('due');
     this.queuedBytes = 0;
@@ -199,7 +207,8 @@ export class PeerLink {
   private flush(): void {
     if (this.state === 'closed' || this.ready.length === 0) return;
     const socket = this.socket;
-    if (this.state !== 'open' || socket === null) {
+    const sealer = this.sealer;
+    if (this.state !== 'open' || socket === null || sealer === null) {
       if (this.state === 'idle') this.dial();
       return;
     }
@@ -217,8 +226,8 @@ export class PeerLink {
       batchBytes += head.frame.length;
     }
     this.queuedBytes -= batchBytes;
-    if (frames.length === 1) socket.write(frames[0]!);
-    else if (frames.length > 1) socket.write(Buffer.concat(frames, batchBytes));
+    // One buffer holds the batch and its MACs: still one write (a lone frame is now copied once too).
+    if (frames.length > 0) socket.write(sealer.seal(frames, batchBytes));
     const head = this.ready.peek();
     if (head === undefined) return;
     // Either the head is not due yet, or the socket is full and 'drain' will flush again.
@@ -246,32 +255,39 @@ export class PeerLink {
     const socket = connect({ host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    const answers = new AnswerReader();
+    const handshake = new DialerHandshake(this.context.secret, {
+      self: this.context.self,
+      peer: this.context.peer,
+      clusterId: this.context.clusterId,
+    });
     const giveUp = setTimeout(() => {
       this.context.onIssue('connect-failed', `no handshake answer within ${limits.connectTimeoutMs} ms`);
       socket.destroy();
     }, limits.connectTimeoutMs);
     giveUp.unref();
-    socket.on('connect', () => socket.write(encodeHello(this.helloFields())));
+    socket.on('connect', () => socket.write(handshake.hello()));
     socket.on('data', (chunk: Buffer) => {
-      if (this.socket !== socket || this.state !== 'connecting') return;
-      let answer: ReturnType<AnswerReader['push']>;
-      try {
-        answer = answers.push(chunk);
-      } catch (error) {
-        this.context.onIssue('handshake-invalid', error instanceof PeerCodecError ? error.message : String(error));
-        socket.destroy();
+      if (this.socket !== socket || this.state !== 'connecting') {
+        // The acceptor sends nothing after its answer: anything more is not a RaftLab peer.
+        if (this.socket === socket && this.state === 'open') socket.destroy();
         return;
       }
-      if (answer === null) return;
+      const step = handshake.push(chunk);
+      if (step.kind === 'pending') return;
+      if (step.kind === 'send') {
+        socket.write(step.bytes);
+        return;
+      }
       clearTimeout(giveUp);
-      if (!answer.accepted) {
-        this.context.onIssue('handshake-rejected', answer.reason);
+      if (step.kind === 'failed') {
+        this.context.onIssue(step.why === 'invalid' ? 'handshake-invalid' : 'handshake-rejected', failureText(step));
         socket.destroy();
         return;
       }
+      this.sealer = step.sealer;
       this.state = 'open';
       this.failedAttempts = 0;
+      this.context.onConnected?.();
       this.flush();
     });
     socket.on('drain', () => this.flush());
@@ -282,13 +298,10 @@ export class PeerLink {
       clearTimeout(giveUp);
       if (this.socket !== socket) return;
       this.socket = null;
+      this.sealer = null;
       if (this.state === 'closed') return;
       this.scheduleReconnect();
     });
-  }
-
-  private helloFields(): { from: NodeId; to: NodeId; clusterId: string } {
-    return { from: this.context.self, to: this.context.peer, clusterId: this.context.clusterId };
   }
 
   /** Exponential backoff with jitter: half the cap plus a random part of the other half. */
@@ -307,4 +320,17 @@ export class PeerLink {
       if (this.ready.length > 0) this.dial();
     }, delayMs);
   }
+}
+
+const SAME_SECRET_HINT =
+  'every member needs the same cluster secret: the same cluster.secret file (copy it from a running ' +
+  'member), the same --secret-file, or the same RAFTLAB_SECRET';
+
+/** What a failed handshake means to whoever reads the log, and what to do about it. */
+function failureText(step: { readonly why: 'refused' | 'unproven' | 'invalid'; readonly detail: string }): string {
+  if (step.why === 'unproven') return `the peer could not prove it holds our cluster secret; ${SAME_SECRET_HINT}`;
+  if (step.why === 'refused') {
+    return `the peer refused us (${step.detail}): check that it runs the same configuration, and ${SAME_SECRET_HINT}`;
+  }
+  return step.detail;
 }

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Heartbeat, Message, NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { NodeServer } from './node-server';
-import { ACCEPTED_ANSWER } from './peer-handshake';
+import { newChallenge, proofOf } from './peer-auth';
+import { ACCEPTED_ANSWER, encodeChallenge, HelloReader } from './peer-handshake';
 import { type PeerIssue, PeerTransport, type PeerTransportLimits } from './peer-transport';
 import { ManualClock, realClock } from './testing/clocks';
 import { unusedPort, waitFor } from './testing/sockets';
@@ -41,8 +42,11 @@ interface TestNode {
   readonly issues: PeerIssue[];
 }
 
+const SECRET = Buffer.from('peer transport test secret, 32 bytes');
+
 interface NodeSetup {
   readonly clusterId?: string;
+  readonly secret?: Uint8Array;
   readonly clock?: HostClock;
   readonly faults?: LinkFaults;
   readonly limits?: Partial<PeerTransportLimits>;
@@ -74,6 +78,7 @@ function makeTransport(node: TestNode, peers: readonly NodeId[], setup: NodeSetu
   return new PeerTransport({
     self: node.id,
     clusterId: setup.clusterId ?? 'cluster',
+    secret: setup.secret ?? SECRET,
     peers,
     clock: setup.clock ?? realClock(),
     random: new SeededRandom(7),
@@ -163,13 +168,28 @@ describe('peer transport: delivery', () => {
   });
 
   it('sends the messages of one event-loop turn in one write', async () => {
-    // A bare peer that answers the hello and records how the bytes arrive.
+    // A bare peer that passes the handshake as an acceptor and records how the bytes arrive.
     const chunks: Buffer[] = [];
+    let fakeId = '';
     const fake = createServer((socket) => {
-      let greeted = false;
+      const hellos = new HelloReader();
+      let step: 'hello' | 'proof' | 'open' = 'hello';
       socket.on('data', (chunk: Buffer) => {
-        if (!greeted) {
-          greeted = true;
+        if (step === 'hello') {
+          const result = hellos.push(chunk);
+          if (result === null) return;
+          const acceptorChallenge = newChallenge();
+          const transcript = {
+            clusterId: 'cluster',
+            dialer: result.hello.from,
+            acceptor: fakeId,
+            dialerChallenge: result.hello.challenge,
+            acceptorChallenge,
+          };
+          socket.write(encodeChallenge(acceptorChallenge, proofOf(SECRET, 'acceptor', transcript)));
+          step = 'proof';
+        } else if (step === 'proof') {
+          step = 'open';
           socket.write(ACCEPTED_ANSWER);
         } else {
           chunks.push(chunk);
@@ -179,7 +199,7 @@ describe('peer transport: delivery', () => {
     rawServers.push(fake);
     await new Promise<void>((resolve) => fake.listen(0, HOST, resolve));
     const address = fake.address();
-    const fakeId = `${HOST}:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    fakeId = `${HOST}:${typeof address === 'object' && address !== null ? address.port : 0}`;
     const [a] = await startNodes(1, [], [fakeId]);
     a!.transport.send(heartbeat(a!, fakeId, 0));
     await waitFor(() => chunks.length === 1, 'the first frame');
@@ -309,8 +329,28 @@ describe('peer transport: refusals and limits', () => {
     const [a, b] = await startNodes(2, [{ clusterId: 'one' }, { clusterId: 'two' }]);
     a!.transport.send(heartbeat(a!, b!, 1));
     await waitFor(() => a!.issues.some((issue) => issue.kind === 'handshake-rejected'), 'the refusal');
-    expect(a!.issues.find((issue) => issue.kind === 'handshake-rejected')?.detail).toMatch(/cluster id mismatch/);
-    expect(b!.issues.some((issue) => issue.kind === 'handshake-refused')).toBe(true);
+    expect(a!.issues.find((issue) => issue.kind === 'handshake-rejected')?.detail).toMatch(
+      /peer authentication failed.*same configuration/,
+    );
+    expect(b!.issues.find((issue) => issue.kind === 'handshake-refused')?.detail).toMatch(/configuration differs/);
+    expect(b!.received).toEqual([]);
+  });
+
+  it('is refused by a peer with another secret: each side says what to do, neither shows a secret', async () => {
+    const other = Buffer.from('another secret of thirty-two bytes');
+    const [a, b] = await startNodes(2, [{}, { secret: other }]);
+    a!.transport.send(heartbeat(a!, b!, 1));
+    b!.transport.send(heartbeat(b!, a!, 1));
+    // Each dialer finds the other's proof wrong and hangs up before proving anything itself.
+    await waitFor(() => a!.issues.some((issue) => issue.kind === 'handshake-rejected'), "a's refusal of b's proof");
+    await waitFor(() => b!.issues.some((issue) => issue.kind === 'handshake-rejected'), "b's refusal of a's proof");
+    const detail = a!.issues.find((issue) => issue.kind === 'handshake-rejected')!.detail;
+    expect(detail).toMatch(/could not prove it holds our cluster secret.*same cluster secret/);
+    for (const issue of [...a!.issues, ...b!.issues]) {
+      expect(issue.detail).not.toContain(SECRET.toString());
+      expect(issue.detail).not.toContain(other.toString());
+    }
+    expect(a!.received).toEqual([]);
     expect(b!.received).toEqual([]);
   });
 

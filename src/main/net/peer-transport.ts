@@ -51,6 +51,11 @@ export interface PeerTransportOptions {
   readonly self: NodeId;
   /** Peers refuse connections that present another (e.g. a hash of the partition configuration). */
   readonly clusterId: string;
+  /**
+   * The cluster secret (CONTRACTS.md §5): a peer connection opens only once both sides proved they
+   * hold it, and every frame carries a MAC keyed from it. `INSECURE_SECRET` for `--insecure`.
+   */
+  readonly secret: Uint8Array;
   /** Every node this one may exchange messages with (itself excluded or not). */
   readonly peers: readonly NodeId[];
   readonly clock: HostClock;
@@ -89,6 +94,11 @@ export class PeerTransport {
   private listener: ((event: TransportEvent) => void) | null;
   private messageCounter = 0;
   private closed = false;
+  /**
+   * The last handshake issue reported per member and direction. A member with a wrong secret fails
+   * the same way on every reconnect: the log says it once, and again only once something changed.
+   */
+  private readonly lastIssues = new Map<string, string>();
 
   constructor(private readonly options: PeerTransportOptions) {
     this.limits = { ...DEFAULT_PEER_TRANSPORT_LIMITS, ...options.limits };
@@ -102,12 +112,14 @@ export class PeerTransport {
           peer,
           address: (options.addressOf ?? addressOfNodeId)(peer),
           clusterId: options.clusterId,
+          secret: options.secret,
           clock: options.clock,
           random: options.random,
           faults: options.faults ?? null,
           limits: this.limits,
           onFaultDrop: (item, reason) => this.emitDrop(item.message, item.id, item.frame.length, reason),
           onIssue: (kind, detail) => this.report({ peer, direction: 'outbound', kind, detail }),
+          onConnected: () => this.lastIssues.delete(`outbound ${peer}`),
         }),
       );
     }
@@ -160,11 +172,14 @@ export class PeerTransport {
     const connection = new InboundPeerConnection(socket, {
       self: this.options.self,
       clusterId: this.options.clusterId,
+      secret: this.options.secret,
       maxFrameBytes: this.limits.maxFrameBytes,
       handshakeTimeoutMs: this.limits.handshakeTimeoutMs,
       isKnownPeer: (id) => this.known.has(id),
       onAccepted: (from, accepted) => {
+        this.lastIssues.delete(`inbound ${from}`);
         // A peer that reconnected has abandoned its old connection: do not wait for TCP to notice.
+        // Only an authenticated connection gets here, so a stranger cannot knock a member off.
         const previous = this.inboundByPeer.get(from);
         this.inboundByPeer.set(from, accepted);
         if (previous !== undefined && previous !== accepted) previous.destroy();
@@ -226,6 +241,12 @@ export class PeerTransport {
   }
 
   private report(issue: PeerIssue): void {
+    if (issue.kind.startsWith('handshake') && issue.peer !== null && this.known.has(issue.peer)) {
+      const key = `${issue.direction} ${issue.peer}`;
+      const text = `${issue.kind} ${issue.detail}`;
+      if (this.lastIssues.get(key) === text) return;
+      this.lastIssues.set(key, text);
+    }
     this.options.onIssue?.(issue);
   }
 }

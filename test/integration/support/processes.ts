@@ -22,6 +22,8 @@ export interface SpawnOptions {
   /** An installed `raftlab` executable to run instead of the checkout's bundle (the package test). */
   readonly executable?: string;
   readonly cwd?: string;
+  /** The child's environment; this process's by default. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export function spawnRaftlab(args: readonly string[], options: SpawnOptions = {}): RaftlabProcess {
@@ -30,6 +32,7 @@ export function spawnRaftlab(args: readonly string[], options: SpawnOptions = {}
     : [process.execPath, [RAFTLAB_CLI, ...args]];
   const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
