@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/shared/raft/types';
 import { connect, text } from './support/cluster';
-import { sendForgedFrames } from './support/forge';
+import { FORGE_SECRET_TEXT, sendForgedFrames } from './support/forge';
 import { freePartitions, portOf } from './support/ports';
 import { type RaftlabProcess, spawnRaftlab } from './support/processes';
 
@@ -36,16 +36,19 @@ describe('raftlab node: fail-stop', () => {
   it('a broken invariant (two leaders in one term) makes the process exit 1 with the reason', async () => {
     const partitions = await freePartitions(1, 3);
     const [self, peer] = partitions[0]! as [string, string, string];
-    run = spawnRaftlab([
-      'node',
-      '127.0.0.1',
-      String(portOf(self)),
-      JSON.stringify(partitions),
-      '--in-memory',
-      // Slow elections leave the forged answers time to arrive within each round.
-      '--election-timeout',
-      '1500-3000',
-    ]);
+    run = spawnRaftlab(
+      [
+        'node',
+        '127.0.0.1',
+        String(portOf(self)),
+        JSON.stringify(partitions),
+        '--in-memory',
+        // Slow elections leave the forged answers time to arrive within each round.
+        '--election-timeout',
+        '1500-3000',
+      ],
+      { env: { ...process.env, RAFTLAB_SECRET: FORGE_SECRET_TEXT } },
+    );
     const deadline = Date.now() + 30_000;
     let forgedApp = false;
     while (!forgedApp && Date.now() < deadline) {

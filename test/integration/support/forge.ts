@@ -8,8 +8,9 @@ import { clusterIdOf } from '../../../src/shared/config';
 import type { Message, NodeId } from '../../../src/shared/raft/types';
 import { portOf } from './ports';
 
-/** The secret the forged-frame tests give their cluster, so this member can authenticate. */
-export const FORGE_SECRET: Uint8Array = Buffer.from('forged-frames test secret: a member gone bad', 'utf8');
+/** The secret the forged-frame tests give their nodes (as RAFTLAB_SECRET, or as bytes), so this member can authenticate. */
+export const FORGE_SECRET_TEXT = 'forged-frames test secret: a member gone bad';
+export const FORGE_SECRET: Uint8Array = Buffer.from(FORGE_SECRET_TEXT, 'utf8');
 
 /**
  * Connects to `target` as member `from` with the cluster secret, sends `messages` as sealed peer
