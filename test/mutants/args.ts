@@ -1,10 +1,12 @@
 // The command line of `npm run mutants`, and which mutations it selects.
-import type { Mutation } from './mutation';
+import { isSuite, type Mutation } from './mutation';
 
-export const USAGE = `usage: npm run mutants -- [--quick] [--only NAME]... [--list] [--verbose] [--no-baseline]
+export const USAGE = `usage: npm run mutants -- [--quick] [--only NAME]... [--suite SUITE]... [--list] [--verbose] [--no-baseline]
 
   --quick         only the mutations marked quick, and only the suites they list (what CI runs)
   --only NAME     run just this mutation (repeat for more); its listed suites, then the rest
+  --suite SUITE   run these suites (a *.test.ts path, or sim:N) instead of each mutation's list,
+                  and nothing else: does the simulator alone catch it? (repeat for more)
   --list          list the mutations and the suites meant to kill them; run nothing
   --verbose       print each suite's output as it runs
   --no-baseline   skip the check that the suites pass on the unmutated code
@@ -20,6 +22,8 @@ arguments.`;
 export interface Args {
   readonly quick: boolean;
   readonly only: readonly string[];
+  /** Replaces every mutation's killedBy for this run, with no fallback. */
+  readonly suites: readonly string[];
   readonly list: boolean;
   readonly verbose: boolean;
   readonly baseline: boolean;
@@ -33,6 +37,7 @@ export function parseArgs(argv: readonly string[]): Args | 'help' {
   let verbose = false;
   let baseline = true;
   const only: string[] = [];
+  const suites: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     switch (flag) {
@@ -57,11 +62,19 @@ export function parseArgs(argv: readonly string[]): Args | 'help' {
         only.push(name);
         break;
       }
+      case '--suite': {
+        const suite = argv[++i];
+        if (suite === undefined || !isSuite(suite)) {
+          throw new UsageError(`--suite needs a *.test.ts path or sim:N, got ${suite ?? 'nothing'}`);
+        }
+        suites.push(suite);
+        break;
+      }
       default:
         throw new UsageError(`unknown argument '${flag}'`);
     }
   }
-  return { quick, only, list, verbose, baseline };
+  return { quick, only, suites, list, verbose, baseline };
 }
 
 /** The mutations to run; an unknown --only name is a usage error that lists the known ones. */

@@ -56,8 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (applied.ok) mutated.set(m.name, applied.text);
     else stale.push(result(m, { kind: 'stale', problem: applied.problem }, 0));
   }
-  const toRun = selected.filter((m) => mutated.has(m.name));
-  const fallback = args.quick ? [] : [...fastTestFiles(), FALLBACK_SIM];
+  const toRun = selected
+    .filter((m) => mutated.has(m.name))
+    .map((m) => (args.suites.length > 0 ? { ...m, killedBy: args.suites } : m));
+  const fallback = args.quick || args.suites.length > 0 ? [] : [...fastTestFiles(), FALLBACK_SIM];
 
   if (args.baseline && toRun.length > 0) {
     const broken = await baseline(toRun, fallback, args.verbose);

@@ -88,10 +88,24 @@ describe('checking the mutation list', () => {
 
 describe('the command line', () => {
   it('parses every option', () => {
-    expect(parseArgs([])).toEqual({ quick: false, only: [], list: false, verbose: false, baseline: true });
-    expect(parseArgs(['--quick', '--only', 'a', '--only', 'b', '--verbose', '--no-baseline', '--list'])).toEqual({
+    expect(parseArgs([])).toEqual({ quick: false, only: [], suites: [], list: false, verbose: false, baseline: true });
+    expect(
+      parseArgs([
+        '--quick',
+        '--only',
+        'a',
+        '--only',
+        'b',
+        '--suite',
+        'sim:3000',
+        '--verbose',
+        '--no-baseline',
+        '--list',
+      ]),
+    ).toEqual({
       quick: true,
       only: ['a', 'b'],
+      suites: ['sim:3000'],
       list: true,
       verbose: true,
       baseline: false,
@@ -103,6 +117,7 @@ describe('the command line', () => {
     expect(() => parseArgs(['--fast'])).toThrow(UsageError);
     expect(() => parseArgs(['--only'])).toThrow(/--only needs a mutation name/);
     expect(() => parseArgs(['--only', '--quick'])).toThrow(/--only needs a mutation name/);
+    expect(() => parseArgs(['--suite', 'paper'])).toThrow('--suite needs a *.test.ts path or sim:N, got paper');
   });
 
   it('selects all, the quick ones, or the named ones; an unknown name lists the known ones', () => {
