@@ -94,14 +94,15 @@ async function runMutation(m: Mutation, text: string, fallback: readonly string[
   currentScratch = scratch;
   try {
     writeMutated(scratch, m.file, text);
-    const groups: { suites: string[]; listed: boolean }[] = m.killedBy.map((suite) => ({
+    // Each group is one process; `label` is how a survivor's note names what it passed.
+    const groups: { suites: string[]; label: string }[] = m.killedBy.map((suite) => ({
       suites: [suite],
-      listed: true,
+      label: suite,
     }));
     const rest = fallback.filter((suite) => !m.killedBy.includes(suite));
     const restFiles = rest.filter((suite) => simSeeds(suite) === null);
-    if (restFiles.length > 0) groups.push({ suites: restFiles, listed: false });
-    for (const suite of rest.filter((s) => simSeeds(s) !== null)) groups.push({ suites: [suite], listed: false });
+    if (restFiles.length > 0) groups.push({ suites: restFiles, label: 'every other fast test file' });
+    for (const suite of rest.filter((s) => simSeeds(s) !== null)) groups.push({ suites: [suite], label: suite });
     const suitesRun: string[] = [];
     for (const group of groups) {
       if (verbose) console.log(`--- ${m.name}: ${group.suites.join(' ')}`);
@@ -120,9 +121,7 @@ async function runMutation(m: Mutation, text: string, fallback: readonly string[
         };
       }
       if (outcome.kind === 'broken') return { kind: 'invalid', suite: group.suites.join(' '), detail: outcome.detail };
-      suitesRun.push(
-        ...(group.listed ? group.suites : [group.suites.length > 1 ? 'every fast suite' : group.suites[0]!]),
-      );
+      suitesRun.push(group.label);
     }
     return { kind: 'survived', suitesRun };
   } finally {
