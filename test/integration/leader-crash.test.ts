@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RespClient } from '../../src/main/net/resp-client';
 import { connect, text, waitFor } from './support/cluster';
 import { freePartitions } from './support/ports';
 import { type RaftlabProcess, spawnRaftlab } from './support/processes';
+import { leaderAmong, raftInfo } from './support/raft-info';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-crash-'));
 const processes = new Map<string, RaftlabProcess>();
@@ -17,32 +17,6 @@ let partitionsText = '';
 function startNode(id: string): void {
   const [ip, port] = id.split(':') as [string, string];
   processes.set(id, spawnRaftlab(['node', ip, port, partitionsText, '--data-dir', dataDir]));
-}
-
-async function info(id: string): Promise<Record<string, string> | null> {
-  let client: RespClient | null = null;
-  try {
-    client = await connect(id);
-    const reply = text(await client.command('INFO', 'raft')) ?? '';
-    return Object.fromEntries(
-      reply
-        .split(/\r?\n/)
-        .filter((l) => l.includes(':'))
-        .map((l) => l.split(/:(.*)/s).slice(0, 2) as [string, string]),
-    );
-  } catch {
-    return null;
-  } finally {
-    client?.close();
-  }
-}
-
-async function leaderAmong(ids: readonly string[]): Promise<string | null> {
-  for (const id of ids) {
-    const fields = await info(id);
-    if (fields?.role === 'leader') return id;
-  }
-  return null;
 }
 
 afterAll(async () => {
@@ -86,12 +60,12 @@ describe('a 3-node group of separate processes', () => {
     writer.close();
 
     startNode(firstLeader);
-    const leaderInfo = await waitFor('the new leader to report its log', () => info(secondLeader), 10_000);
+    const leaderInfo = await waitFor('the new leader to report its log', () => raftInfo(secondLeader), 10_000);
     const target = Number(leaderInfo.last_log_index);
     await waitFor(
       'the restarted node to catch up',
       async () => {
-        const fields = await info(firstLeader);
+        const fields = await raftInfo(firstLeader);
         return fields && Number(fields.applied_index) >= target && fields.leader === secondLeader;
       },
       20_000,
