@@ -4,7 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
+/** Set by a runner whose suites spawn no `raftlab` (the mutation suite): then nothing is bundled. */
+export const SKIP_CLI_BUNDLE_ENV = 'RAFTLAB_SKIP_CLI_BUNDLE';
+
 export default function setup(): void {
+  if (process.env[SKIP_CLI_BUNDLE_ENV] === '1') return;
   const script = join(import.meta.dirname, '..', 'scripts', 'build-cli.js');
   const run = spawnSync(process.execPath, [script], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`bundling the CLI failed (exit ${run.status}):\n${run.stderr}${run.stdout}`);

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SKIP_CLI_BUNDLE_ENV } from '../build-cli.global-setup';
 import { simSeeds } from './mutation';
 
 export type SuiteOutcome =
@@ -133,7 +134,9 @@ function runProcess(options: SuiteRunOptions, command: string, args: readonly st
       cwd: options.cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      // The mutated suites spawn no `raftlab`: vitest's global setup need not bundle the CLI (the
+      // scratch copy has no scripts/ to bundle it with).
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', [SKIP_CLI_BUNDLE_ENV]: '1' },
     });
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);

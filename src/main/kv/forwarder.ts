@@ -18,6 +18,18 @@ export interface ForwarderOptions {
 
 export class UnreachableError extends Error {
   override readonly name = 'UnreachableError';
+
+  /**
+   * True when the command was written to the connection before it failed: the other node may have
+   * carried it out. Retrying a write elsewhere could then apply it twice (a DEL that removed the
+   * key answered 0 by its retry, a SET landing again after a later one); only reads may retry.
+   */
+  constructor(
+    message: string,
+    readonly mayHaveRun = false,
+  ) {
+    super(message);
+  }
 }
 
 export class Forwarder {
@@ -38,11 +50,13 @@ export class Forwarder {
     if (this.closed) throw new NodeStoppedError('the node is stopping');
     if (!this.canReach(to)) throw new UnreachableError(`the link to ${to} is cut`);
     const client = await this.client(to);
+    // An open connection takes the command onto the wire; a failed one refuses it unsent.
+    const sent = !client.closed;
     try {
       return await client.command(...args);
     } catch (error) {
       this.clients.delete(to);
-      if (error instanceof RespClientError) throw new UnreachableError(`${to}: ${error.message}`);
+      if (error instanceof RespClientError) throw new UnreachableError(`${to}: ${error.message}`, sent);
       throw error;
     }
   }

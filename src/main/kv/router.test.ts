@@ -236,6 +236,41 @@ describe('KvRouter: routing', () => {
     expect(await replyOf(reply)).toEqual({ type: 'bulk', value: null });
   });
 
+  it('a write whose forward is cut off after it was sent is not sent again: it may have been applied', async () => {
+    const reply = run(router(1000), 'DEL', keyOf(1));
+    await settle();
+    links.sends[0]!.reply.reject(new UnreachableError('m1: connection closed', true));
+    expect(await replyOf(reply)).toEqual({
+      type: 'error',
+      value: 'TRYAGAIN the connection to m1 failed after the write was sent; its outcome is unknown',
+    });
+    await pass(1000);
+    expect(links.sends.map((s) => s.to)).toEqual(['m1']);
+  });
+
+  it('a follower’s write cut off on its way to the leader is not sent again either', async () => {
+    local.leaderId = 'n2';
+    const reply = run(router(1000), 'SET', keyOf(0), 'v');
+    await settle();
+    links.sends[0]!.reply.reject(new UnreachableError('n2: connection closed', true));
+    expect(await replyOf(reply)).toMatchObject({
+      type: 'error',
+      value: expect.stringMatching(/^TRYAGAIN .*outcome is unknown/),
+    });
+    await pass(1000);
+    expect(links.sends.map((s) => s.to)).toEqual(['n2']);
+  });
+
+  it('a read cut off after it was sent is asked of the next member: reading twice changes nothing', async () => {
+    const reply = run(router(1000), 'GET', keyOf(1));
+    await settle();
+    links.sends[0]!.reply.reject(new UnreachableError('m1: connection closed', true));
+    await settle();
+    expect(links.sends.map((s) => s.to)).toEqual(['m1', 'm2']);
+    links.sends[1]!.reply.resolve({ type: 'bulk', value: null });
+    expect(await replyOf(reply)).toEqual({ type: 'bulk', value: null });
+  });
+
   it('a follower forwards its group’s write to the leader it knows', async () => {
     local.leaderId = 'n2';
     const reply = run(router(1000), 'SET', keyOf(0), 'v');

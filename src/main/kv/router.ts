@@ -222,6 +222,7 @@ export class KvRouter implements CommandHandler {
             return await this.forward(leader, op, hops, deadline);
           } catch (error) {
             if (!(error instanceof UnreachableError)) throw error;
+            if (error.mayHaveRun && isWrite(op)) return outcomeUnknownReply(leader);
           }
         }
       }
@@ -243,6 +244,7 @@ export class KvRouter implements CommandHandler {
           return reply;
         } catch (error) {
           if (!(error instanceof UnreachableError)) throw error;
+          if (error.mayHaveRun && isWrite(op)) return outcomeUnknownReply(member);
         }
       }
       attempt++;
@@ -286,6 +288,19 @@ export class KvRouter implements CommandHandler {
 
 function wrongArity(command: string): RespReply {
   return errorReply(`ERR wrong number of arguments for '${command}' command`);
+}
+
+function isWrite(op: KeyedOp): boolean {
+  return op.kind === 'set' || op.kind === 'del';
+}
+
+/**
+ * A write whose forward was cut off after it was sent: the other node may have applied it, so it
+ * is not sent again (a retry could apply it twice). The client learns it is of unknown outcome,
+ * as after any TRYAGAIN.
+ */
+function outcomeUnknownReply(to: NodeId): RespReply {
+  return errorReply(`TRYAGAIN the connection to ${to} failed after the write was sent; its outcome is unknown`);
 }
 
 function encodeWrite(op: KeyedOp): Uint8Array {
