@@ -78,14 +78,13 @@ export async function readSecretFile(path: string): Promise<LoadedSecret> {
  * Reads `path`, or makes it first if it does not exist. Making is atomic and exclusive: the new
  * secret is written and synced under a temporary name, then hard-linked to `path`, which fails if
  * `path` exists. So two nodes started at the same moment in one folder agree: one link wins, and
- * both read the winner's file. Rename would not do: it replaces what another node just made.
+ * both read the winner's file, which exists once either has linked. Rename would not do: it
+ * replaces what another node just made.
  */
 export async function loadOrCreateSecretFile(path: string): Promise<LoadedSecret> {
-  try {
-    return await readSecretFile(path);
-  } catch (error) {
-    if (!(error instanceof SecretError) || (await exists(path))) throw error;
-  }
+  // Look, make if absent, then read: never "read, fail, then look", which let a node that found no
+  // file and then saw another's new one fail with the first read's "does not exist".
+  if (await exists(path)) return readSecretFile(path);
   const folder = dirname(path);
   const temporary = join(folder, `.${SECRET_FILE_NAME}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let created = false;
