@@ -139,6 +139,9 @@ export class SimNode {
       onFailure: (error) => {
         throw error;
       },
+      // As NodeHost does: each life numbers its reads apart, so a delayed answer to an earlier
+      // life's read cannot release one of this life's.
+      firstReadContext: this.incarnation * 2 ** 32 + 1,
     });
     this.life = { loop, storage, scheduler };
     // A fresh core holds exactly its disk (the model assumes so at restart).

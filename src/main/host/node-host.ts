@@ -135,6 +135,9 @@ export class NodeHost implements LocalGroup {
       ...(onEvent ? { onEvent } : {}),
       ...(options.log ? { log: options.log } : {}),
       onFailure: (error) => this.fail(error),
+      // Each life draws its own (seeded) start, 2^16 apart at least: an answer to an earlier
+      // life's read cannot match one of this life's.
+      firstReadContext: random.fork(2).nextInt(2 ** 31) * 2 ** 16 + 1,
     });
     const faults = options.faults;
     this.forwarder = new Forwarder({

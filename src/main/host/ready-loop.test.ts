@@ -65,7 +65,12 @@ class Machine implements AppliedStateMachine<number> {
   }
 }
 
-function makeLoop(id: NodeId, durable: HardState = { term: 0, vote: '', commit: 0 }, entries: Entry[] = []) {
+function makeLoop(
+  id: NodeId,
+  durable: HardState = { term: 0, vote: '', commit: 0 },
+  entries: Entry[] = [],
+  firstReadContext?: number,
+) {
   const core = createRaft(
     {
       id,
@@ -93,6 +98,7 @@ function makeLoop(id: NodeId, durable: HardState = { term: 0, vote: '', commit: 
     scheduler,
     clock: new ManualClock(),
     onFailure: (error) => failures.push(error),
+    ...(firstReadContext === undefined ? {} : { firstReadContext }),
   });
   const input = (action: () => void) => {
     action();
@@ -109,6 +115,33 @@ describe('the Ready loop', () => {
     expect(sent.filter((m) => m.type === 'AppResp')).toEqual([]);
     storage.complete();
     expect(sent.filter((m) => m.type === 'AppResp')).toMatchObject([{ to: 'a', index: 2, reject: false }]);
+  });
+
+  it('a read answer meant for an earlier life of the node does not release a read of this life', () => {
+    // This life numbers its reads from 1001; the answer below was for read 1 of the life before,
+    // delayed on the link, and its index is older than this read must see.
+    const { loop, storage, sent, input } = makeLoop('b', undefined, [], 1001);
+    input(() => loop.receive(app({ entries: [entry(1, 1), entry(2, 1)], commit: 2 })));
+    storage.complete();
+    const served: unknown[] = [];
+    const failed: Error[] = [];
+    input(() => {
+      loop.read(
+        (machine) => machine.appliedIndex,
+        (value) => served.push(value),
+        (error) => failed.push(error),
+      );
+    });
+    expect(sent.filter((m) => m.type === 'ReadIndex')).toMatchObject([{ to: 'a', context: 1001 }]);
+    input(() =>
+      loop.receive({ type: 'ReadIndexResp', from: 'a', to: 'b', term: 1, context: 1, index: 1, reject: false }),
+    );
+    expect(served).toEqual([]);
+    input(() =>
+      loop.receive({ type: 'ReadIndexResp', from: 'a', to: 'b', term: 1, context: 1001, index: 2, reject: false }),
+    );
+    expect(served).toEqual([2]);
+    expect(failed).toEqual([]);
   });
 
   it('sends a vote only once the vote is durable', () => {

@@ -57,6 +57,13 @@ export interface ReadyLoopOptions<M> {
    * threw. It acknowledges nothing it could not make durable, so it stops rather than carry on unsure.
    */
   readonly onFailure: (error: Error) => void;
+  /**
+   * Where this life of the node starts numbering its reads (1 by default). A ReadIndex answer can
+   * outlive the node that asked (delayed on a link, then delivered after a restart); were the new
+   * life to number its reads from 1 again, that old answer would release a new read at an index
+   * older than writes acknowledged before it began: a stale read. So each life starts elsewhere.
+   */
+  readonly firstReadContext?: number;
 }
 
 interface ProposalWaiter<R> {
@@ -103,7 +110,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
   private readonly reads = new Map<number, ReadWaiter<M>>();
   /** Reads whose index is known but not yet applied, in index order of arrival. */
   private readonly readsAwaitingApply: number[] = [];
-  private nextReadContext = 1;
+  private nextReadContext: number;
   private leaderWatchers: (() => void)[] = [];
   private lastRole: Role = 'follower';
   private lastTerm: number;
@@ -136,6 +143,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     this.core = options.core;
     this.machine = options.machine;
     this.nodeId = options.core.status().id;
+    this.nextReadContext = options.firstReadContext ?? 1;
     const durable = options.durable;
     this.lastTerm = durable.term;
     this.lastCommit = durable.commit;
