@@ -85,6 +85,16 @@ export const MUTATIONS: readonly Mutation[] = [
     quick: true,
   },
   {
+    name: 'read-contexts-restart-at-one',
+    breaks:
+      'linearizable reads: every life of a node numbers its reads from 1, so a delayed answer to an earlier life releases a new read at a stale index',
+    file: 'src/main/host/ready-loop.ts',
+    original: '    this.nextReadContext = options.firstReadContext ?? 1;\n',
+    replacement: '    this.nextReadContext = 1;\n',
+    killedBy: ['src/main/host/ready-loop.test.ts'],
+    quick: true,
+  },
+  {
     name: 'leader-counts-unsynced-log',
     breaks: 'the leader counts entries not yet on its own disk toward a majority; a crash loses a committed entry',
     file: 'src/shared/raft/leader.ts',
