@@ -1,6 +1,8 @@
 // A 3-node Raft group as three separate `raftlab node` processes on free ports, fsync on (a real
 // data dir, never --in-memory), with the operations the benchmark needs: find the leader, crash a
 // node with SIGKILL, restart it from its data dir and wait until it has caught up again.
+import { join } from 'node:path';
+import { loadOrCreateSecretFile, SECRET_FILE_NAME } from '../src/main/host/cluster-secret';
 import { infoNumber, nodeInfo } from './info';
 import { freePorts, poll, RaftlabProcess } from './processes';
 
@@ -29,6 +31,9 @@ export class NodeGroup {
 
   static async start(options: NodeGroupOptions): Promise<NodeGroup> {
     const group = new NodeGroup(options, await freePorts(options.size ?? 3));
+    // The shared cluster secret, made before the nodes start: three nodes making it at the same
+    // moment in one folder sometimes lose a race (one exits "the secret file does not exist").
+    await loadOrCreateSecretFile(join(options.dataDir, SECRET_FILE_NAME));
     try {
       await Promise.all(group.ids.map((id) => group.launch(id)));
       await group.waitForLeader();

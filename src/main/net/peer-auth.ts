@@ -95,8 +95,13 @@ class FrameMac {
   private sequence = 0;
   // Reused: the sequence number is written here for every frame instead of allocating 8 bytes.
   private readonly sequenceBytes = Buffer.alloc(8);
+  // The key's bytes, taken out of the KeyObject once: an HMAC keyed by a KeyObject copies the key
+  // out of it again for every frame.
+  private readonly key: Buffer;
 
-  constructor(private readonly key: KeyObject) {}
+  constructor(key: KeyObject) {
+    this.key = key.export();
+  }
 
   /** The MAC of the next frame in sequence (32 bytes; the wire carries the first FRAME_MAC_BYTES). */
   next(frame: Uint8Array): Buffer {
