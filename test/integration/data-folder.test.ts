@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RespClient } from '../../src/main/net/resp-client';
+import { processState } from '../../src/main/testing/process-state';
 import { connect, text, waitFor } from './support/cluster';
 import { freePort } from './support/ports';
 import { REPO_ROOT, spawnRaftlab } from './support/processes';
@@ -47,15 +48,6 @@ async function servingClient(port: number): Promise<RespClient> {
   });
   cleanups.push(() => client.close());
   return client;
-}
-
-function processState(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
 }
 
 function nodeArgs(port: number, dataDir: string): string[] {

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processState } from '../testing/process-state';
 import { acquireFolderLock, FolderInUseError, LOCK_FILE, type LockKind, lockAddress } from './folder-lock';
 import { makeEntries, makeTempDir, removeDir, segmentFile } from './test-kit';
 import { WalStorage } from './wal';
@@ -78,16 +79,6 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;
-}
-
-/** The state letter in /proc/<pid>/stat: R, S, Z (zombie)...; null once the pid is gone. */
-function processState(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return null;
-  }
 }
 
 async function until(what: string, probe: () => boolean): Promise<void> {
