@@ -33,46 +33,13 @@ function canListen(port: number): Promise<boolean> {
 }
 
 it('prints the dashboard URL with the real port and token, serves the API, and exits 0 on SIGTERM with its ports free', async () => {
-  const partitions = await freePartitions(1, 3);
-  staticDir = mkdtempSync(join(tmpdir(), 'raftlab-cli-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>cli</title>');
-  const proc = spawn(
-    process.execPath,
-    [
-      RAFTLAB_CLI,
-      'cluster',
-      '--partitions',
-      JSON.stringify(partitions).replaceAll('"', "'"),
-      '--in-memory',
-      '--serve',
-      '127.0.0.1:0',
-      '--token',
-      TOKEN,
-    ],
-    { cwd: process.cwd(), env: { ...process.env, RAFTLAB_RENDERER_DIR: staticDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child = proc;
-  let stdout = '';
-  let stderr = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  proc.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
+  const { proc, url, base, partitions, output } = await serveCluster(['--token', TOKEN], {}, 3);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-
-  const line = await waitFor(
-    `the dashboard line (stdout so far: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)})`,
-    () => /^dashboard: (\S+)$/m.exec(stdout)?.[1],
-    20_000,
-  );
-  const url = new URL(line);
+  const line = /^dashboard: (\S+)$/m.exec(output())![1]!;
   expect(url.hostname).toBe('127.0.0.1');
   expect(Number(url.port)).toBeGreaterThan(0);
   expect(url.searchParams.get('token')).toBe(TOKEN);
   expect(line).toContain(`?token=${TOKEN}`);
-  const base = `${url.protocol}//${url.host}`;
 
   expect((await httpCall(base, 'GET', '/api/state', { bearer: null })).status).toBe(401);
   const leaderElected = await waitFor('a leader, seen through /api/state', async () => {
@@ -89,7 +56,7 @@ it('prints the dashboard URL with the real port and token, serves the API, and e
   proc.kill('SIGTERM');
   const code = await exited;
   const stopMs = performance.now() - stopAskedAt;
-  expect(code, stderr).toBe(0);
+  expect(code, output()).toBe(0);
   expect(stopMs).toBeLessThan(5000);
   for (const port of [Number(url.port), ...partitions[0]!.map(portOf)]) {
     expect(await canListen(port), `port ${port} is free again`).toBe(true);
@@ -100,8 +67,9 @@ it('prints the dashboard URL with the real port and token, serves the API, and e
 async function serveCluster(
   args: readonly string[],
   env: Record<string, string> = {},
-): Promise<{ proc: ChildProcess; url: URL; base: string; output: () => string }> {
-  const partitions = await freePartitions(1, 1);
+  groupSize = 1,
+): Promise<{ proc: ChildProcess; url: URL; base: string; partitions: string[][]; output: () => string }> {
+  const partitions = await freePartitions(1, groupSize);
   staticDir = mkdtempSync(join(tmpdir(), 'raftlab-cli-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>cli</title>');
   const proc = spawn(
@@ -136,7 +104,7 @@ async function serveCluster(
     20_000,
   );
   const url = new URL(line);
-  return { proc, url, base: `${url.protocol}//${url.host}`, output: () => output };
+  return { proc, url, base: `${url.protocol}//${url.host}`, partitions, output: () => output };
 }
 
 it('reads the token from --token-file ahead of RAFTLAB_TOKEN, keeps it out of ps, and answers --allow-host names only', async () => {
