@@ -50,6 +50,13 @@ export class SimCluster {
   autoDeliver: boolean;
   /** Each save takes a uniform 0..saveDelayTicksMax ticks to become durable (0: at once). */
   saveDelayTicksMax = 0;
+  /**
+   * Every node takes a snapshot (and compacts) once it has applied this many entries past its last
+   * one; 0 never. Small values make InstallSnapshot and restarts from a snapshot common.
+   */
+  snapshotEntries = 0;
+  /** InstallSnapshot transfers that ended and that the sender has not been told of yet. */
+  private readonly snapshotReports: { from: NodeId; to: NodeId; ok: boolean }[] = [];
   /** Nodes whose every save takes exactly this many ticks, whatever saveDelayTicksMax says. */
   private readonly slowDisks = new Map<NodeId, number>();
   private clock = 0;
@@ -64,7 +71,11 @@ export class SimCluster {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.autoDeliver = options.autoDeliver ?? true;
     this.network = new SimNetwork(this.random.fork(0x5eed), {
-      onDrop: (message, reason) => this.emit({ kind: 'drop', message, reason }),
+      onDrop: (message, reason) => {
+        this.emit({ kind: 'drop', message, reason });
+        // The transfer a Snap stands for failed: its sender hears so (later, outside this call).
+        if (message.type === 'Snap') this.snapshotReports.push({ from: message.from, to: message.to, ok: false });
+      },
       onDuplicate: (message) => this.emit({ kind: 'duplicate', message }),
     });
     this.network.conditions = { ...RELIABLE, ...options.network };
@@ -391,11 +402,39 @@ export class SimCluster {
   /** In auto mode, delivers everything due now (and what that causes), then reports the step. */
   private settle(): void {
     if (this.autoDeliver) this.flush();
+    this.takeDueSnapshots();
     this.afterStep();
+  }
+
+  /** Takes a snapshot of `id` now, if it has applied anything since its last (see snapshotEntries). */
+  takeSnapshot(id: NodeId): boolean {
+    const taken = this.node(id).takeSnapshot() !== null;
+    if (this.autoDeliver) this.flush();
+    return taken;
+  }
+
+  private takeDueSnapshots(): void {
+    if (this.snapshotEntries <= 0) return;
+    for (const node of this.alive()) {
+      if (node.stateMachine.appliedIndex - node.disk.snapshotMeta.index >= this.snapshotEntries) {
+        node.takeSnapshot();
+      }
+    }
+    if (this.autoDeliver) this.flush();
+  }
+
+  /** Tells senders how their InstallSnapshot transfers ended. */
+  private reportSnapshots(): void {
+    while (this.snapshotReports.length > 0) {
+      const { from, to, ok } = this.snapshotReports.shift()!;
+      const sender = this.members.get(from);
+      if (sender?.alive) sender.reportSnapshot(to, ok);
+    }
   }
 
   private flush(): void {
     for (let delivered = 0; ; ) {
+      this.reportSnapshots();
       const due = this.network.takeDue(this.clock);
       if (due.length === 0) return;
       for (const item of due) this.arrive(item);
@@ -415,8 +454,23 @@ export class SimCluster {
       return;
     }
     if (!this.network.checkArrival(item)) return;
-    this.emit({ kind: 'deliver', message: item.message });
-    target.deliver(item.message);
+    const message = item.message;
+    if (message.type === 'Snap') {
+      // InstallSnapshot: the bytes come from the sender's disk, which keeps its two newest snapshots.
+      const held = this.members.get(message.from)?.disk.snapshotAt(message.snapshot.index) ?? null;
+      this.snapshotReports.push({ from: message.from, to: message.to, ok: held !== null });
+      if (held === null) {
+        this.emit({
+          kind: 'fault',
+          fault: 'snapshot-gone',
+          detail: `${message.from} no longer holds snapshot ${message.snapshot.index}`,
+        });
+        return;
+      }
+      target.receiveSnapshot(message.snapshot.index, held.state);
+    }
+    this.emit({ kind: 'deliver', message });
+    target.deliver(message);
   }
 
   private emit(event: UnstampedEvent): void {

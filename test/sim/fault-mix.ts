@@ -31,6 +31,9 @@ export interface FaultMix {
   readonly messagesDelayed: number;
   readonly messagesReordered: number;
   readonly leadersElected: number;
+  readonly snapshotsTaken: number;
+  readonly snapshotsInstalled: number;
+  readonly restartsFromSnapshot: number;
   readonly writesAcknowledged: number;
   readonly readsCompleted: number;
 }

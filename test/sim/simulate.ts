@@ -95,6 +95,7 @@ class Run {
   private readonly random: SeededRandom;
   private readonly actions = emptyActions();
   private leadersElected = 0;
+  private readonly snapshots = { compact: 0, install: 0, restore: 0 };
   private writesAcknowledged = 0;
   private readsCompleted = 0;
   private nextValue = 1;
@@ -123,9 +124,11 @@ class Run {
         maxEntriesPerMessage: options.maxEntriesPerMessage,
         maxInflightMessages: options.maxInflightMessages,
         maxBytesPerMessage: options.maxBytesPerMessage,
+        snapshotCatchUpEntries: options.snapshotCatchUpEntries,
       },
     });
     this.cluster.saveDelayTicksMax = options.saveDelayTicksMax;
+    this.cluster.snapshotEntries = options.snapshotEntries;
     this.cluster.observe(trace);
     this.cluster.observe({ onEvent: (event) => this.count(event) });
     this.cluster.observe(new SafetyMonitor(this.cluster.ids, { seed, options, traceLines: () => trace.lines() }));
@@ -150,6 +153,9 @@ class Run {
         actions: this.actions,
         ...networkMix(this.cluster.network.stats),
         leadersElected: this.leadersElected,
+        snapshotsTaken: this.snapshots.compact,
+        snapshotsInstalled: this.snapshots.install,
+        restartsFromSnapshot: this.snapshots.restore,
         writesAcknowledged: this.writesAcknowledged,
         readsCompleted: this.readsCompleted,
       },
@@ -363,7 +369,8 @@ class Run {
     for (const node of this.cluster.alive()) {
       if (node.snapshot().savePending) continue;
       const disk = node.disk.entries;
-      const memory = node.raft.entries(1, disk.length + 1);
+      const first = node.disk.firstIndex;
+      const memory = node.raft.entries(first, first + disk.length);
       const same = memory.length === disk.length && memory.every((entry, i) => sameEntry(entry, disk[i]!));
       if (!same)
         throw new InvariantViolation(
@@ -374,7 +381,8 @@ class Run {
   }
 
   private count(event: HistoryEvent): void {
-    if (event.kind === 'role' && event.role === 'leader') this.leadersElected++;
+    if (event.kind === 'snapshot') this.snapshots[event.phase]++;
+    else if (event.kind === 'role' && event.role === 'leader') this.leadersElected++;
     else if (event.kind === 'write-ack') this.writesAcknowledged++;
     else if (event.kind === 'read-done') this.readsCompleted++;
   }

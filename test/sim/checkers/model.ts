@@ -42,6 +42,8 @@ export interface NodeFacts {
   unsavedFrom: number;
   /** ... and holds these entries from there on, not yet durable. */
   unsaved: readonly Entry[];
+  /** An InstallSnapshot taken in memory, not yet on disk: the memory log up to here is the committed prefix. */
+  memorySnapshot: number;
 }
 
 export class ClusterModel {
@@ -61,6 +63,7 @@ export class ClusterModel {
         log: [],
         unsavedFrom: Number.POSITIVE_INFINITY,
         unsaved: [],
+        memorySnapshot: 0,
       });
     }
   }
@@ -78,14 +81,16 @@ export class ClusterModel {
   /** The entry at `index` of the node's log in memory: its disk's, or one it has not saved yet. */
   memoryEntryAt(id: NodeId, index: number): Entry | undefined {
     const facts = this.node(id);
+    if (index >= 1 && index <= facts.memorySnapshot) return this.committed(index);
     if (index < facts.unsavedFrom) return index >= 1 ? facts.log[index - 1] : undefined;
     return facts.unsaved[index - facts.unsavedFrom];
   }
 
-  setMemory(id: NodeId, from: number, entries: readonly Entry[]): void {
+  setMemory(id: NodeId, from: number, entries: readonly Entry[], snapshot = 0): void {
     const facts = this.node(id);
     facts.unsavedFrom = from;
     facts.unsaved = entries;
+    facts.memorySnapshot = snapshot;
   }
 
   termAt(id: NodeId, index: number): number {
@@ -163,6 +168,7 @@ export class ClusterModel {
     // A crash loses the memory log; a restarted core holds exactly its disk.
     facts.unsavedFrom = Number.POSITIVE_INFINITY;
     facts.unsaved = [];
+    facts.memorySnapshot = 0;
     // A restarted core always begins as a follower; a role event follows if that is news.
     facts.role = 'follower';
   }
