@@ -13,6 +13,7 @@ import type { MessageSink } from '../../src/main/host/ready-ports';
 import { ManualClock } from '../../src/main/net/testing/clocks';
 import { createRaft } from '../../src/shared/raft';
 import type {
+  ConfChange,
   Entry,
   Message,
   NodeId,
@@ -212,6 +213,15 @@ export class SimNode {
     const accepted = this.running().loop.transferLeadership(to);
     this.settle();
     return accepted;
+  }
+
+  /** A membership change, straight to the core (the Ready loop has no call for it); the loop carries it out. */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const loop = this.running().loop;
+    const result = loop.core.proposeConfChange(change);
+    loop.schedule();
+    this.settle();
+    return result;
   }
 
   setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {

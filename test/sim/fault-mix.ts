@@ -17,6 +17,7 @@ export const ACTIONS = [
   'transfer',
   'campaign',
   'toggleOptions',
+  'membership',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -34,6 +35,7 @@ export interface FaultMix {
   readonly snapshotsTaken: number;
   readonly snapshotsInstalled: number;
   readonly restartsFromSnapshot: number;
+  readonly membershipChangesCommitted: number;
   readonly writesAcknowledged: number;
   readonly readsCompleted: number;
 }

@@ -13,6 +13,7 @@ import { LeaderCompleteness } from './leader-completeness';
 import { LinearizableReads } from './linearizable-reads';
 import { LogMatching } from './log-matching';
 import { ClusterModel, describeEntry, sameEntry } from './model';
+import { RemovedNeverLeads } from './removed-never-leads';
 import { StateMachineSafety } from './state-machine-safety';
 import { InvariantViolation } from './violation';
 
@@ -34,6 +35,7 @@ export function allCheckers(): Checker[] {
     new CommitBounds(),
     new CommittedDurability(),
     new LinearizableReads(),
+    new RemovedNeverLeads(),
   ];
 }
 
@@ -45,8 +47,10 @@ export class SafetyMonitor implements HistoryObserver {
     members: readonly NodeId[],
     private readonly context: FailureContext,
     private readonly checkers: readonly Checker[] = allCheckers(),
+    /** The voters at index 0, when not every member is one (spares that join later). */
+    bootstrap: readonly NodeId[] = members,
   ) {
-    this.model = new ClusterModel(members);
+    this.model = new ClusterModel(members, bootstrap);
   }
 
   onEvent(event: HistoryEvent): void {
