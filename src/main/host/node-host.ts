@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
+import { BOOTSTRAP_MEMBERSHIP, type Entry, type Message, type NodeId, type RaftStatus } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
@@ -106,7 +106,12 @@ export class NodeHost implements LocalGroup {
         ...DEFAULT_FLOW_CONTROL,
         random,
       },
-      { hardState: loaded.hardState, snapshot: loaded.snapshot, entries: loaded.entries, applied: 0 },
+      {
+        hardState: loaded.hardState,
+        snapshot: { ...loaded.snapshot, membership: BOOTSTRAP_MEMBERSHIP },
+        entries: loaded.entries,
+        applied: 0,
+      },
     );
 
     const onEvent = options.onEvent;
