@@ -80,7 +80,7 @@ export class MemoryStorage implements RaftStorage {
 
   /** Memory has no segments: drops exactly the entries at or before `throughIndex`. */
   compact(throughIndex: number): Promise<number> {
-    return this.gate.run('compact', async () => {
+    return this.gate.runAlongside('compact', async () => {
       if (!Number.isSafeInteger(throughIndex) || throughIndex < 0) {
         throw new RangeError(`memory storage: compact(${throughIndex}): not a log index`);
       }

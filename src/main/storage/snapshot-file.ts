@@ -92,19 +92,22 @@ export interface SnapshotHeader {
   readonly bodyCrc: number;
 }
 
-/** Reads the header at the start of the open file `fd`; `file` names it in every error. */
-async function readHeader(handle: fs.promises.FileHandle, file: string, fileBytes: number): Promise<SnapshotHeader> {
+/** Reads `length` bytes at `position` into `buffer` (the file is known to hold them). */
+type ReadAt = (buffer: Buffer, length: number, position: number) => Promise<unknown>;
+
+/** Reads and checks the header of a snapshot of `fileBytes` bytes; `file` names it in every error. */
+export async function readHeader(read: ReadAt, file: string, fileBytes: number): Promise<SnapshotHeader> {
   const refuse = (why: string) => new StorageCorruptError(`snapshot: ${why} in ${file}`);
   if (fileBytes < PREFIX_BYTES + SUFFIX_BYTES) throw refuse(`file too short (${fileBytes} bytes)`);
   const prefix = Buffer.alloc(PREFIX_BYTES);
-  await handle.read(prefix, 0, PREFIX_BYTES, 0);
+  await read(prefix, PREFIX_BYTES, 0);
   if (prefix.readUInt32LE(0) !== MAGIC) throw refuse('not a snapshot file (bad magic)');
   if (prefix[4] !== VERSION) throw refuse(`unsupported snapshot version ${prefix[4]}`);
   const metaBytes = prefix.readUInt32LE(5);
   const headerBytes = PREFIX_BYTES + metaBytes + SUFFIX_BYTES;
   if (metaBytes > MAX_META_BYTES || headerBytes > fileBytes) throw refuse(`impossible header length ${metaBytes}`);
   const header = Buffer.alloc(headerBytes);
-  await handle.read(header, 0, headerBytes, 0);
+  await read(header, headerBytes, 0);
   const crcAt = headerBytes - 4;
   if (crc32(header.subarray(0, crcAt)) !== header.readUInt32LE(crcAt)) throw refuse('header checksum mismatch');
   const meta = decodeMeta(header.subarray(PREFIX_BYTES, PREFIX_BYTES + metaBytes), refuse);
@@ -166,7 +169,8 @@ export class SnapshotReader {
     }
     try {
       const stat = await handle.stat();
-      return new SnapshotReader(file, await readHeader(handle, file, stat.size), handle);
+      const read: ReadAt = (buffer, length, position) => handle.read(buffer, 0, length, position);
+      return new SnapshotReader(file, await readHeader(read, file, stat.size), handle);
     } catch (error) {
       await handle.close().catch(() => {});
       throw error;

@@ -64,6 +64,8 @@ export interface SnapshotStorage {
   open(snapshotPath: string): Promise<SnapshotBody>;
   /** Deletes every snapshot but the latest and the one before it. */
   prune(): Promise<void>;
+  /** A real file a transfer can read for `snapshot`: the file itself here, a private copy in memory. */
+  forSending(snapshot: StoredSnapshot): Promise<StoredSnapshot>;
 }
 
 export class SnapshotStore implements SnapshotStorage {
@@ -177,6 +179,10 @@ export class SnapshotStore implements SnapshotStorage {
         if (errorCode(error) !== 'ENOENT') throw ioFailure('snapshot', `deleting ${file}`, error, false);
       });
     }
+  }
+
+  async forSending(snapshot: StoredSnapshot): Promise<StoredSnapshot> {
+    return snapshot;
   }
 
   private refuse(corrupt: readonly { file: string; why: string }[], logStartIndex: number): StorageCorruptError {

@@ -140,25 +140,30 @@ export class WalStorage implements RaftStorage {
   }
 
   compact(throughIndex: number): Promise<number> {
-    return this.gate.run('compact', async () => {
-      if (!this.loaded) await this.recover();
+    // Alongside a save: it deletes only closed segments, which no save writes, and the spans it
+    // drops are never the last (the open segment's), which a save updates.
+    return this.gate.runAlongside('compact', async () => {
+      if (!this.loaded) throw new Error('wal: compact() before load()');
       if (!Number.isSafeInteger(throughIndex) || throughIndex < 0) {
         throw new RangeError(`wal: compact(${throughIndex}): not a log index`);
       }
       let count = 0;
       // Oldest first, never the open segment, and only while the next one can start the log.
-      while (this.spans.length > 1) {
-        const [oldest, next] = [this.spans[0]!, this.spans[1]!];
+      const spans = this.spans;
+      while (spans.length > 1 && this.spans === spans) {
+        const [oldest, next] = [spans[0]!, spans[1]!];
         if (oldest.maxIndex > throughIndex || !next.hasBase) break;
         await this.deleteSegment(oldest.segment);
-        this.spans.shift();
+        if (this.spans !== spans) break; // installSnapshot replaced the log meanwhile
+        spans.shift();
         count++;
       }
-      if (count > 0) {
-        const first = this.spans[0]!;
+      if (count > 0 && this.spans === spans) {
+        const first = spans[0]!;
         await this.syncOrFail(fsyncFolder(this.ops, this.walDir), `syncing the folder ${this.walDir}`);
         // The first segment left starts the log after its base, which recover() reads back.
-        this.base = await this.readBase(first.segment);
+        const base = await this.readBase(first.segment);
+        if (this.spans === spans) this.base = base;
       }
       return count;
     });
