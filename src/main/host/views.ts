@@ -27,6 +27,8 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
     commitIndex: status.commit,
     appliedIndex: node.stateMachine().appliedIndex,
     lastLogIndex: status.lastIndex,
+    snapshotIndex: status.snapshotIndex,
+    firstLogIndex: status.firstIndex,
     log: node.logTail().map(logEntryView),
     electionElapsedMs: status.electionElapsedTicks * tickMs,
     electionTimeoutMs: status.electionTimeoutTicks * tickMs,
@@ -50,6 +52,8 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
     commitIndex: last?.commitIndex ?? 0,
     appliedIndex: last?.appliedIndex ?? 0,
     lastLogIndex: last?.lastLogIndex ?? 0,
+    snapshotIndex: last?.snapshotIndex ?? 0,
+    firstLogIndex: last?.firstLogIndex ?? 1,
     log: last?.log ?? [],
     electionElapsedMs: 0,
     electionTimeoutMs: 0,
@@ -72,6 +76,8 @@ export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): Clus
       return { type: 'commit', at, node, index: event.index };
     case 'apply':
       return { type: 'apply', at, node, index: event.index };
+    case 'snapshot':
+      return { type: 'snapshot', at, node, phase: event.phase, index: event.index, bytes: event.bytes };
     case 'transport':
       return messageEventOf(event.event, at);
   }
