@@ -4,10 +4,13 @@
 // the disk survives a crash; a restart restores the state machine from the disk's snapshot and
 // re-applies the committed entries after it.
 //
-// Snapshots are driven here, through the core's API, not by the Ready loop: the harness takes one
-// (takeSnapshot: snapshotMeta, the disk keeps a copy of the state machine, compact), and installs a
-// received one when a Ready carries Ready.snapshot, before the loop sees that Ready (the order the
-// Ready contract asks for). The bytes of InstallSnapshot come from the sender's disk (cluster.ts).
+// Snapshots are driven here, through the core's API, not by the Ready loop: the loop's snapshot
+// machinery (its `snapshots` option) writes files and restores the table asynchronously, and the
+// simulation is synchronous and deterministic. So the harness takes one (takeSnapshot:
+// snapshotMeta, the disk keeps a copy of the state machine, compact), and installs a received one
+// when a Ready carries Ready.snapshot, before the loop sees that Ready (the order the Ready
+// contract asks for); the loop then gets the Ready without it. The bytes of InstallSnapshot come
+// from the sender's disk (cluster.ts).
 import { ReadyLoop } from '../../src/main/host/ready-loop';
 import type { MessageSink } from '../../src/main/host/ready-ports';
 import { ManualClock } from '../../src/main/net/testing/clocks';
@@ -328,13 +331,25 @@ export class SimNode {
       this.machine.kv = received.state.clone();
       this.env.emit({ kind: 'snapshot', node: this.id, phase: 'install', index: meta.index, term: meta.term });
     };
+    // The loop hands back the copy it got; the core wants its own Ready in advance().
+    let handedOut: { readonly copy: Ready; readonly original: Ready } | null = null;
     return new Proxy(core, {
       get(target, property) {
         if (property === 'ready') {
           return (): Ready => {
             const ready = target.ready();
-            if (ready.snapshot !== null) install(ready.snapshot);
-            return ready;
+            if (ready.snapshot === null) return ready;
+            install(ready.snapshot);
+            const copy: Ready = { ...ready, snapshot: null };
+            handedOut = { copy, original: ready };
+            return copy;
+          };
+        }
+        if (property === 'advance') {
+          return (ready: Ready): void => {
+            const original = handedOut?.copy === ready ? handedOut.original : ready;
+            handedOut = null;
+            target.advance(original);
           };
         }
         const value = Reflect.get(target, property, target);
