@@ -245,7 +245,9 @@ export const MUTATIONS: readonly Mutation[] = [
     killedBy: ['test/raft/quorum.test.ts'],
     quick: true,
   },
-  // Issue 12: snapshots and membership changes.
+  // Issue 12: snapshots and membership changes. stranger-votes-accepted survives 300 simulator
+  // seeds: a removed node rarely campaigns at all (its log holds its removal, and non-voters never
+  // campaign), so the refusal of its votes is a second line the unit tests pin.
   {
     name: 'learner-counted-in-quorum',
     breaks:
@@ -253,7 +255,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/shared/raft/leader.ts',
     original: 'const matches = raft.voters.map(',
     replacement: 'const matches = raft.peers.map(',
-    killedBy: ['test/raft/membership.test.ts'],
+    killedBy: ['test/raft/membership.test.ts', 'sim:1000'],
     quick: true,
   },
   {
@@ -263,7 +265,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/shared/raft/raft.ts',
     original: 'if (this.pendingConfIndex > this.log.committed) {',
     replacement: 'if (false) {',
-    killedBy: ['test/raft/membership.test.ts'],
+    killedBy: ['test/raft/membership.test.ts', 'sim:1000'],
     quick: true,
   },
   {
@@ -273,7 +275,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/shared/raft/raft.ts',
     original: '    if (!this.promotable()) return;\n',
     replacement: '',
-    killedBy: ['test/raft/membership.test.ts', 'test/raft/input.test.ts'],
+    killedBy: ['test/raft/membership.test.ts', 'test/raft/input.test.ts', 'sim:1000'],
     quick: true,
   },
   {
@@ -283,7 +285,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/shared/raft/raft.ts',
     original: '    return isVoter(membership, this.id);\n  }',
     replacement: '    return true;\n  }',
-    killedBy: ['test/raft/membership.test.ts'],
+    killedBy: ['test/raft/membership.test.ts', 'sim:1000'],
     quick: true,
   },
   {
@@ -293,7 +295,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/shared/raft/leader.ts',
     original: '      raft.leaveAfterFlush = true;',
     replacement: '      raft.leaveAfterFlush = false;',
-    killedBy: ['test/raft/membership.test.ts'],
+    killedBy: ['test/raft/membership.test.ts', 'sim:1000'],
     quick: true,
   },
   {
@@ -313,7 +315,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'src/shared/raft/raft.ts',
     original: '    if (meta.index <= log.committed) {',
     replacement: '    if (meta.index < 0) {',
-    killedBy: ['test/raft/snapshot.test.ts'],
+    killedBy: ['test/raft/snapshot.test.ts', 'sim:1000'],
     quick: true,
   },
   {
