@@ -71,25 +71,28 @@ function runSeed(seed: number, steps: number): SnapCluster {
 }
 
 describe('membership changes under faults (seeded)', () => {
-  it.each(Array.from({ length: 40 }, (_, i) => i + 1))('seed %i keeps every safety property', (seed) => {
-    const c = runSeed(seed, 1500);
-    c.checkElectionSafety();
-    expect(c.removedLeaders).toEqual([]);
-    if (process.env.FUZZ_STATS) {
-      const stats = {
-        terms: c.leadersByTerm.size,
-        installs: c.installs.length,
-        removed: [...c.removedCommitted],
-        configs: [...c.machines.values()].map((m) => m.applied.filter((e) => e.type === 'config').length),
-        refused: c.refused.length,
-      };
-      console.log(seed, JSON.stringify(stats));
-    }
-    c.checkStateMachines();
-    // Liveness once healed: some voter leads and commits.
-    const leader = c.settle(2000);
-    const before = c.node(leader).status().commit;
-    c.put('final');
-    expect(c.node(leader).status().commit).toBeGreaterThan(before);
-  });
+  it.each(Array.from({ length: 40 }, (_, i) => i + 1))(
+    'seed %i: one leader per term across configurations, no removed node leads, replicas agree, recovers',
+    (seed) => {
+      const c = runSeed(seed, 1500);
+      c.checkElectionSafety();
+      expect(c.removedLeaders).toEqual([]);
+      if (process.env.FUZZ_STATS) {
+        const stats = {
+          terms: c.leadersByTerm.size,
+          installs: c.installs.length,
+          removed: [...c.removedCommitted],
+          configs: [...c.machines.values()].map((m) => m.applied.filter((e) => e.type === 'config').length),
+          refused: c.refused.length,
+        };
+        console.log(seed, JSON.stringify(stats));
+      }
+      c.checkStateMachines();
+      // Liveness once healed: some voter leads and commits.
+      const leader = c.settle(2000);
+      const before = c.node(leader).status().commit;
+      c.put('final');
+      expect(c.node(leader).status().commit).toBeGreaterThan(before);
+    },
+  );
 });
