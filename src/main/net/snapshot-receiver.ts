@@ -186,7 +186,7 @@ export class SnapshotReceiver {
     incoming.received += data.length;
     incoming.crc = crc32(data, incoming.crc);
     incoming.pending++;
-    this.then(incoming, async (file) => {
+    this.afterQueued(incoming, async (file) => {
       let done = 0;
       while (done < data.length) {
         const { bytesWritten } = await file.write(data, done, data.length - done, offset + done);
@@ -199,7 +199,7 @@ export class SnapshotReceiver {
   }
 
   private complete(incoming: Incoming): void {
-    this.then(incoming, async (file) => {
+    this.afterQueued(incoming, async (file) => {
       await file.sync();
       await file.close();
       if (this.options.currentTerm() > incoming.term) {
@@ -224,7 +224,7 @@ export class SnapshotReceiver {
   }
 
   /** Runs `step` after everything queued on the file; a failure (disk full, EIO) abandons the transfer. */
-  private then(incoming: Incoming, step: (file: FileHandle) => Promise<void>): void {
+  private afterQueued(incoming: Incoming, step: (file: FileHandle) => Promise<void>): void {
     incoming.chain = incoming.chain
       .then(async () => {
         if (incoming.over) return;
