@@ -15,7 +15,7 @@ export interface LogEntryView {
 export interface FollowerProgressView {
   readonly match: number;
   readonly next: number;
-  readonly state: 'probe' | 'replicate';
+  readonly state: 'probe' | 'replicate' | 'snapshot';
 }
 
 export interface NodeView {

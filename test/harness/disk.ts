@@ -1,6 +1,6 @@
 // A node's durable storage in the simulation. It changes only when the harness carries out a
 // Ready's persist step, and it survives crashes; everything else a node holds is lost with it.
-import type { Entry, HardState, InitialState } from '../../src/shared/raft/types';
+import { BOOTSTRAP_MEMBERSHIP, type Entry, type HardState, type InitialState } from '../../src/shared/raft/types';
 
 export const EMPTY_HARD_STATE: HardState = { term: 0, vote: '', commit: 0 };
 
@@ -38,7 +38,12 @@ export class MemoryDisk {
 
   /** What the host hands a restarted core: all of the disk, and a state machine rebuilt from nothing. */
   load(): InitialState {
-    return { hardState: this.hard, snapshot: { index: 0, term: 0 }, entries: [...this.log], applied: 0 };
+    return {
+      hardState: this.hard,
+      snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
+      entries: [...this.log],
+      applied: 0,
+    };
   }
 
   private writeEntries(entries: readonly Entry[]): void {

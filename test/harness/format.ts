@@ -1,6 +1,7 @@
 // One compact line per message and per event, so that a failing seed's trace reads like a story:
 //   t=12 n2 precandidate term 1
 //   t=14 n2->n3 App t2 prev=3/1 [4..5] commit=3
+import { decodeConfChange } from '../../src/shared/raft/conf-change';
 import type { Entry, Message } from '../../src/shared/raft/types';
 import type { HistoryEvent } from './history';
 import { decodeText } from './kv';
@@ -39,13 +40,27 @@ export function formatMessage(message: Message): string {
       return `${head} ctx=${message.context}`;
     case 'ReadIndexResp':
       return `${head} ctx=${message.context} ${message.reject ? 'rejected' : `index=${message.index}`}`;
+    case 'Snap': {
+      const { index, term, membership } = message.snapshot;
+      const learners = membership.learners.length > 0 ? ` learners=${membership.learners.join(',')}` : '';
+      return `${head} snapshot=${index}/${term} voters=${membership.voters.join(',')}${learners}`;
+    }
   }
 }
 
 function describeEntry(entry: Entry): string {
-  return entry.type === 'noop'
-    ? `${entry.index}@${entry.term} noop`
-    : `${entry.index}@${entry.term} "${decodeText(entry.data)}"`;
+  if (entry.type === 'noop') return `${entry.index}@${entry.term} noop`;
+  if (entry.type === 'config') return `${entry.index}@${entry.term} config ${describeConfChange(entry.data)}`;
+  return `${entry.index}@${entry.term} "${decodeText(entry.data)}"`;
+}
+
+function describeConfChange(data: Uint8Array): string {
+  try {
+    const change = decodeConfChange(data);
+    return `${change.type} ${change.node}`;
+  } catch (error) {
+    return `(garbage: ${(error as Error).message})`;
+  }
 }
 
 /** The event without its tick. */

@@ -1,6 +1,11 @@
 // Small helpers to drive the pure core in tests: build configs, entries and messages, collect Ready
 // output, and a deterministic in-memory cluster with FIFO delivery and cuttable links.
-import { createRaft, DEFAULT_FLOW_CONTROL, EMPTY_INITIAL_STATE } from '../../src/shared/raft/index';
+import {
+  BOOTSTRAP_MEMBERSHIP,
+  createRaft,
+  DEFAULT_FLOW_CONTROL,
+  EMPTY_INITIAL_STATE,
+} from '../../src/shared/raft/index';
 import type {
   AppendEntries,
   AppendResponse,
@@ -55,7 +60,7 @@ export function logOfTerms(terms: readonly number[]): Entry[] {
 export function initialState(entries: readonly Entry[] = [], hard: Partial<HardState> = {}, applied = 0): InitialState {
   return {
     hardState: { term: 0, vote: '', commit: 0, ...hard },
-    snapshot: { index: 0, term: 0 },
+    snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
     entries,
     applied,
   };
@@ -217,7 +222,12 @@ export class Cluster {
   restart(id: NodeId): void {
     this.down.delete(id);
     const disk = this.disks.get(id)!;
-    this.start(id, { hardState: disk.hardState, snapshot: { index: 0, term: 0 }, entries: disk.entries, applied: 0 });
+    this.start(id, {
+      hardState: disk.hardState,
+      snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
+      entries: disk.entries,
+      applied: 0,
+    });
   }
 
   /** One host loop turn for one node: persist, send, apply, advance. */

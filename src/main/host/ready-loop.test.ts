@@ -2,7 +2,7 @@
 // complete only when the test says so. The simulator checks the same loop under faults; these pin
 // down each rule of the Ready contract (src/shared/raft/types.ts) where it is decided.
 import { describe, expect, it } from 'vitest';
-import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
+import { BOOTSTRAP_MEMBERSHIP, createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
 import type { AppendEntries, Entry, HardState, Message, NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { ManualClock } from '../net/testing/clocks';
@@ -83,7 +83,7 @@ function makeLoop(
       ...DEFAULT_FLOW_CONTROL,
       random: new SeededRandom(7),
     },
-    { hardState: durable, snapshot: { index: 0, term: 0 }, entries, applied: 0 },
+    { hardState: durable, snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP }, entries, applied: 0 },
   );
   const storage = new HeldSaves();
   const scheduler = new Scheduler();

@@ -12,7 +12,7 @@ export function logEntryView(entry: Entry): LogEntryView {
 
 export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
   const status: RaftStatus = node.status();
-  const progress: Record<NodeId, { match: number; next: number; state: 'probe' | 'replicate' }> = {};
+  const progress: Record<NodeId, { match: number; next: number; state: 'probe' | 'replicate' | 'snapshot' }> = {};
   for (const [id, pr] of Object.entries(status.progress)) {
     if (id !== node.nodeId) progress[id] = { match: pr.match, next: pr.next, state: pr.state };
   }

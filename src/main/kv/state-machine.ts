@@ -72,7 +72,8 @@ export class KvStateMachine {
     }
     this.applied = entry.index;
     const index = entry.index;
-    if (entry.type === 'noop') return { index, type: 'noop' };
+    // A config entry changes the group, not the table: the core applies it (issue 12).
+    if (entry.type === 'noop' || entry.type === 'config') return { index, type: 'noop' };
 
     let command: Command;
     try {

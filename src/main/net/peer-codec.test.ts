@@ -27,6 +27,7 @@ const EVERY_VARIANT: Message[] = [
       { index: 16_385, term: 5, type: 'noop', data: new Uint8Array(0) },
       { index: 16_386, term: 5, type: 'normal', data: bytes(0, 13, 10, 255, 0x24) },
       { index: 16_387, term: 5, type: 'normal', data: new Uint8Array(3000).fill(7) },
+      { index: 16_388, term: 5, type: 'config', data: bytes(1, 1, 0x61) },
     ],
   },
   { type: 'App', from: A, to: B, term: 5, prevLogIndex: 3, prevLogTerm: 2, commit: 3, entries: [] },
@@ -39,6 +40,14 @@ const EVERY_VARIANT: Message[] = [
   { type: 'ReadIndexResp', from: A, to: B, term: 10, context: 3, index: 99, reject: false },
   { type: 'ReadIndexResp', from: A, to: B, term: 10, context: 4, index: 0, reject: true },
   { type: 'Heartbeat', from: '[::1]:5001', to: 'nœud-é:1', term: 1, commit: 0, context: 0 },
+  {
+    type: 'Snap',
+    from: A,
+    to: B,
+    term: 11,
+    snapshot: { index: BIG, term: 11, membership: { voters: [A, B, 'nœud-é:1'], learners: ['[::1]:5004'] } },
+  },
+  { type: 'Snap', from: A, to: B, term: 2, snapshot: { index: 1, term: 1, membership: { voters: [A], learners: [] } } },
 ];
 
 /** Re-encodes `frame`'s length field after editing it, so only the intended defect remains. */
@@ -118,7 +127,7 @@ describe('peer codec: rejects garbage with a typed error', () => {
     expect(decodeError(bytes(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 7))).toBe('frame-too-large');
   });
 
-  it.each([0, 12, 255])('rejects message type %i', (code) => {
+  it.each([0, 13, 255])('rejects message type %i', (code) => {
     const frame = Uint8Array.from(heartbeat);
     frame[8] = code;
     expect(decodeError(frame)).toBe('unknown-type');

@@ -12,7 +12,7 @@
 // consecutive) is checked by the core's messageProblem() (src/shared/raft/message-check.ts) before
 // any state changes, so the simulator and every host run the same check.
 import { isUtf8 } from 'node:buffer';
-import type { Entry, Message, MessageType } from '../../shared/raft/types';
+import type { Entry, Membership, Message, MessageType, NodeId } from '../../shared/raft/types';
 import { ByteReader, ByteWriter, checkUint, PeerCodecError } from './binary-io';
 
 export { PeerCodecError, type PeerCodecErrorKind } from './binary-io';
@@ -41,6 +41,7 @@ const TYPE_CODES = {
   TimeoutNow: 9,
   ReadIndex: 10,
   ReadIndexResp: 11,
+  Snap: 12,
 } as const satisfies Record<MessageType, number>;
 
 const TYPES_BY_CODE: readonly (MessageType | undefined)[] = (() => {
@@ -51,6 +52,11 @@ const TYPES_BY_CODE: readonly (MessageType | undefined)[] = (() => {
 
 const ENTRY_NORMAL = 0;
 const ENTRY_NOOP = 1;
+const ENTRY_CONFIG = 2;
+const ENTRY_CODES = { normal: ENTRY_NORMAL, noop: ENTRY_NOOP, config: ENTRY_CONFIG } as const;
+const ENTRY_TYPES = ['normal', 'noop', 'config'] as const;
+/** A membership on the wire lists at most this many nodes (the core refuses more anyway). */
+const MAX_MEMBERSHIP_IDS = 1024;
 
 // Node ids repeat in every message; their UTF-8 form is cached (a handful of ids per cluster).
 const idBytesCache = new Map<string, Buffer>();
@@ -75,6 +81,11 @@ function frameSizeBound(message: Message, from: Buffer, to: Buffer): number {
     size += VARINT_MAX_BYTES;
     for (const entry of message.entries) size += 3 * VARINT_MAX_BYTES + 1 + entry.data.length;
   }
+  if (message.type === 'Snap') {
+    const { voters, learners } = message.snapshot.membership;
+    size += 2 * VARINT_MAX_BYTES;
+    for (const id of [...voters, ...learners]) size += VARINT_MAX_BYTES + nodeIdBytes(id).length;
+  }
   return size;
 }
 
@@ -85,7 +96,9 @@ function writeEntries(writer: ByteWriter, entries: readonly Entry[]): void {
     checkUint(entry.term, 'entry term');
     writer.varint(entry.index);
     writer.varint(entry.term);
-    writer.u8(entry.type === 'noop' ? ENTRY_NOOP : ENTRY_NORMAL);
+    const code = ENTRY_CODES[entry.type];
+    if (code === undefined) throw new PeerCodecError('bad-value', `entry type ${String(entry.type)}`);
+    writer.u8(code);
     writer.varint(entry.data.length);
     writer.raw(entry.data);
   }
@@ -143,7 +156,41 @@ function writeBody(writer: ByteWriter, message: Message): void {
       writer.varint(message.index);
       writer.u8(message.reject ? 1 : 0);
       return;
+    case 'Snap':
+      checkUint(message.snapshot.index, 'snapshot index');
+      checkUint(message.snapshot.term, 'snapshot term');
+      writer.varint(message.snapshot.index);
+      writer.varint(message.snapshot.term);
+      writeIds(writer, message.snapshot.membership.voters);
+      writeIds(writer, message.snapshot.membership.learners);
+      return;
   }
+}
+
+function writeIds(writer: ByteWriter, ids: readonly NodeId[]): void {
+  if (ids.length > MAX_MEMBERSHIP_IDS) throw new PeerCodecError('bad-value', `a membership of ${ids.length} nodes`);
+  writer.varint(ids.length);
+  for (const id of ids) {
+    const bytes = nodeIdBytes(id);
+    writer.varint(bytes.length);
+    writer.raw(bytes);
+  }
+}
+
+function readIds(reader: ByteReader, field: string): NodeId[] {
+  const count = reader.varint(`${field} count`);
+  // Every id takes at least 2 bytes: refuse an absurd count before allocating for it.
+  if (count > MAX_MEMBERSHIP_IDS || count > reader.remaining / 2) {
+    throw new PeerCodecError('bad-value', `${field} count ${count} is too large`);
+  }
+  const ids: NodeId[] = [];
+  for (let i = 0; i < count; i++) ids.push(readNodeId(reader, field));
+  return ids;
+}
+
+function readMembership(reader: ByteReader): Membership {
+  const voters = readIds(reader, 'voter');
+  return { voters, learners: readIds(reader, 'learner') };
 }
 
 /**
@@ -204,10 +251,11 @@ function readEntries(reader: ByteReader): Entry[] {
     const index = reader.varint('entry index');
     const term = reader.varint('entry term');
     const kind = reader.u8();
-    if (kind !== ENTRY_NORMAL && kind !== ENTRY_NOOP) throw new PeerCodecError('bad-value', `bad entry type ${kind}`);
+    const type = ENTRY_TYPES[kind];
+    if (type === undefined) throw new PeerCodecError('bad-value', `bad entry type ${kind}`);
     const length = reader.varint('entry data length');
     const data = reader.view(length);
-    entries[i] = { index, term, type: kind === ENTRY_NOOP ? 'noop' : 'normal', data };
+    entries[i] = { index, term, type, data };
   }
   return entries;
 }
@@ -252,6 +300,11 @@ function readMessage(reader: ByteReader, type: MessageType): Message {
       const context = reader.varint('context');
       const index = reader.varint('index');
       return { type, from, to, term, context, index, reject: reader.bool('reject') };
+    }
+    case 'Snap': {
+      const index = reader.varint('snapshot index');
+      const snapTerm = reader.varint('snapshot term');
+      return { type, from, to, term, snapshot: { index, term: snapTerm, membership: readMembership(reader) } };
     }
   }
 }

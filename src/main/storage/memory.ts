@@ -2,7 +2,7 @@
 // MemoryDisk that outlives the storage instance, so a test crashes a node by dropping the instance
 // and opening a new one on the same disk, and `--in-memory` nodes keep their votes across a restart
 // in the dashboard (forgetting a vote would let a node vote twice in one term).
-import type { Entry, HardState } from '../../shared/raft/types';
+import { BOOTSTRAP_MEMBERSHIP, type Entry, type HardState } from '../../shared/raft/types';
 import { CallGate } from './call-gate';
 import { planSave, type SaveOptions, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
 import type { LoadedState, RaftStorage } from './types';
@@ -42,7 +42,7 @@ export class MemoryStorage implements RaftStorage {
       const { hardState, entries } = this.disk;
       return {
         hardState: { ...hardState, commit: Math.min(hardState.commit, entries.length) },
-        snapshot: { index: 0, term: 0 },
+        snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
         entries: entries.map(copyEntry),
         recovery: { truncatedBytes: 0, truncatedRecords: 0, message: null },
       };

@@ -60,7 +60,7 @@ export function planSave(update: SaveUpdate, durable: HardState, lastIndex: numb
         throw new Error(`storage: entry ${i} of this save has index ${entry.index}, expected ${first + i}`);
       }
       if (!isCount(entry.term)) throw new Error(`storage: entry ${entry.index} has invalid term ${entry.term}`);
-      if (entry.type !== 'normal' && entry.type !== 'noop') {
+      if (entry.type !== 'normal' && entry.type !== 'noop' && entry.type !== 'config') {
         throw new Error(`storage: entry ${entry.index} has unknown type ${String(entry.type)}`);
       }
       if (!(entry.data instanceof Uint8Array))

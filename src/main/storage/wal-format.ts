@@ -33,8 +33,8 @@ const FORMAT_VERSION = 1;
 export const SEGMENT_HEADER_RECORD_BYTES = FRAME_HEADER_BYTES + 1 + 4 + 1 + 8;
 
 const ENTRY_FIXED_BYTES = 8 + 1 + 4;
-const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = { normal: 0, noop: 1 };
-const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop'];
+const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = { normal: 0, noop: 1, config: 2 };
+const ENTRY_TYPES: readonly EntryType[] = ['normal', 'noop', 'config'];
 
 export interface SegmentHeaderRecord {
   readonly kind: 'segment-header';

@@ -23,7 +23,7 @@
 // pages), the instance is failed and every later call rejects with the original error. The host
 // then restarts the node from disk, where only durable data was ever acknowledged.
 import * as path from 'node:path';
-import type { HardState } from '../../shared/raft/types';
+import { BOOTSTRAP_MEMBERSHIP, type HardState } from '../../shared/raft/types';
 import { CallGate } from './call-gate';
 import { prepareDataDir } from './data-dir';
 import { type FileOps, fsyncFolder, nodeFileOps, writeFully } from './file-ops';
@@ -163,7 +163,7 @@ export class WalStorage implements RaftStorage {
     this.loaded = true;
     return {
       hardState: { ...this.durable, commit: Math.min(this.durable.commit, lastIndex) },
-      snapshot: { index: 0, term: 0 },
+      snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
       entries: log.entries,
       recovery: log.torn?.report ?? CLEAN_RECOVERY,
     };

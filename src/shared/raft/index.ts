@@ -1,11 +1,12 @@
 // The Raft core's public face: the factory, the vocabulary and sensible defaults.
 import { Raft } from './raft';
-import type { InitialState, RaftConfig, RaftCore } from './types';
+import { BOOTSTRAP_MEMBERSHIP, type InitialState, type RaftConfig, type RaftCore } from './types';
 
+export { ConfChangeDecodeError, decodeConfChange, encodeConfChange } from './conf-change';
 export { InvariantError, RefusedMessageError } from './errors';
 export { INDEX_CEILING, messageProblem, TERM_CEILING } from './message-check';
 export type * from './types';
-export { MESSAGE_TYPES } from './types';
+export { BOOTSTRAP_MEMBERSHIP, DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES, MESSAGE_TYPES } from './types';
 
 /** A pure Raft node. Throws a RangeError naming the problem when the config or initial state is invalid. */
 export function createRaft(config: RaftConfig, initial: InitialState): RaftCore {
@@ -28,7 +29,7 @@ export const DEFAULT_PROTECTIONS = {
 /** A fresh node's state: term 0, no vote, an empty log. */
 export const EMPTY_INITIAL_STATE: InitialState = {
   hardState: { term: 0, vote: '', commit: 0 },
-  snapshot: { index: 0, term: 0 },
+  snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
   entries: [],
   applied: 0,
 };

@@ -10,8 +10,11 @@
 import { InvariantError } from './errors';
 import type { Entry, SnapshotMeta } from './types';
 
+/** Where the log starts: the index and term of the last entry compacted away (or 0, 0). */
+export type LogStart = Pick<SnapshotMeta, 'index' | 'term'>;
+
 export class RaftLog {
-  private snapshot: SnapshotMeta;
+  private snapshot: LogStart;
   /** entries[i] has index snapshot.index + 1 + i. Never copied as a whole. */
   private readonly log: Entry[];
   private unstableFrom: number;
@@ -19,7 +22,7 @@ export class RaftLog {
   private committedIndex: number;
   private appliedIndex: number;
 
-  constructor(snapshot: SnapshotMeta, entries: readonly Entry[], committed: number, applied: number) {
+  constructor(snapshot: LogStart, entries: readonly Entry[], committed: number, applied: number) {
     this.snapshot = { index: snapshot.index, term: snapshot.term };
     this.log = [];
     let expected = snapshot.index + 1;

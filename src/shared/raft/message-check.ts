@@ -4,7 +4,8 @@
 //
 // The checks need only the message and who receives it (its id and its group), never the log:
 // whether a well-formed App fits the log is Raft's own business (a rejection, not a refusal).
-import type { Entry, Message, NodeId } from './types';
+import { nodeIdProblem } from './conf-change';
+import type { Entry, Membership, Message, NodeId } from './types';
 import { MESSAGE_TYPES } from './types';
 
 /**
@@ -83,7 +84,41 @@ function bodyProblem(message: Message): string | null {
       return (
         contextProblem(message.context) ?? indexProblem(message.index, 'index') ?? flagProblem(message.reject, 'reject')
       );
+    case 'Snap':
+      return snapshotProblem(message.snapshot, message.term);
   }
+}
+
+/** A group bigger than this is no group a person runs; a longer list is garbage or an attack. */
+export const MAX_MEMBERS = 64;
+
+/** An InstallSnapshot's meta: a real point of a log (index >= 1) and a membership with a voter. */
+function snapshotProblem(meta: unknown, messageTerm: number): string | null {
+  if (typeof meta !== 'object' || meta === null) return 'snapshot must be an object';
+  const { index, term, membership } = meta as { index: unknown; term: unknown; membership: unknown };
+  if (!isCount(index) || index < 1 || index > INDEX_CEILING) return `snapshot index ${String(index)} is out of range`;
+  if (!isCount(term) || term < 1 || term > messageTerm) {
+    return `snapshot term ${String(term)} is not in 1..${messageTerm} (the message's term)`;
+  }
+  const problem = membershipProblem(membership);
+  return problem === null ? null : `snapshot ${problem}`;
+}
+
+/** Lists of well-formed ids, bounded, no id twice, at least one voter (a group never loses its last). */
+export function membershipProblem(membership: unknown): string | null {
+  if (typeof membership !== 'object' || membership === null) return 'membership must be an object';
+  const { voters, learners } = membership as Partial<Membership>;
+  if (!Array.isArray(voters) || !Array.isArray(learners)) return 'membership needs voters and learners lists';
+  if (voters.length + learners.length > MAX_MEMBERS) return `membership lists more than ${MAX_MEMBERS} nodes`;
+  if (voters.length === 0) return 'membership has no voter';
+  const seen = new Set<NodeId>();
+  for (const id of [...voters, ...learners]) {
+    const problem = nodeIdProblem(id);
+    if (problem !== null) return `membership: ${problem}`;
+    if (seen.has(id)) return `membership lists ${id} twice`;
+    seen.add(id);
+  }
+  return null;
 }
 
 /**
@@ -110,7 +145,8 @@ function entriesProblem(
     if (entry.term < previousTerm) {
       return `entry ${expected} has term ${entry.term} below the previous ${previousTerm}`;
     }
-    if (entry.type !== 'normal' && entry.type !== 'noop') return `entry ${expected} has type ${String(entry.type)}`;
+    if (entry.type !== 'normal' && entry.type !== 'noop' && entry.type !== 'config')
+      return `entry ${expected} has type ${String(entry.type)}`;
     if (!(entry.data instanceof Uint8Array)) return `entry ${expected} has no data bytes`;
     previousTerm = entry.term;
   }

@@ -18,6 +18,7 @@ import { voteResult } from './quorum';
 import { ReadOnly } from './read-only';
 import type { RoleBehaviour } from './role';
 import type {
+  ConfChange,
   Entry,
   FollowerProgress,
   HardState,
@@ -30,6 +31,7 @@ import type {
   RaftStatus,
   ReadState,
   Ready,
+  SnapshotMeta,
   SoftState,
   VoteRequest,
 } from './types';
@@ -224,6 +226,7 @@ export class Raft implements RaftCore {
       committedEntries,
       readStates: this.readStates,
       failedReads: this.failedReads,
+      snapshot: null,
     };
     const last = entries[entries.length - 1];
     this.outstanding = {
@@ -275,11 +278,31 @@ export class Raft implements RaftCore {
       progress,
       preVote: this.preVote,
       checkQuorum: this.checkQuorum,
+      membership: { voters: this.peers, learners: [] },
+      snapshotIndex: this.log.firstIndex() - 1,
+      learner: false,
+      pendingConfIndex: 0,
     };
   }
 
   entries(lo: number, hi: number): Entry[] {
     return this.log.slice(lo, hi);
+  }
+
+  proposeConfChange(_change: ConfChange): ProposeResult {
+    throw new InvariantError('not yet');
+  }
+
+  snapshotMeta(): SnapshotMeta {
+    throw new InvariantError('not yet');
+  }
+
+  compact(_meta: SnapshotMeta): void {
+    throw new InvariantError('not yet');
+  }
+
+  reportSnapshot(_to: NodeId, _ok: boolean): void {
+    throw new InvariantError('not yet');
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -7,8 +7,11 @@ export type NodeId = string;
 
 export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
-/** `noop` is the empty entry each new leader appends (thesis §6.4); `normal` carries a command. */
-export type EntryType = 'normal' | 'noop';
+/**
+ * `noop` is the empty entry each new leader appends (thesis §6.4); `normal` carries a command;
+ * `config` carries one membership change (data = encodeConfChange(change), conf-change.ts).
+ */
+export type EntryType = 'normal' | 'noop' | 'config';
 
 export interface Entry {
   readonly index: number;
@@ -27,10 +30,32 @@ export interface HardState {
   readonly commit: number;
 }
 
-/** The point the log starts after. Compaction will move it; today it stays at {0, 0}. */
+/** Voters count for elections and commits; learners only receive the log (thesis §4.2.1). */
+export interface Membership {
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+/** One single-server change (thesis §4.1), the data of a 'config' entry (conf-change.ts encodes it). */
+export type ConfChange =
+  | { readonly type: 'addLearner'; readonly node: NodeId }
+  | { readonly type: 'promote'; readonly node: NodeId }
+  | { readonly type: 'remove'; readonly node: NodeId };
+
+/**
+ * The membership storage reports at index 0, before it knows any: no voters stands for the
+ * bootstrap voters, RaftConfig.peers.
+ */
+export const BOOTSTRAP_MEMBERSHIP: Membership = { voters: [], learners: [] };
+
+/**
+ * The point the log starts after, and the membership as of that index. At index 0 a membership
+ * with no voters stands for the bootstrap voters, RaftConfig.peers (what storage knows at first).
+ */
 export interface SnapshotMeta {
   readonly index: number;
   readonly term: number;
+  readonly membership: Membership;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,6 +130,12 @@ export interface ReadIndexRequest extends MessageBase {
   readonly context: number;
 }
 
+/** InstallSnapshot (§7). The core names only the meta; the hosts move the bytes. */
+export interface InstallSnapshot extends MessageBase {
+  readonly type: 'Snap';
+  readonly snapshot: SnapshotMeta;
+}
+
 export interface ReadIndexResponse extends MessageBase {
   readonly type: 'ReadIndexResp';
   readonly context: number;
@@ -122,7 +153,8 @@ export type Message =
   | HeartbeatResponse
   | TimeoutNow
   | ReadIndexRequest
-  | ReadIndexResponse;
+  | ReadIndexResponse
+  | InstallSnapshot;
 
 export type MessageType = Message['type'];
 
@@ -138,6 +170,7 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'TimeoutNow',
   'ReadIndex',
   'ReadIndexResp',
+  'Snap',
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +184,10 @@ export interface Random {
 
 export interface RaftConfig {
   readonly id: NodeId;
-  /** Every voter of the group, this node included. */
+  /**
+   * The bootstrap voters: the membership at index 0 (the group as the partitions string lists it).
+   * The live membership is in the log and the snapshot (InitialState.snapshot.membership).
+   */
   readonly peers: readonly NodeId[];
   /** The election timeout is drawn uniformly from [electionTicksMin, electionTicksMax). */
   readonly electionTicksMin: number;
@@ -163,6 +199,11 @@ export interface RaftConfig {
   readonly maxEntriesPerMessage: number;
   readonly maxBytesPerMessage: number;
   readonly maxInflightMessages: number;
+  /**
+   * Entries kept in memory before a compaction point for slow followers (etcd's
+   * SnapshotCatchUpEntries). Optional; DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES (5000) when absent.
+   */
+  readonly snapshotCatchUpEntries?: number;
   readonly random: Random;
 }
 
@@ -175,6 +216,9 @@ export interface InitialState {
   /** The highest index already applied to the state machine the host restored (0 for a fresh one). */
   readonly applied: number;
 }
+
+/** Compaction keeps this many entries before the snapshot point for slow followers (etcd's default). */
+export const DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES = 5000;
 
 /** Volatile state that views care about; reported in a Ready when it changes. */
 export interface SoftState {
@@ -221,13 +265,27 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
   /** Contexts of reads that will never be served (leadership lost or refused): the host may retry. */
   readonly failedReads: readonly number[];
+  /**
+   * Non-null on a follower that accepted an InstallSnapshot: BEFORE applying this Ready's
+   * committedEntries and BEFORE sending its persistedMessages, the host makes the received snapshot
+   * its snapshot (durable), tells storage the log now starts after snapshot.index, and restores its
+   * state machine from it. The core already treats index..applied as done.
+   */
+  readonly snapshot: SnapshotMeta | null;
 }
 
 export type ProposeResult =
   | { readonly ok: true; readonly firstIndex: number; readonly term: number }
-  | { readonly ok: false; readonly reason: 'not-leader' | 'transferring'; readonly leader: NodeId | null };
+  | {
+      readonly ok: false;
+      readonly reason: 'not-leader' | 'transferring' | 'refused';
+      readonly leader: NodeId | null;
+      /** Why a 'refused' proposal was refused, in words for the operator. */
+      readonly detail?: string;
+    };
 
-export type FollowerState = 'probe' | 'replicate';
+/** snapshot: the follower needs entries we compacted; a snapshot transfer to it is under way. */
+export type FollowerState = 'probe' | 'replicate' | 'snapshot';
 
 export interface FollowerProgress {
   readonly match: number;
@@ -257,6 +315,14 @@ export interface RaftStatus {
   readonly progress: Readonly<Record<NodeId, FollowerProgress>>;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** The membership in force: every config entry up to the commit index applied. */
+  readonly membership: Membership;
+  /** The index the log starts after (the last compaction or installed snapshot). */
+  readonly snapshotIndex: number;
+  /** This node is a learner: it receives the log but never votes or campaigns. */
+  readonly learner: boolean;
+  /** Leader: the index of the last config entry not yet committed, else 0. */
+  readonly pendingConfIndex: number;
 }
 
 /** The Raft core's whole surface. Pure: no I/O, no clock; time is `tick()`. */
@@ -285,4 +351,23 @@ export interface RaftCore {
   status(): RaftStatus;
   /** Entries in [lo, hi), clipped to what the log holds. */
   entries(lo: number, hi: number): Entry[];
+  /**
+   * Leader: appends a config entry. Refused (reason 'refused', detail says why) when a change is
+   * pending (not yet committed), when this leader has not yet committed an entry of its own term,
+   * removing the last voter, adding a member that is already one, promoting a non-learner,
+   * removing a non-member.
+   */
+  proposeConfChange(change: ConfChange): ProposeResult;
+  /**
+   * The meta a snapshot taken NOW of the state machine (which has applied exactly status().applied)
+   * must carry: applied index, its term, the membership as of it.
+   */
+  snapshotMeta(): SnapshotMeta;
+  /**
+   * The host's snapshot through meta.index is durable. The core may now send it to followers (as
+   * Snap with this meta) and drops entries before meta.index - snapshotCatchUpEntries.
+   */
+  compact(meta: SnapshotMeta): void;
+  /** Leader: the snapshot transfer to `to` ended; on failure the follower goes back to probe. */
+  reportSnapshot(to: NodeId, ok: boolean): void;
 }

@@ -116,6 +116,15 @@ export function messageStyle(kind: MessageType, detail: MessageDetail = {}): Mes
         filled: accepted,
         mark: replyMark,
       };
+    case 'Snap':
+      return {
+        label: 'InstallSnapshot',
+        colour: OKABE_ITO.black,
+        shape: 'square',
+        size: 'large',
+        filled: true,
+        mark: '',
+      };
   }
 }
 
