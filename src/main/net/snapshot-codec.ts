@@ -70,14 +70,18 @@ export interface SnapAck extends StreamBase {
   readonly done: boolean;
 }
 export interface SnapAbort extends StreamBase {
-  readonly type: 'SnapAbort' | 'SnapCancel';
+  readonly type: 'SnapAbort';
+  readonly reason: string;
+}
+export interface SnapCancel extends StreamBase {
+  readonly type: 'SnapCancel';
   readonly reason: string;
 }
 
-export type StreamFrame = SnapBegin | SnapChunk | SnapEnd | SnapAck | SnapAbort;
+export type StreamFrame = SnapBegin | SnapChunk | SnapEnd | SnapAck | SnapAbort | SnapCancel;
 /** What the sender's side receives; the rest goes to the receiver's side. */
-export type SenderBound = SnapAck | (SnapAbort & { readonly type: 'SnapAbort' });
-export type ReceiverBound = Exclude<StreamFrame, SenderBound>;
+export type SenderBound = SnapAck | SnapAbort;
+export type ReceiverBound = SnapBegin | SnapChunk | SnapEnd | SnapCancel;
 
 export function isSenderBound(frame: StreamFrame): frame is SenderBound {
   return frame.type === 'SnapAck' || frame.type === 'SnapAbort';
@@ -271,7 +275,7 @@ export function decodeStreamFrame(frame: Uint8Array): StreamFrame {
     }
     case 'SnapAbort':
     case 'SnapCancel':
-      decoded = { type, ...base, reason: readText(reader, 'reason', MAX_REASON_BYTES, true) };
+      decoded = { type, ...base, reason: readText(reader, 'reason', MAX_REASON_BYTES, true) } as SnapAbort | SnapCancel;
       break;
   }
   if (reader.remaining !== 0) {
