@@ -38,6 +38,11 @@ export interface NodeView {
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
+  /**
+   * Issue 12: the snapshot this node's log starts after (its last index and term) and the first
+   * index its log still holds; entries before that are compacted away. Absent before any snapshot.
+   */
+  readonly snapshot?: { readonly index: number; readonly term: number; readonly firstLogIndex: number };
 }
 
 export interface GroupView {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnCount, logWindow, progressMarkers, stripCells } from './log-window';
+import { columnCount, logWindow, progressMarkers, snapshotBlock, stripCells } from './log-window';
 
 function entries(from: number, to: number, term = 1) {
   return Array.from({ length: to - from + 1 }, (_, i) => ({ index: from + i, term, command: `SET k${from + i} v` }));
@@ -59,5 +59,41 @@ describe("leader's progress markers", () => {
       progressMarkers({ match: 0, next: 5, state: 'probe' }, { firstIndex: 1, lastIndex: 9 })?.matchColumn,
     ).toBeNull();
     expect(progressMarkers(undefined, { firstIndex: 1, lastIndex: 9 })).toBeNull();
+  });
+});
+
+describe('snapshot block (the compacted prefix)', () => {
+  const compacted = { index: 120, term: 3, firstLogIndex: 101 };
+
+  it('widens the window by the compacted prefix last index, so the block shows beside the tail', () => {
+    const window = logWindow([{ log: entries(101, 130), snapshot: compacted }], 80);
+    expect(window).toEqual({ firstIndex: 100, lastIndex: 130 });
+    expect(snapshotBlock({ snapshot: compacted }, window)).toEqual({
+      firstColumn: 0,
+      lastColumn: 0,
+      index: 120,
+      term: 3,
+      compactedThrough: 100,
+    });
+  });
+
+  it('spans every compacted column inside the window and labels the snapshot, not the prefix', () => {
+    const window = { firstIndex: 91, lastIndex: 130 };
+    expect(snapshotBlock({ snapshot: compacted }, window)).toMatchObject({ firstColumn: 0, lastColumn: 9, index: 120 });
+  });
+
+  it('draws nothing for a node that compacted nothing or whose prefix lies left of the window', () => {
+    const window = { firstIndex: 200, lastIndex: 240 };
+    expect(snapshotBlock({}, window)).toBeNull();
+    expect(snapshotBlock({ snapshot: compacted }, window)).toBeNull();
+  });
+
+  it('leaves no entry cell over the block: a tail entry before the first held index is not drawn', () => {
+    const window = { firstIndex: 98, lastIndex: 103 };
+    const cells = stripCells(
+      { log: entries(99, 103), lastLogIndex: 103, commitIndex: 103, snapshot: compacted },
+      window,
+    );
+    expect(cells.map((cell) => cell?.index ?? null)).toEqual([null, null, null, 101, 102, 103]);
   });
 });

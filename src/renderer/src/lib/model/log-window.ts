@@ -16,13 +16,13 @@ export interface LogCell {
   readonly committed: boolean;
 }
 
-type LogHolder = Pick<NodeView, 'log' | 'lastLogIndex' | 'commitIndex'>;
+type LogHolder = Pick<NodeView, 'log' | 'lastLogIndex' | 'commitIndex' | 'snapshot'>;
 
 export function columnCount(window: LogWindow): number {
   return Math.max(0, window.lastIndex - window.firstIndex + 1);
 }
 
-export function logWindow(nodes: readonly Pick<NodeView, 'log'>[], maxColumns: number): LogWindow {
+export function logWindow(nodes: readonly Pick<NodeView, 'log' | 'snapshot'>[], maxColumns: number): LogWindow {
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const node of nodes) {
@@ -30,15 +30,26 @@ export function logWindow(nodes: readonly Pick<NodeView, 'log'>[], maxColumns: n
     const tail = node.log.at(-1);
     if (head) first = Math.min(first, head.index);
     if (tail) last = Math.max(last, tail.index);
+    // One column for the compacted prefix's last entry, so that its snapshot block shows beside the tail.
+    const compactedThrough = (node.snapshot?.firstLogIndex ?? 1) - 1;
+    if (compactedThrough > 0) {
+      first = Math.min(first, compactedThrough);
+      last = Math.max(last, compactedThrough);
+    }
   }
   if (last === 0) return { firstIndex: 1, lastIndex: 0 };
   return { firstIndex: Math.max(first, last - Math.max(1, maxColumns) + 1), lastIndex: last };
 }
 
-/** One slot per column of the window: the node's entry at that index, or null where it has none (or it was not sent). */
+/**
+ * One slot per column of the window: the node's entry at that index, or null where it has none (or it
+ * was not sent, or it is compacted into the snapshot block).
+ */
 export function stripCells(node: LogHolder, window: LogWindow): (LogCell | null)[] {
   const cells: (LogCell | null)[] = new Array(columnCount(window)).fill(null);
+  const firstHeld = node.snapshot?.firstLogIndex ?? 1;
   for (const entry of node.log) {
+    if (entry.index < firstHeld) continue;
     const column = entry.index - window.firstIndex;
     if (column >= 0 && column < cells.length) cells[column] = toCell(entry, node.commitIndex);
   }
@@ -73,5 +84,35 @@ export function progressMarkers(progress: FollowerProgressView | undefined, wind
     next: progress.next,
     matchColumn: progress.match > 0 ? column(progress.match, false) : null,
     nextColumn: column(progress.next, true),
+  };
+}
+
+export interface SnapshotBlock {
+  /** Columns (0-based, inclusive) the compacted prefix takes inside the window. */
+  readonly firstColumn: number;
+  readonly lastColumn: number;
+  /** The snapshot's last included index and term, what the block is labelled with. */
+  readonly index: number;
+  readonly term: number;
+  /** The last index the log no longer holds. */
+  readonly compactedThrough: number;
+}
+
+/**
+ * Where a node's compacted prefix (every index before the first its log still holds) lies in the
+ * window, drawn as one block labelled with the snapshot's last index/term; null when the node has
+ * compacted nothing or the prefix lies wholly left of the window.
+ */
+export function snapshotBlock(node: Pick<NodeView, 'snapshot'>, window: LogWindow): SnapshotBlock | null {
+  const snapshot = node.snapshot;
+  if (!snapshot || columnCount(window) === 0) return null;
+  const compactedThrough = snapshot.firstLogIndex - 1;
+  if (compactedThrough < window.firstIndex) return null;
+  return {
+    firstColumn: 0,
+    lastColumn: Math.min(compactedThrough, window.lastIndex) - window.firstIndex,
+    index: snapshot.index,
+    term: snapshot.term,
+    compactedThrough,
   };
 }
