@@ -29,6 +29,8 @@ export interface NodeView {
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly lastLogIndex: number;
+  /** Issue 12: the term of the last entry its snapshot covers (absent: no snapshot, or not known). */
+  readonly snapshotTerm?: number;
   /** The tail of the log, oldest first. */
   readonly log: readonly LogEntryView[];
   /** For the election-timer arc: how far the timer has run, out of its timeout, in ms of host time. */
@@ -38,11 +40,6 @@ export interface NodeView {
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
-  /**
-   * Issue 12: the snapshot this node's log starts after (its last index and term) and the first
-   * index its log still holds; entries before that are compacted away. Absent before any snapshot.
-   */
-  readonly snapshot?: { readonly index: number; readonly term: number; readonly firstLogIndex: number };
 }
 
 export interface GroupView {

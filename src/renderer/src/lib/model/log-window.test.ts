@@ -63,14 +63,14 @@ describe("leader's progress markers", () => {
 });
 
 describe('snapshot block (the compacted prefix)', () => {
-  const compacted = { index: 120, term: 3, firstLogIndex: 101 };
+  const compacted = { snapshotIndex: 120, snapshotTerm: 3, firstLogIndex: 101 };
 
-  it('widens the window by the compacted prefix last index, so the block shows beside the tail', () => {
-    const window = logWindow([{ log: entries(101, 130), snapshot: compacted }], 80);
-    expect(window).toEqual({ firstIndex: 100, lastIndex: 130 });
-    expect(snapshotBlock({ snapshot: compacted }, window)).toEqual({
+  it('widens the window by a few compacted indices, so the labelled block shows beside the tail', () => {
+    const window = logWindow([{ log: entries(101, 130), ...compacted }], 80);
+    expect(window).toEqual({ firstIndex: 97, lastIndex: 130 });
+    expect(snapshotBlock(compacted, window)).toEqual({
       firstColumn: 0,
-      lastColumn: 0,
+      lastColumn: 3,
       index: 120,
       term: 3,
       compactedThrough: 100,
@@ -79,21 +79,25 @@ describe('snapshot block (the compacted prefix)', () => {
 
   it('spans every compacted column inside the window and labels the snapshot, not the prefix', () => {
     const window = { firstIndex: 91, lastIndex: 130 };
-    expect(snapshotBlock({ snapshot: compacted }, window)).toMatchObject({ firstColumn: 0, lastColumn: 9, index: 120 });
+    expect(snapshotBlock(compacted, window)).toMatchObject({ firstColumn: 0, lastColumn: 9, index: 120 });
+  });
+
+  it('labels the block with the index alone when the term is not known', () => {
+    expect(
+      snapshotBlock({ snapshotIndex: 120, firstLogIndex: 101 }, { firstIndex: 100, lastIndex: 130 })?.term,
+    ).toBeNull();
   });
 
   it('draws nothing for a node that compacted nothing or whose prefix lies left of the window', () => {
     const window = { firstIndex: 200, lastIndex: 240 };
     expect(snapshotBlock({}, window)).toBeNull();
-    expect(snapshotBlock({ snapshot: compacted }, window)).toBeNull();
+    expect(snapshotBlock({ snapshotIndex: 0, firstLogIndex: 1 }, window)).toBeNull();
+    expect(snapshotBlock(compacted, window)).toBeNull();
   });
 
   it('leaves no entry cell over the block: a tail entry before the first held index is not drawn', () => {
     const window = { firstIndex: 98, lastIndex: 103 };
-    const cells = stripCells(
-      { log: entries(99, 103), lastLogIndex: 103, commitIndex: 103, snapshot: compacted },
-      window,
-    );
+    const cells = stripCells({ log: entries(99, 103), lastLogIndex: 103, commitIndex: 103, ...compacted }, window);
     expect(cells.map((cell) => cell?.index ?? null)).toEqual([null, null, null, 101, 102, 103]);
   });
 });

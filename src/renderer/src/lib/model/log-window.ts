@@ -16,13 +16,31 @@ export interface LogCell {
   readonly committed: boolean;
 }
 
-type LogHolder = Pick<NodeView, 'log' | 'lastLogIndex' | 'commitIndex' | 'snapshot'>;
+/**
+ * What a node says about its compacted prefix (issue 12): the snapshot's last index and term, and the
+ * first index its log still holds. Optional here so that a view without them draws no block.
+ */
+export interface CompactionView {
+  readonly snapshotIndex?: number;
+  readonly snapshotTerm?: number;
+  readonly firstLogIndex?: number;
+}
+
+type LogHolder = Pick<NodeView, 'log' | 'lastLogIndex' | 'commitIndex'> & CompactionView;
+
+/** The last index the node's log no longer holds (0: none). */
+function compactedThrough(node: CompactionView): number {
+  return Math.max(0, (node.firstLogIndex ?? 1) - 1);
+}
+
+/** Columns the window keeps for a compacted prefix: enough for the block's label. */
+export const SNAPSHOT_BLOCK_COLUMNS = 4;
 
 export function columnCount(window: LogWindow): number {
   return Math.max(0, window.lastIndex - window.firstIndex + 1);
 }
 
-export function logWindow(nodes: readonly Pick<NodeView, 'log' | 'snapshot'>[], maxColumns: number): LogWindow {
+export function logWindow(nodes: readonly (Pick<NodeView, 'log'> & CompactionView)[], maxColumns: number): LogWindow {
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const node of nodes) {
@@ -30,11 +48,11 @@ export function logWindow(nodes: readonly Pick<NodeView, 'log' | 'snapshot'>[], 
     const tail = node.log.at(-1);
     if (head) first = Math.min(first, head.index);
     if (tail) last = Math.max(last, tail.index);
-    // One column for the compacted prefix's last entry, so that its snapshot block shows beside the tail.
-    const compactedThrough = (node.snapshot?.firstLogIndex ?? 1) - 1;
-    if (compactedThrough > 0) {
-      first = Math.min(first, compactedThrough);
-      last = Math.max(last, compactedThrough);
+    // Room for the compacted prefix's last few indices, so that its labelled block shows beside the tail.
+    const gone = compactedThrough(node);
+    if (gone > 0) {
+      first = Math.min(first, Math.max(1, gone - SNAPSHOT_BLOCK_COLUMNS + 1));
+      last = Math.max(last, gone);
     }
   }
   if (last === 0) return { firstIndex: 1, lastIndex: 0 };
@@ -47,7 +65,7 @@ export function logWindow(nodes: readonly Pick<NodeView, 'log' | 'snapshot'>[], 
  */
 export function stripCells(node: LogHolder, window: LogWindow): (LogCell | null)[] {
   const cells: (LogCell | null)[] = new Array(columnCount(window)).fill(null);
-  const firstHeld = node.snapshot?.firstLogIndex ?? 1;
+  const firstHeld = compactedThrough(node) + 1;
   for (const entry of node.log) {
     if (entry.index < firstHeld) continue;
     const column = entry.index - window.firstIndex;
@@ -91,9 +109,9 @@ export interface SnapshotBlock {
   /** Columns (0-based, inclusive) the compacted prefix takes inside the window. */
   readonly firstColumn: number;
   readonly lastColumn: number;
-  /** The snapshot's last included index and term, what the block is labelled with. */
+  /** The snapshot's last included index and term (null: not known), what the block is labelled with. */
   readonly index: number;
-  readonly term: number;
+  readonly term: number | null;
   /** The last index the log no longer holds. */
   readonly compactedThrough: number;
 }
@@ -103,16 +121,14 @@ export interface SnapshotBlock {
  * window, drawn as one block labelled with the snapshot's last index/term; null when the node has
  * compacted nothing or the prefix lies wholly left of the window.
  */
-export function snapshotBlock(node: Pick<NodeView, 'snapshot'>, window: LogWindow): SnapshotBlock | null {
-  const snapshot = node.snapshot;
-  if (!snapshot || columnCount(window) === 0) return null;
-  const compactedThrough = snapshot.firstLogIndex - 1;
-  if (compactedThrough < window.firstIndex) return null;
+export function snapshotBlock(node: CompactionView, window: LogWindow): SnapshotBlock | null {
+  const gone = compactedThrough(node);
+  if (gone === 0 || columnCount(window) === 0 || gone < window.firstIndex) return null;
   return {
     firstColumn: 0,
-    lastColumn: Math.min(compactedThrough, window.lastIndex) - window.firstIndex,
-    index: snapshot.index,
-    term: snapshot.term,
-    compactedThrough,
+    lastColumn: Math.min(gone, window.lastIndex) - window.firstIndex,
+    index: node.snapshotIndex ?? gone,
+    term: node.snapshotTerm ?? null,
+    compactedThrough: gone,
   };
 }
