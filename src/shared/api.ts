@@ -132,6 +132,14 @@ export type ClusterEvent =
   | (EventBase & { readonly type: 'commit'; readonly node: NodeId; readonly index: number })
   | (EventBase & { readonly type: 'apply'; readonly node: NodeId; readonly index: number })
   | (EventBase & {
+      /** A snapshot taken (its file written, the log before it compacted), sent to a follower, or installed. */
+      readonly type: 'snapshot';
+      readonly phase: 'taken' | 'sent' | 'installed';
+      readonly node: NodeId;
+      readonly index: number;
+      readonly bytes: number;
+    })
+  | (EventBase & {
       readonly type: 'request';
       readonly id: number;
       readonly via: NodeId;

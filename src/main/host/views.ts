@@ -72,6 +72,8 @@ export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): Clus
       return { type: 'commit', at, node, index: event.index };
     case 'apply':
       return { type: 'apply', at, node, index: event.index };
+    case 'snapshot':
+      return { type: 'snapshot', at, node, phase: event.phase, index: event.index, bytes: event.bytes };
     case 'transport':
       return messageEventOf(event.event, at);
   }

@@ -2,11 +2,15 @@
 import * as path from 'node:path';
 import { blockingFileOps } from './file-ops';
 import { MemoryStorage, MemoryVolume } from './memory';
+import { MemorySnapshotStore } from './snapshot-memory';
+import { type SnapshotStorage, SnapshotStore } from './snapshot-store';
 import type { RaftStorage } from './types';
 import { WalStorage } from './wal';
 
 export { StorageIoError } from './io-error';
 export { MemoryDisk, MemoryStorage, MemoryVolume } from './memory';
+export { MemorySnapshotStore } from './snapshot-memory';
+export { type SnapshotStorage, SnapshotStore, type StoredSnapshot } from './snapshot-store';
 export type { LoadedState, RaftStorage, RecoveryReport } from './types';
 export { StorageCorruptError } from './types';
 export { WalStorage, type WalStorageOptions } from './wal';
@@ -40,4 +44,16 @@ export function openStorage(options: OpenStorageOptions): RaftStorage {
     ...(options.segmentMaxBytes === undefined ? {} : { segmentMaxBytes: options.segmentMaxBytes }),
     ...(options.blockingIo ? { fileOps: blockingFileOps } : {}),
   });
+}
+
+/**
+ * The snapshot store beside a node's storage: `<dir>/snap/` for the WAL, the MemoryDisk for the
+ * in-memory twin; null for any other RaftStorage (a test's wrapper), whose node then takes none.
+ * Snapshot files are written with the thread-pool calls whatever the WAL uses: a large body must
+ * never block the node's loop while it is written.
+ */
+export function openSnapshotStore(storage: RaftStorage, label: string): SnapshotStorage | null {
+  if (storage instanceof WalStorage) return new SnapshotStore(storage.dir);
+  if (storage instanceof MemoryStorage) return new MemorySnapshotStore(storage.disk, label);
+  return null;
 }
