@@ -106,7 +106,9 @@ describe('InstallSnapshot between real processes', () => {
     expect(from).toBe(leader);
     expect(Number(index)).toBeGreaterThan(victimStart + SNAPSHOT_ENTRIES);
     expect(Number(bytes)).toBeGreaterThan(KEYS * 10);
-    expect(processes.get(leader)!.output()).toMatch(new RegExp(`sent snapshot ${index} \\(${bytes} bytes\\) to ${victim}`));
+    expect(processes.get(leader)!.output()).toMatch(
+      new RegExp(`sent snapshot ${index} \\(${bytes} bytes\\) to ${victim}`),
+    );
     const victimInfo = (await raftInfo(victim))!;
     if (victimInfo.snapshot_index !== undefined) {
       expect(Number(victimInfo.snapshot_index)).toBeGreaterThanOrEqual(Number(index));

@@ -27,11 +27,17 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
     commitIndex: status.commit,
     appliedIndex: node.stateMachine().appliedIndex,
     lastLogIndex: status.lastIndex,
+    ...snapshotTermOf(node),
     log: node.logTail().map(logEntryView),
     electionElapsedMs: status.electionElapsedTicks * tickMs,
     electionTimeoutMs: status.electionTimeoutTicks * tickMs,
     progress,
   };
+}
+
+function snapshotTermOf(node: NodeHost): { snapshotTerm?: number } {
+  const term = node.snapshotTerm();
+  return term === undefined ? {} : { snapshotTerm: term };
 }
 
 /**
