@@ -29,6 +29,10 @@ export interface NodeView {
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly lastLogIndex: number;
+  /** The index the log starts after: its last snapshot (taken or installed); 0 before any. */
+  readonly snapshotIndex: number;
+  /** The first index the node still holds in its log (snapshotIndex + 1 unless it keeps a margin). */
+  readonly firstLogIndex: number;
   /** Issue 12: the term of the last entry its snapshot covers (absent: no snapshot, or not known). */
   readonly snapshotTerm?: number;
   /** The tail of the log, oldest first. */
@@ -229,6 +233,8 @@ export interface ClusterApi {
   stepDown(node: NodeId): Promise<void>;
   /** Makes the node's election timer fire now. */
   forceTimeout(node: NodeId): Promise<void>;
+  /** The node takes a snapshot now (and compacts its log); resolves once it is durable. */
+  takeSnapshot(node: NodeId): Promise<void>;
   setLink(request: LinkRequest): Promise<void>;
   partition(sides: readonly (readonly NodeId[])[]): Promise<void>;
   heal(): Promise<void>;
@@ -247,6 +253,7 @@ export const CLUSTER_OPERATIONS = [
   'restart',
   'stepDown',
   'forceTimeout',
+  'takeSnapshot',
   'setLink',
   'partition',
   'heal',

@@ -151,6 +151,7 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--max-clients': { metavar: 'N' },
   '--secret-file': { metavar: 'FILE' },
   '--insecure': { metavar: null },
+  '--snapshot-entries': { metavar: 'N' },
 };
 
 const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -398,6 +399,9 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
   const maxClientsText = options.get('--max-clients');
   const maxClients =
     maxClientsText === undefined ? d.maxClients : parsePositiveInteger(maxClientsText, '--max-clients', topic);
+  const snapshotText = options.get('--snapshot-entries');
+  const snapshotEntries =
+    snapshotText === undefined ? d.snapshotEntries : parsePositiveInteger(snapshotText, '--snapshot-entries', topic);
   return {
     dataDir: dataDir ?? d.dataDir,
     inMemory: flag('--in-memory'),
@@ -413,6 +417,7 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     maxClients,
     secretFile: secretFile ?? null,
     insecure: flag('--insecure'),
+    snapshotEntries,
   };
 }
 

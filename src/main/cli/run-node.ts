@@ -48,6 +48,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     seed,
     secret: secret.secret,
+    snapshotEntries: options.snapshotEntries,
     log,
     // A node that stopped on a storage failure or a broken invariant must not leave a process up
     // with its port closed.
