@@ -21,6 +21,10 @@ let partitionsText = '';
 const KEYS = 5000;
 const ROUNDS = 10; // 50k writes: every key written once per round, each round after the last is acknowledged
 const SNAPSHOT_ENTRIES = 2000;
+// Values big enough that the 50k writes (about 30 MB) overflow the leader's bounded queue for the
+// dead follower (16 MiB): otherwise the queued Apps alone, delivered on reconnect, could catch it
+// up, and this test is about the case they cannot.
+const PADDING = 'x'.repeat(600);
 
 function startNode(id: string): RaftlabProcess {
   const [ip, port] = id.split(':') as [string, string];
@@ -80,7 +84,8 @@ describe('InstallSnapshot between real processes', () => {
     // for a key always overwrote an earlier one.
     const expected = new Map<string, string>();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const key of await writeRound(clients, `r${round}`)) expected.set(key, `r${round}`);
+      const value = `r${round}-${PADDING}`;
+      for (const key of await writeRound(clients, value)) expected.set(key, value);
     }
     for (const client of clients) client.close();
     expect(expected.size).toBe(KEYS);
