@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnCount, logWindow, progressMarkers, snapshotBlock, stripCells } from './log-window';
+import { columnCount, logWindow, needsSnapshotSlot, progressMarkers, snapshotBlock, stripCells } from './log-window';
 
 function entries(from: number, to: number, term = 1) {
   return Array.from({ length: to - from + 1 }, (_, i) => ({ index: from + i, term, command: `SET k${from + i} v` }));
@@ -63,41 +63,30 @@ describe("leader's progress markers", () => {
 });
 
 describe('snapshot block (the compacted prefix)', () => {
-  const compacted = { snapshotIndex: 120, snapshotTerm: 3, firstLogIndex: 101 };
+  const compacted = { snapshotIndex: 7911, snapshotTerm: 3, firstLogIndex: 2912 };
 
-  it('widens the window by a few compacted indices, so the labelled block shows beside the tail', () => {
-    const window = logWindow([{ log: entries(101, 130), ...compacted }], 80);
-    expect(window).toEqual({ firstIndex: 97, lastIndex: 130 });
-    expect(snapshotBlock(compacted, window)).toEqual({
-      firstColumn: 0,
-      lastColumn: 3,
+  it('labels the block with the snapshot, whatever the distance to the tail the strip shows', () => {
+    expect(snapshotBlock(compacted)).toEqual({ index: 7911, term: 3, compactedThrough: 2911 });
+    expect(snapshotBlock({ snapshotIndex: 120, firstLogIndex: 101 })).toEqual({
       index: 120,
-      term: 3,
+      term: null,
       compactedThrough: 100,
     });
   });
 
-  it('spans every compacted column inside the window and labels the snapshot, not the prefix', () => {
-    const window = { firstIndex: 91, lastIndex: 130 };
-    expect(snapshotBlock(compacted, window)).toMatchObject({ firstColumn: 0, lastColumn: 9, index: 120 });
+  it('draws nothing, and needs no slot, for nodes that compacted nothing (a snapshot with the whole log kept)', () => {
+    expect(snapshotBlock({})).toBeNull();
+    expect(snapshotBlock({ snapshotIndex: 60, firstLogIndex: 1 })).toBeNull();
+    expect(needsSnapshotSlot([{}, { snapshotIndex: 60, firstLogIndex: 1 }])).toBe(false);
+    expect(needsSnapshotSlot([{}, compacted])).toBe(true);
   });
 
-  it('labels the block with the index alone when the term is not known', () => {
-    expect(
-      snapshotBlock({ snapshotIndex: 120, firstLogIndex: 101 }, { firstIndex: 100, lastIndex: 130 })?.term,
-    ).toBeNull();
-  });
-
-  it('draws nothing for a node that compacted nothing or whose prefix lies left of the window', () => {
-    const window = { firstIndex: 200, lastIndex: 240 };
-    expect(snapshotBlock({}, window)).toBeNull();
-    expect(snapshotBlock({ snapshotIndex: 0, firstLogIndex: 1 }, window)).toBeNull();
-    expect(snapshotBlock(compacted, window)).toBeNull();
-  });
-
-  it('leaves no entry cell over the block: a tail entry before the first held index is not drawn', () => {
+  it('leaves no entry cell for an index before the first held one, even if a tail still lists it', () => {
     const window = { firstIndex: 98, lastIndex: 103 };
-    const cells = stripCells({ log: entries(99, 103), lastLogIndex: 103, commitIndex: 103, ...compacted }, window);
+    const cells = stripCells(
+      { log: entries(99, 103), lastLogIndex: 103, commitIndex: 103, snapshotIndex: 120, firstLogIndex: 101 },
+      window,
+    );
     expect(cells.map((cell) => cell?.index ?? null)).toEqual([null, null, null, 101, 102, 103]);
   });
 });

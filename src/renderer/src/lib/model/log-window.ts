@@ -33,9 +33,6 @@ function compactedThrough(node: CompactionView): number {
   return Math.max(0, (node.firstLogIndex ?? 1) - 1);
 }
 
-/** Columns the window keeps for a compacted prefix: enough for the block's label. */
-export const SNAPSHOT_BLOCK_COLUMNS = 4;
-
 export function columnCount(window: LogWindow): number {
   return Math.max(0, window.lastIndex - window.firstIndex + 1);
 }
@@ -48,12 +45,6 @@ export function logWindow(nodes: readonly (Pick<NodeView, 'log'> & CompactionVie
     const tail = node.log.at(-1);
     if (head) first = Math.min(first, head.index);
     if (tail) last = Math.max(last, tail.index);
-    // Room for the compacted prefix's last few indices, so that its labelled block shows beside the tail.
-    const gone = compactedThrough(node);
-    if (gone > 0) {
-      first = Math.min(first, Math.max(1, gone - SNAPSHOT_BLOCK_COLUMNS + 1));
-      last = Math.max(last, gone);
-    }
   }
   if (last === 0) return { firstIndex: 1, lastIndex: 0 };
   return { firstIndex: Math.max(first, last - Math.max(1, maxColumns) + 1), lastIndex: last };
@@ -106,9 +97,6 @@ export function progressMarkers(progress: FollowerProgressView | undefined, wind
 }
 
 export interface SnapshotBlock {
-  /** Columns (0-based, inclusive) the compacted prefix takes inside the window. */
-  readonly firstColumn: number;
-  readonly lastColumn: number;
   /** The snapshot's last included index and term (null: not known), what the block is labelled with. */
   readonly index: number;
   readonly term: number | null;
@@ -117,18 +105,18 @@ export interface SnapshotBlock {
 }
 
 /**
- * Where a node's compacted prefix (every index before the first its log still holds) lies in the
- * window, drawn as one block labelled with the snapshot's last index/term; null when the node has
- * compacted nothing or the prefix lies wholly left of the window.
+ * A node's compacted prefix (every index before the first its log still holds), drawn as one block
+ * in a slot before the strip's columns, labelled with the snapshot's last index/term; null when the
+ * node has compacted nothing. A slot rather than columns: the prefix is usually thousands of
+ * indices left of the tail the strip shows.
  */
-export function snapshotBlock(node: CompactionView, window: LogWindow): SnapshotBlock | null {
+export function snapshotBlock(node: CompactionView): SnapshotBlock | null {
   const gone = compactedThrough(node);
-  if (gone === 0 || columnCount(window) === 0 || gone < window.firstIndex) return null;
-  return {
-    firstColumn: 0,
-    lastColumn: Math.min(gone, window.lastIndex) - window.firstIndex,
-    index: node.snapshotIndex ?? gone,
-    term: node.snapshotTerm ?? null,
-    compactedThrough: gone,
-  };
+  if (gone === 0) return null;
+  return { index: node.snapshotIndex ?? gone, term: node.snapshotTerm ?? null, compactedThrough: gone };
+}
+
+/** Whether a group's strips need the snapshot slot: some node of it has compacted its log. */
+export function needsSnapshotSlot(nodes: readonly CompactionView[]): boolean {
+  return nodes.some((node) => compactedThrough(node) > 0);
 }
