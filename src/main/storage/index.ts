@@ -19,7 +19,7 @@ export interface OpenStorageOptions {
   /** The node's own folder, e.g. `<data-dir>/127.0.0.1_5001`. With inMemory, only a key. */
   readonly dir: string;
   readonly inMemory: boolean;
-  /** WAL segment rotation size; 64 MiB by default. */
+  /** WAL segment rotation size; DEFAULT_SEGMENT_MAX_BYTES (8 MiB) by default. */
   readonly segmentMaxBytes?: number;
   /** Where in-memory nodes keep their state across a kill and restart; one per process by default. */
   readonly memoryVolume?: MemoryVolume;
@@ -56,4 +56,18 @@ export function openSnapshotStore(storage: RaftStorage, label: string): Snapshot
   if (storage instanceof WalStorage) return new SnapshotStore(storage.dir);
   if (storage instanceof MemoryStorage) return new MemorySnapshotStore(storage.disk, label);
   return null;
+}
+
+/**
+ * RAFTLAB_WAL_SEGMENT_BYTES, for tests and benchmarks that need segments to rotate (and so to be
+ * compacted) within a few thousand writes; undefined when unset. Not a user option: the default suits.
+ */
+export function segmentBytesFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.RAFTLAB_WAL_SEGMENT_BYTES;
+  if (text === undefined || text === '') return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
+    throw new Error(`RAFTLAB_WAL_SEGMENT_BYTES must be an integer of at least 1024, got '${text}'`);
+  }
+  return bytes;
 }
