@@ -377,6 +377,21 @@ describe('snapshot stream: every failure aborts, deletes the partial file and re
     await expectAborted(ends, /the end says 131073 bytes/);
   });
 
+  it('an ack for bytes never sent (a confused or lying follower)', async () => {
+    const ends = makeEnds(8 * 64 * 1024);
+    let forged = false;
+    ends.wire.tamper = (frame) => {
+      if (frame.type !== 'SnapAck' || forged) return frame;
+      forged = true;
+      return { ...frame, offset: frame.offset + 10 * 64 * 1024 };
+    };
+    ends.sender.send(snap());
+    await expectAborted(ends, /an ack for offset 720896 with \d+ sent/);
+    expect(ends.wire.count('SnapCancel')).toBe(1);
+    // Refused at that ack: nothing more left than the window it had already sent.
+    expect(ends.wire.count('SnapChunk')).toBeLessThanOrEqual(4);
+  });
+
   it('the follower moves to a newer term mid-transfer', async () => {
     const ends = makeEnds(8 * 64 * 1024);
     ends.wire.holding.add(FOLLOWER);
