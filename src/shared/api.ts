@@ -33,6 +33,8 @@ export interface NodeView {
   readonly snapshotIndex: number;
   /** The first index the node still holds in its log (snapshotIndex + 1 unless it keeps a margin). */
   readonly firstLogIndex: number;
+  /** Issue 12: the term of the last entry its snapshot covers (absent: no snapshot, or not known). */
+  readonly snapshotTerm?: number;
   /** The tail of the log, oldest first. */
   readonly log: readonly LogEntryView[];
   /** For the election-timer arc: how far the timer has run, out of its timeout, in ms of host time. */

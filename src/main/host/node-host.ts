@@ -15,6 +15,8 @@ import { type ApplyResult, KvStateMachine } from '../kv/state-machine';
 import { type ClientConnection, serveClient } from '../net/client-server';
 import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
+import { SnapshotShipping } from '../net/snapshot-shipping';
+import type { SnapshotStreamEvent } from '../net/snapshot-stream';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import { openSnapshotStore, type SnapshotStorage, type StoredSnapshot } from '../storage';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
@@ -33,7 +35,11 @@ export interface NodeTiming {
 }
 
 /** What a node reports to whoever watches it (ClusterHost turns these into ClusterEvents). */
-export type NodeEvent = LoopEvent | { readonly type: 'transport'; readonly event: TransportEvent };
+export type NodeEvent =
+  | LoopEvent
+  | { readonly type: 'transport'; readonly event: TransportEvent }
+  /** A snapshot streamed to a follower ('sent', on the leader) or received whole and offered ('installed'). */
+  | ({ readonly type: 'snapshot' } & SnapshotStreamEvent);
 
 export interface NodeHostOptions {
   readonly id: NodeId;
@@ -83,6 +89,9 @@ export class NodeHost implements LocalGroup {
   private server: NodeServer | null = null;
   private transport: PeerTransport | null = null;
   private forwarder: Forwarder | null = null;
+  /** InstallSnapshot's byte streams, both ends (src/main/net/snapshot-*.ts). */
+  private shipping: SnapshotShipping | null = null;
+  private snapshotStore: SnapshotStorage | null = null;
   private readonly clients = new Set<ClientConnection>();
   private stopped = false;
   private failure: Error | null = null;
@@ -106,6 +115,7 @@ export class NodeHost implements LocalGroup {
     const store =
       options.snapshotStore === undefined ? openSnapshotStore(options.storage, this.nodeId) : options.snapshotStore;
     const machine = new KvStateMachine();
+    this.snapshotStore = store;
     const found = store === null ? null : await store.load(loaded.snapshot.index);
     for (const line of found?.skipped ?? []) this.note(line);
     if (store !== null && found?.snapshot) {
@@ -129,6 +139,7 @@ export class NodeHost implements LocalGroup {
     );
 
     const onEvent = options.onEvent;
+    const shipping = this.startShipping();
     this.transport = new PeerTransport({
       self: this.nodeId,
       clusterId: clusterIdOf(options.partitions),
@@ -142,6 +153,7 @@ export class NodeHost implements LocalGroup {
       onMessage: (message) => this.receive(message),
       ...(onEvent ? { onEvent: (event: TransportEvent) => onEvent({ type: 'transport', event }) } : {}),
       onIssue: (issue) => this.peerIssue(issue),
+      onStreamFrame: (frame, id) => shipping.receive(frame, id),
     });
     this.loop = new ReadyLoop<KvStateMachine, ApplyResult>({
       core,
@@ -160,7 +172,7 @@ export class NodeHost implements LocalGroup {
               ...(options.log ? { log: options.log } : {}),
             }),
           }),
-      sink: this.transport,
+      sink: shipping.sinkFor(this.transport),
       scheduler: NEXT_TURN,
       clock: options.clock,
       ...(onEvent ? { onEvent } : {}),
@@ -335,6 +347,33 @@ export class NodeHost implements LocalGroup {
     return this.loop?.snapshotStats ?? { taken: 0, longestPauseMs: 0 };
   }
 
+  /** The term of the snapshot the log starts after, when the store holds that one (for the view's label). */
+  snapshotTerm(): number | undefined {
+    const latest = this.snapshotStore?.latest() ?? null;
+    return latest !== null && latest.meta.index === this.status().snapshotIndex ? latest.meta.term : undefined;
+  }
+
+  /** Snapshot transfers, wired to the loop's snapshot ports once it exists (it is built after the transport). */
+  private startShipping(): SnapshotShipping {
+    const ports = () => this.snapshotPorts();
+    const onEvent = this.options.onEvent;
+    this.shipping = new SnapshotShipping({
+      self: this.nodeId,
+      clock: this.options.clock,
+      port: () => this.transport,
+      source: { snapshotFor: (atLeastIndex) => ports().snapshotFor(atLeastIndex) },
+      sink: {
+        incomingPath: (from, meta) => ports().incomingPath(from, meta),
+        offer: (from, term, meta, path) => ports().offer(from, term, meta, path),
+      },
+      status: () => this.loop!.core.status(),
+      report: (to, ok) => ports().reportSnapshot(to, ok),
+      ...(onEvent ? { onEvent } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
+    return this.shipping;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Peer input: the loop steps it into the core (and refuses what the core refuses).
 
@@ -345,6 +384,7 @@ export class NodeHost implements LocalGroup {
 
   private async closeEverything(): Promise<void> {
     this.loop?.rejectWaiters(new NodeStoppedError('the node stopped'));
+    this.shipping?.close();
     this.transport?.close();
     this.forwarder?.close();
     for (const client of this.clients) client.destroy();

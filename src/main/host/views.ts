@@ -29,11 +29,17 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
     lastLogIndex: status.lastIndex,
     snapshotIndex: status.snapshotIndex,
     firstLogIndex: status.firstIndex,
+    ...snapshotTermOf(node),
     log: node.logTail().map(logEntryView),
     electionElapsedMs: status.electionElapsedTicks * tickMs,
     electionTimeoutMs: status.electionTimeoutTicks * tickMs,
     progress,
   };
+}
+
+function snapshotTermOf(node: NodeHost): { snapshotTerm?: number } {
+  const term = node.snapshotTerm();
+  return term === undefined ? {} : { snapshotTerm: term };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type PeerHello,
   ProofReader,
 } from './peer-handshake';
+import { decodeStreamFrame, isStreamFrame, type StreamFrame } from './snapshot-codec';
 
 export type InboundIssueKind = 'handshake-refused' | 'handshake-invalid' | 'bad-frame' | 'handler-threw';
 
@@ -42,6 +43,8 @@ export interface InboundContext {
   /** The handshake succeeded; `from` is the authenticated sender for the life of the connection. */
   onAccepted(from: NodeId, connection: InboundPeerConnection): void;
   onFrame(from: NodeId, frame: DecodedFrame): void;
+  /** A snapshot stream frame (snapshot-codec.ts), authenticated and addressed like any frame. */
+  onStreamFrame?(from: NodeId, frame: StreamFrame, id: number): void;
   onIssue(peer: NodeId | null, kind: InboundIssueKind, detail: string): void;
   onClosed(connection: InboundPeerConnection): void;
 }
@@ -193,7 +196,8 @@ export class InboundPeerConnection {
     const { from, opener } = this.authenticated!;
     for (;;) {
       if (this.done) return;
-      let decoded: DecodedFrame;
+      let decoded: DecodedFrame | StreamFrame;
+      let streamId = 0;
       try {
         const sealed = this.frames.next();
         if (sealed === null) return;
@@ -202,9 +206,13 @@ export class InboundPeerConnection {
         if (!opener.verify(frame, sealed.subarray(sealed.length - FRAME_MAC_BYTES))) {
           throw new PeerCodecError('bad-value', 'a frame whose MAC is wrong (altered, injected or replayed)');
         }
-        decoded = decodeFrame(frame, this.context.maxFrameBytes);
-        if (decoded.message.from !== from || decoded.message.to !== this.context.self) {
-          throw new PeerCodecError('bad-value', `a message from ${decoded.message.from} to ${decoded.message.to}`);
+        if (isStreamFrame(frame)) {
+          decoded = decodeStreamFrame(frame);
+          streamId = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).readUInt32BE(4);
+        } else decoded = decodeFrame(frame, this.context.maxFrameBytes);
+        const named = 'message' in decoded ? decoded.message : decoded;
+        if (named.from !== from || named.to !== this.context.self) {
+          throw new PeerCodecError('bad-value', `a message from ${named.from} to ${named.to}`);
         }
       } catch (error) {
         this.context.onIssue(from, 'bad-frame', errorText(error));
@@ -212,7 +220,8 @@ export class InboundPeerConnection {
         return;
       }
       try {
-        this.context.onFrame(from, decoded);
+        if ('message' in decoded) this.context.onFrame(from, decoded);
+        else this.context.onStreamFrame?.(from, decoded, streamId);
       } catch (error) {
         // The receiver's bug must not take the connection (or the process) down with it.
         this.context.onIssue(from, 'handler-threw', errorText(error));

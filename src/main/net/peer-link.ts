@@ -16,7 +16,10 @@ import { DialerHandshake } from './peer-handshake';
 import type { HostClock, LinkFaults, TimerHandle } from './types';
 
 export interface Outgoing {
-  readonly message: Message;
+  /** The Raft message, or null for a snapshot stream frame (snapshot-codec.ts). */
+  readonly message: Message | null;
+  /** A stream frame's owner hears of its drop here (Raft messages are reported as 'drop' events). */
+  readonly onDropped?: (reason: string) => void;
   readonly frame: Uint8Array;
   readonly id: number;
   /** Host time at which it may leave; set when examined. */

@@ -13,6 +13,7 @@ import type { Message, NodeId, Random } from '../../shared/raft/types';
 import { encodeFrame, MAX_FRAME_BYTES, PeerCodecError } from './peer-codec';
 import { InboundPeerConnection } from './peer-inbound';
 import { type Outgoing, PeerLink, type PeerLinkLimits } from './peer-link';
+import type { StreamFrame } from './snapshot-codec';
 import type { HostClock, LinkFaults, MessageMeta, TransportEvent } from './types';
 
 export interface PeerTransportLimits extends PeerLinkLimits {
@@ -66,6 +67,8 @@ export interface PeerTransportOptions {
   readonly onMessage: (message: Message, meta: MessageMeta) => void;
   readonly onEvent?: (event: TransportEvent) => void;
   readonly onIssue?: (issue: PeerIssue) => void;
+  /** Each snapshot stream frame received from a peer (snapshot-codec.ts), with its frame id. */
+  readonly onStreamFrame?: (frame: StreamFrame, id: number) => void;
   /** Message ids; share one counter between the nodes of a process to make ids unique there. Default: 1, 2, 3... */
   readonly nextMessageId?: () => number;
   /** Where a peer listens. Default: its `ip:port` id. */
@@ -117,7 +120,7 @@ export class PeerTransport {
           random: options.random,
           faults: options.faults ?? null,
           limits: this.limits,
-          onFaultDrop: (item, reason) => this.emitDrop(item.message, item.id, item.frame.length, reason),
+          onFaultDrop: (item, reason) => this.dropped(item, reason),
           onIssue: (kind, detail) => this.report({ peer, direction: 'outbound', kind, detail }),
           onConnected: () => this.lastIssues.delete(`outbound ${peer}`),
         }),
@@ -163,6 +166,22 @@ export class PeerTransport {
     link.enqueue(item);
   }
 
+  /**
+   * Queues an encoded snapshot stream frame (snapshot-codec.ts) for `to`, after writing a fresh
+   * message id into it: it takes the Raft messages' FIFO, faults, MACs and queue bounds. Returns
+   * the id, or null when it was dropped at once; a later drop (a fault, the link closed) is told
+   * to `onDropped`. Never throws.
+   */
+  sendFrame(to: NodeId, frame: Uint8Array, onDropped: (reason: string) => void): number | null {
+    if (this.closed) return null;
+    const link = this.links.get(to);
+    if (link === undefined || !link.hasRoom(frame.length)) return null;
+    const id = this.allocateMessageId();
+    Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).writeUInt32BE(id, 4);
+    link.enqueue({ message: null, onDropped, frame, id, dueAt: 0 });
+    return id;
+  }
+
   /** Takes over a connection whose first byte marked it as a peer's (see node-server.ts). */
   acceptInbound(socket: Socket, head: Uint8Array): void {
     if (this.closed) {
@@ -190,6 +209,7 @@ export class PeerTransport {
         if (listener !== null) listener({ type: 'deliver', message: frame.message, meta });
         this.options.onMessage(frame.message, meta);
       },
+      onStreamFrame: (_from, frame, id) => this.options.onStreamFrame?.(frame, id),
       onIssue: (peer, kind, detail) => this.report({ peer, direction: 'inbound', kind, detail }),
       onClosed: (closedConnection) => {
         this.inbound.delete(closedConnection);
@@ -218,7 +238,7 @@ export class PeerTransport {
     this.closed = true;
     this.unsubscribeRelease();
     for (const link of this.links.values()) {
-      for (const item of link.close()) this.emitDrop(item.message, item.id, item.frame.length, 'closed');
+      for (const item of link.close()) this.dropped(item, 'closed');
     }
     for (const connection of [...this.inbound]) connection.destroy();
     this.inbound.clear();
@@ -233,6 +253,11 @@ export class PeerTransport {
     if (this.options.nextMessageId !== undefined) return this.options.nextMessageId() >>> 0;
     this.messageCounter = this.messageCounter >= 0xffffffff ? 1 : this.messageCounter + 1;
     return this.messageCounter;
+  }
+
+  private dropped(item: Outgoing, reason: string): void {
+    if (item.message === null) item.onDropped?.(reason);
+    else this.emitDrop(item.message, item.id, item.frame.length, reason);
   }
 
   private emitDrop(message: Message, id: number, size: number, reason: string): void {

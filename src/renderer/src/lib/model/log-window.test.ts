@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnCount, logWindow, progressMarkers, stripCells } from './log-window';
+import { columnCount, logWindow, needsSnapshotSlot, progressMarkers, snapshotBlock, stripCells } from './log-window';
 
 function entries(from: number, to: number, term = 1) {
   return Array.from({ length: to - from + 1 }, (_, i) => ({ index: from + i, term, command: `SET k${from + i} v` }));
@@ -59,5 +59,34 @@ describe("leader's progress markers", () => {
       progressMarkers({ match: 0, next: 5, state: 'probe' }, { firstIndex: 1, lastIndex: 9 })?.matchColumn,
     ).toBeNull();
     expect(progressMarkers(undefined, { firstIndex: 1, lastIndex: 9 })).toBeNull();
+  });
+});
+
+describe('snapshot block (the compacted prefix)', () => {
+  const compacted = { snapshotIndex: 7911, snapshotTerm: 3, firstLogIndex: 2912 };
+
+  it('labels the block with the snapshot, whatever the distance to the tail the strip shows', () => {
+    expect(snapshotBlock(compacted)).toEqual({ index: 7911, term: 3, compactedThrough: 2911 });
+    expect(snapshotBlock({ snapshotIndex: 120, firstLogIndex: 101 })).toEqual({
+      index: 120,
+      term: null,
+      compactedThrough: 100,
+    });
+  });
+
+  it('draws nothing, and needs no slot, for nodes that compacted nothing (a snapshot with the whole log kept)', () => {
+    expect(snapshotBlock({})).toBeNull();
+    expect(snapshotBlock({ snapshotIndex: 60, firstLogIndex: 1 })).toBeNull();
+    expect(needsSnapshotSlot([{}, { snapshotIndex: 60, firstLogIndex: 1 }])).toBe(false);
+    expect(needsSnapshotSlot([{}, compacted])).toBe(true);
+  });
+
+  it('leaves no entry cell for an index before the first held one, even if a tail still lists it', () => {
+    const window = { firstIndex: 98, lastIndex: 103 };
+    const cells = stripCells(
+      { log: entries(99, 103), lastLogIndex: 103, commitIndex: 103, snapshotIndex: 120, firstLogIndex: 101 },
+      window,
+    );
+    expect(cells.map((cell) => cell?.index ?? null)).toEqual([null, null, null, 101, 102, 103]);
   });
 });

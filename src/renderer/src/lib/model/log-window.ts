@@ -16,13 +16,28 @@ export interface LogCell {
   readonly committed: boolean;
 }
 
-type LogHolder = Pick<NodeView, 'log' | 'lastLogIndex' | 'commitIndex'>;
+/**
+ * What a node says about its compacted prefix (issue 12): the snapshot's last index and term, and the
+ * first index its log still holds. Optional here so that a view without them draws no block.
+ */
+export interface CompactionView {
+  readonly snapshotIndex?: number;
+  readonly snapshotTerm?: number;
+  readonly firstLogIndex?: number;
+}
+
+type LogHolder = Pick<NodeView, 'log' | 'lastLogIndex' | 'commitIndex'> & CompactionView;
+
+/** The last index the node's log no longer holds (0: none). */
+function compactedThrough(node: CompactionView): number {
+  return Math.max(0, (node.firstLogIndex ?? 1) - 1);
+}
 
 export function columnCount(window: LogWindow): number {
   return Math.max(0, window.lastIndex - window.firstIndex + 1);
 }
 
-export function logWindow(nodes: readonly Pick<NodeView, 'log'>[], maxColumns: number): LogWindow {
+export function logWindow(nodes: readonly (Pick<NodeView, 'log'> & CompactionView)[], maxColumns: number): LogWindow {
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const node of nodes) {
@@ -35,10 +50,15 @@ export function logWindow(nodes: readonly Pick<NodeView, 'log'>[], maxColumns: n
   return { firstIndex: Math.max(first, last - Math.max(1, maxColumns) + 1), lastIndex: last };
 }
 
-/** One slot per column of the window: the node's entry at that index, or null where it has none (or it was not sent). */
+/**
+ * One slot per column of the window: the node's entry at that index, or null where it has none (or it
+ * was not sent, or it is compacted into the snapshot block).
+ */
 export function stripCells(node: LogHolder, window: LogWindow): (LogCell | null)[] {
   const cells: (LogCell | null)[] = new Array(columnCount(window)).fill(null);
+  const firstHeld = compactedThrough(node) + 1;
   for (const entry of node.log) {
+    if (entry.index < firstHeld) continue;
     const column = entry.index - window.firstIndex;
     if (column >= 0 && column < cells.length) cells[column] = toCell(entry, node.commitIndex);
   }
@@ -74,4 +94,29 @@ export function progressMarkers(progress: FollowerProgressView | undefined, wind
     matchColumn: progress.match > 0 ? column(progress.match, false) : null,
     nextColumn: column(progress.next, true),
   };
+}
+
+export interface SnapshotBlock {
+  /** The snapshot's last included index and term (null: not known), what the block is labelled with. */
+  readonly index: number;
+  readonly term: number | null;
+  /** The last index the log no longer holds. */
+  readonly compactedThrough: number;
+}
+
+/**
+ * A node's compacted prefix (every index before the first its log still holds), drawn as one block
+ * in a slot before the strip's columns, labelled with the snapshot's last index/term; null when the
+ * node has compacted nothing. A slot rather than columns: the prefix is usually thousands of
+ * indices left of the tail the strip shows.
+ */
+export function snapshotBlock(node: CompactionView): SnapshotBlock | null {
+  const gone = compactedThrough(node);
+  if (gone === 0) return null;
+  return { index: node.snapshotIndex ?? gone, term: node.snapshotTerm ?? null, compactedThrough: gone };
+}
+
+/** Whether a group's strips need the snapshot slot: some node of it has compacted its log. */
+export function needsSnapshotSlot(nodes: readonly CompactionView[]): boolean {
+  return nodes.some((node) => compactedThrough(node) > 0);
 }

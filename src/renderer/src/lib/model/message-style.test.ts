@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../../../shared/raft/types';
-import { messageStyle, shapePath } from './message-style';
+import { LEGEND_KINDS, messageStyle, shapePath } from './message-style';
 
 describe('message style', () => {
   it('tells every request kind apart by colour and shape together', () => {
@@ -41,5 +41,15 @@ describe('message style', () => {
       expect(style.label.length).toBeGreaterThan(0);
       expect(shapePath(style.shape, 100)).toMatch(/^M/);
     }
+  });
+
+  it('draws InstallSnapshot as its own kind: a shape no other message has, and a place in the legend', () => {
+    const snap = messageStyle('Snap');
+    expect(snap.label).toBe('InstallSnapshot');
+    for (const kind of MESSAGE_TYPES.filter((other) => other !== 'Snap')) {
+      expect(messageStyle(kind).shape).not.toBe(snap.shape);
+      expect(messageStyle(kind).colour).not.toBe(snap.colour);
+    }
+    expect(LEGEND_KINDS.map((item) => item.kind)).toContain('Snap');
   });
 });

@@ -1,10 +1,19 @@
 // How each kind of Raft message looks in flight. Colour and shape both carry the kind, so the
 // diagram still reads in greyscale or to a colour-blind viewer; replies add a ✓ or ✗ mark.
-import { type SymbolType, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolStar, symbolTriangle } from 'd3';
+import {
+  type SymbolType,
+  symbol,
+  symbolCircle,
+  symbolCross,
+  symbolDiamond,
+  symbolSquare,
+  symbolStar,
+  symbolTriangle,
+} from 'd3';
 import type { MessageType } from '../../../../shared/api';
 import { OKABE_ITO } from './palette';
 
-export type FlightShape = 'circle' | 'square' | 'diamond' | 'triangle' | 'star';
+export type FlightShape = 'circle' | 'square' | 'diamond' | 'triangle' | 'star' | 'cross';
 
 export interface MessageStyle {
   /** What the legend and the flight's title call it. */
@@ -117,10 +126,11 @@ export function messageStyle(kind: MessageType, detail: MessageDetail = {}): Mes
         mark: replyMark,
       };
     case 'Snap':
+      // Its own shape and colour (no other kind is a yellow cross): a whole snapshot file, not entries.
       return {
         label: 'InstallSnapshot',
-        colour: OKABE_ITO.black,
-        shape: 'square',
+        colour: OKABE_ITO.yellow,
+        shape: 'cross',
         size: 'large',
         filled: true,
         mark: '',
@@ -134,6 +144,7 @@ const SYMBOLS: Record<FlightShape, SymbolType> = {
   diamond: symbolDiamond,
   triangle: symbolTriangle,
   star: symbolStar,
+  cross: symbolCross,
 };
 
 const pathCache = new Map<string, string>();
@@ -161,4 +172,5 @@ export const LEGEND_KINDS: readonly { kind: MessageType; detail?: MessageDetail 
   { kind: 'AppResp', detail: { reject: true } },
   { kind: 'Heartbeat' },
   { kind: 'TimeoutNow' },
+  { kind: 'Snap' },
 ];
