@@ -38,12 +38,19 @@ export interface NodeView {
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
+  /** A non-voting member: it gets the log, never votes or campaigns (it is catching up to be promoted). */
+  readonly learner: boolean;
+  /** The last index its snapshot covers (0: none); its log starts after it, at firstLogIndex. */
+  readonly snapshotIndex: number;
+  readonly firstLogIndex: number;
 }
 
 export interface GroupView {
   readonly id: number;
   readonly leader: NodeId | null;
+  /** The voters, as the group's committed membership says (the bootstrap list until it changed). */
   readonly members: readonly NodeId[];
+  readonly learners: readonly NodeId[];
 }
 
 export interface LinkView {
@@ -163,7 +170,19 @@ export type ClusterEvent =
       readonly a?: NodeId;
       readonly b?: NodeId;
       readonly detail?: string;
+    })
+  | (EventBase & {
+      readonly type: 'membership';
+      readonly phase: 'proposed' | 'committed';
+      readonly group: number;
+      readonly change: MembershipChangeView;
     });
+
+/** One single-server membership change (CONTRACTS.md §4 `membership` events). */
+export interface MembershipChangeView {
+  readonly type: 'addLearner' | 'promote' | 'remove';
+  readonly node: NodeId;
+}
 
 export type ClusterEventType = ClusterEvent['type'];
 

@@ -158,7 +158,7 @@ export class ClusterHost implements ClusterApi {
           leaderTerm = view.term;
         }
       }
-      return { id, leader, members };
+      return { id, leader, ...this.membersOf(id, members, leader) };
     });
     return {
       partitions: this.partitions,
@@ -423,6 +423,19 @@ export class ClusterHost implements ClusterApi {
 
   private groupOf(id: NodeId): number {
     return this.partitions.findIndex((members) => members.includes(id));
+  }
+
+  /** A group's committed membership as its leader (else any live member) knows it; the bootstrap list before. */
+  private membersOf(
+    group: number,
+    bootstrap: readonly NodeId[],
+    leader: NodeId | null,
+  ): { members: readonly NodeId[]; learners: readonly NodeId[] } {
+    const node =
+      (leader ? this.nodes.get(leader) : undefined) ?? [...this.nodes.values()].find((n) => n.group === group);
+    if (node === undefined) return { members: bootstrap, learners: [] };
+    const { voters, learners } = node.status().membership;
+    return { members: voters.length > 0 ? voters : bootstrap, learners };
   }
 
   private leaderOf(group: number): NodeId | null {

@@ -5,9 +5,18 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
+import type {
+  ConfChange,
+  Entry,
+  Membership,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftStatus,
+} from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
+import { AdminCommands } from '../kv/admin-commands';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
 import { KvRouter } from '../kv/router';
@@ -17,6 +26,8 @@ import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
+import { MembershipChanger, type MembershipEvent } from './membership-changer';
+import { MembershipFollower } from './membership-follower';
 import { describeFailure } from './node-failure';
 import { type LoopEvent, ReadyLoop } from './ready-loop';
 import { NEXT_TURN, PromisedSaves } from './ready-ports';
@@ -30,7 +41,7 @@ export interface NodeTiming {
 }
 
 /** What a node reports to whoever watches it (ClusterHost turns these into ClusterEvents). */
-export type NodeEvent = LoopEvent | { readonly type: 'transport'; readonly event: TransportEvent };
+export type NodeEvent = LoopEvent | { readonly type: 'transport'; readonly event: TransportEvent } | MembershipEvent;
 
 export interface NodeHostOptions {
   readonly id: NodeId;
@@ -63,6 +74,13 @@ export interface NodeHostOptions {
    * when its Raft core hit a broken invariant (an InvariantError): describeFailure() tells which.
    */
   readonly onFailure?: (error: Error) => void;
+  /**
+   * A node that is not in `partitions` (it joined with --join): its group, and the members it was
+   * told of, whom its transport talks to until its log says otherwise.
+   */
+  readonly joined?: { readonly group: number; readonly members: readonly NodeId[] };
+  /** Called once when the committed membership of its group no longer holds this node. */
+  readonly onRemoved?: () => void;
 }
 
 /** How many entries of the log tail a view gets. */
@@ -76,6 +94,8 @@ export class NodeHost implements LocalGroup {
   private server: NodeServer | null = null;
   private transport: PeerTransport | null = null;
   private forwarder: Forwarder | null = null;
+  private changer: MembershipChanger | null = null;
+  private membership: MembershipFollower | null = null;
   private readonly clients = new Set<ClientConnection>();
   private stopped = false;
   private failure: Error | null = null;
@@ -83,7 +103,7 @@ export class NodeHost implements LocalGroup {
 
   constructor(private readonly options: NodeHostOptions) {
     this.nodeId = options.id;
-    this.group = requireGroupOf(options.partitions, options.id);
+    this.group = options.joined?.group ?? requireGroupOf(options.partitions, options.id);
   }
 
   /** Loads the node's state from storage, replays the committed log and opens its port. */
@@ -92,7 +112,8 @@ export class NodeHost implements LocalGroup {
     const loaded = await options.storage.load();
     this.recovery = loaded.recovery;
     if (loaded.recovery.message) this.note(loaded.recovery.message);
-    const members = options.partitions[this.group]!;
+    // The bootstrap voters are the membership at index 0; the log's config entries change it.
+    const members = options.partitions[this.group] ?? [];
     const random = new SeededRandom(options.seed);
     const core = createRaft(
       {
@@ -114,7 +135,7 @@ export class NodeHost implements LocalGroup {
       self: this.nodeId,
       clusterId: clusterIdOf(options.partitions),
       secret: options.secret,
-      peers: members,
+      peers: [...new Set([...members, ...(options.joined?.members ?? [])])],
       clock: options.clock,
       random: random.fork(1),
       ...(options.faults ? { faults: options.faults } : {}),
@@ -144,6 +165,15 @@ export class NodeHost implements LocalGroup {
       self: this.nodeId,
       ...(faults ? { canReach: (to: NodeId) => !faults.isCut(this.nodeId, to) } : {}),
     });
+    const admin = new AdminCommands({
+      node: this,
+      partitions: options.partitions,
+      forwarder: this.forwarder,
+      clock: options.clock,
+      requestTimeoutMs: options.requestTimeoutMs,
+      secret: options.secret,
+      log: (line) => this.note(`${this.nodeId}: ${line}`),
+    });
     const router = new KvRouter({
       local: this,
       ring: new HashRing(options.partitions.length),
@@ -153,6 +183,21 @@ export class NodeHost implements LocalGroup {
       maxValueBytes: options.maxValueBytes,
       requestTimeoutMs: options.requestTimeoutMs,
       info: () => this.infoFields(),
+      admin: (args) => admin.execute(args),
+    });
+    this.changer = new MembershipChanger({
+      node: this,
+      clock: options.clock,
+      pollMs: options.timing.tickMs,
+      ...(onEvent ? { onEvent } : {}),
+    });
+    this.membership = new MembershipFollower({
+      self: this.nodeId,
+      transport: this.transport,
+      graceTicks: options.timing.electionTicksMax,
+      bootstrapMember: options.joined === undefined,
+      log: (line) => this.note(line),
+      onRemoved: () => options.onRemoved?.(),
     });
     const listen = options.listen ?? addressOfNodeId(this.nodeId);
     const transport = this.transport;
@@ -190,6 +235,8 @@ export class NodeHost implements LocalGroup {
   tick(): void {
     if (this.stopped) return;
     this.loop!.tick();
+    // Once a tick, not per Ready: a membership change is rare, and one tick late is soon enough.
+    if (!this.stopped) this.membership!.follow(this.loop!.core.status().membership);
   }
 
   /** Graceful stop: finish the Ready in progress, then close the port and the storage. */
@@ -250,6 +297,40 @@ export class NodeHost implements LocalGroup {
 
   waitForLeaderChange(ms: number): Promise<void> {
     return this.loop!.waitForLeaderChange(ms);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Membership (the changer and the admin commands call these).
+
+  /** Leader: appends a config entry (membership-changer.ts waits for it to commit). */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    if (this.stopped) return { ok: false, reason: 'not-leader', leader: null };
+    const result = this.loop!.core.proposeConfChange(change);
+    this.loop!.schedule();
+    // A learner is dialled from the proposal on, so the first entries it is sent find a link.
+    if (result.ok && change.type === 'addLearner') this.transport?.addPeer(change.node);
+    return result;
+  }
+
+  /** Adds `node` to this group (this node must lead it): learner, catch-up, promotion. */
+  addMember(node: NodeId, onLearner: () => void): Promise<void> {
+    return this.changer!.add(node, onLearner);
+  }
+
+  /** Removes `node` from this group (this node must lead it); resolves once that committed. */
+  removeMember(node: NodeId): Promise<void> {
+    return this.changer!.remove(node);
+  }
+
+  groupState(): { membership: Membership; leader: NodeId | null; term: number; commit: number; isLeader: boolean } {
+    const status = this.loop!.core.status();
+    return {
+      membership: status.membership,
+      leader: this.stopped ? null : status.leader,
+      term: status.term,
+      commit: status.commit,
+      isLeader: this.isLeader(),
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -346,6 +427,11 @@ export class NodeHost implements LocalGroup {
       ['commit_index', status.commit],
       ['applied_index', machine.appliedIndex],
       ['last_log_index', status.lastIndex],
+      ['snapshot_index', status.snapshotIndex],
+      ['first_log_index', status.firstIndex],
+      ['voters', status.membership.voters.join(',')],
+      ['learners', status.membership.learners.join(',')],
+      ['ring_version', 0],
       ['keys', machine.size],
       ['refused_messages', loop.refusedMessages],
     ];

@@ -31,6 +31,9 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
     electionElapsedMs: status.electionElapsedTicks * tickMs,
     electionTimeoutMs: status.electionTimeoutTicks * tickMs,
     progress,
+    learner: status.membership.learners.includes(node.nodeId),
+    snapshotIndex: status.snapshotIndex,
+    firstLogIndex: status.firstIndex,
   };
 }
 
@@ -54,6 +57,9 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
     electionElapsedMs: 0,
     electionTimeoutMs: 0,
     progress: {},
+    learner: last?.learner ?? false,
+    snapshotIndex: last?.snapshotIndex ?? 0,
+    firstLogIndex: last?.firstLogIndex ?? 1,
     ...(failure === undefined ? {} : { failure }),
   };
 }
@@ -74,6 +80,8 @@ export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): Clus
       return { type: 'apply', at, node, index: event.index };
     case 'transport':
       return messageEventOf(event.event, at);
+    case 'membership':
+      return { type: 'membership', at, phase: event.phase, group: event.group, change: event.change };
   }
 }
 
