@@ -104,6 +104,8 @@ export class MembershipChanger {
   private async runAdd(node: NodeId, onLearner?: () => void): Promise<void> {
     const status = this.leaderStatus();
     const group = this.options.node.group;
+    // The catch-up is this leader's to watch: under a later leader the learner waits to be asked again.
+    const term = status.term;
     if (status.membership.voters.includes(node)) {
       throw new MembershipRefusedError(`${node} is already a voter of group ${group}`);
     }
@@ -111,7 +113,7 @@ export class MembershipChanger {
       await this.change({ type: 'addLearner', node }, (membership) => membership.learners.includes(node));
     }
     onLearner?.();
-    await this.waitCaughtUp(node);
+    await this.waitCaughtUp(node, term);
     await this.change({ type: 'promote', node }, (membership) => membership.voters.includes(node));
   }
 
@@ -152,10 +154,9 @@ export class MembershipChanger {
     this.options.onEvent?.({ type: 'membership', phase: 'committed', group: node.group, change });
   }
 
-  private waitCaughtUp(learner: NodeId): Promise<void> {
+  private waitCaughtUp(learner: NodeId, term: number): Promise<void> {
     const margin = this.options.catchUpMarginEntries ?? DEFAULT_CATCH_UP_MARGIN_ENTRIES;
     const timeoutMs = this.options.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_TIMEOUT_MS;
-    const term = this.options.node.status().term;
     return this.waitFor(
       timeoutMs,
       (status) => {
