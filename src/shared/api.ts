@@ -211,6 +211,9 @@ export interface KvResult {
   readonly via: NodeId;
 }
 
+/** `POST /api/groups/{g}/members`: one node added to, or removed from, group g. */
+export type MembersChange = { readonly add: NodeId } | { readonly remove: NodeId };
+
 export interface LinkRequest {
   readonly a: NodeId;
   readonly b: NodeId;
@@ -247,6 +250,12 @@ export interface ClusterApi {
   kv(request: KvRequest): Promise<KvResult>;
   /** Starts over on a new partition configuration (the CONTRACTS.md §1 text). Rejects, leaving the running cluster alone, if it does not parse. */
   reconfigure(partitions: string): Promise<void>;
+  /**
+   * A membership change of one group. `add`: the node starts empty in this host, joins as a
+   * learner and is promoted once caught up (resolves once it is a learner). `remove`: resolves
+   * once the removal committed; the node then stops.
+   */
+  changeMembers(group: number, change: MembersChange): Promise<void>;
 }
 
 /** The operation names, for IPC channels and the preload bridge. */
@@ -264,6 +273,7 @@ export const CLUSTER_OPERATIONS = [
   'setRaftOptions',
   'kv',
   'reconfigure',
+  'changeMembers',
 ] as const satisfies readonly (keyof ClusterApi)[];
 
 export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];
