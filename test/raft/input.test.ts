@@ -24,9 +24,16 @@ describe('configuration', () => {
     expect(() => createRaft(bad, initialState())).toThrow(/electionTicksMax \(10\) must exceed.*heartbeatTicks \(12\)/);
   });
 
-  it('refuses a node that is not among its peers, or peers listed twice', () => {
-    expect(() => createRaft(makeConfig('n9', P3), initialState())).toThrow(/must include this node's id n9/);
+  it('refuses peers listed twice', () => {
     expect(() => createRaft(makeConfig('n1', ['n1', 'n2', 'n2']), initialState())).toThrow(/twice/);
+  });
+
+  it('starts a node outside the bootstrap voters (a joining node), which never campaigns', () => {
+    const n9 = createRaft(makeConfig('n9', P3), initialState());
+    for (let i = 0; i < 100; i++) n9.tick();
+    n9.campaign();
+    expect(n9.status()).toMatchObject({ role: 'follower', term: 0, membership: { voters: P3, learners: [] } });
+    expect(drain(n9).sent).toEqual([]);
   });
 
   it('refuses flow-control limits below one', () => {
@@ -50,7 +57,15 @@ describe('configuration', () => {
 describe('messages', () => {
   it('refuses a message from outside the group or addressed to another node', () => {
     const n1 = newNode('n1', P3);
-    const stranger: Message = { type: 'Heartbeat', from: 'n9', to: 'n1', term: 1, commit: 0, context: 0 };
+    const stranger: Message = {
+      type: 'Vote',
+      from: 'n9',
+      to: 'n1',
+      term: 1,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    };
     expect(() => n1.step(stranger)).toThrow(/n9, who is not a member/);
     expect(() => n1.step({ ...stranger, from: 'n2', to: 'n3' })).toThrow(/for n3 delivered to n1/);
     expect(() => n1.step({ ...stranger, from: 'n2', term: -1 })).toThrow(/bad term/);

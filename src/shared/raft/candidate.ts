@@ -1,6 +1,6 @@
 // The pre-candidate (thesis §9.6) and candidate (§5.2) roles. Both count votes and give up when a
 // leader of their term shows itself; they differ in which replies they count and what winning means.
-import { handleAppend, handleHeartbeat, NOT_LEADER } from './follower';
+import { handleAppend, handleHeartbeat, handleSnapshot, NOT_LEADER } from './follower';
 import { voteResult } from './quorum';
 import type { Raft } from './raft';
 import type { RoleBehaviour } from './role';
@@ -22,12 +22,16 @@ function stepCandidate(
       raft.becomeFollower(message.term, message.from);
       handleHeartbeat(raft, message);
       return;
+    case 'Snap':
+      raft.becomeFollower(message.term, message.from);
+      handleSnapshot(raft, message);
+      return;
     case 'PreVoteResp':
     case 'VoteResp': {
       if (!counts(raft, message)) return;
       // A voter's first answer in an election is the one that counts.
       if (!raft.votes.has(message.from)) raft.votes.set(message.from, !message.reject);
-      const result = voteResult(raft.peers, raft.votes);
+      const result = voteResult(raft.voters, raft.votes);
       if (result === 'won') win(raft);
       else if (result === 'lost') raft.becomeFollower(raft.term, null);
       return;

@@ -3,7 +3,7 @@
 import { InvariantError } from './errors';
 import type { Raft } from './raft';
 import type { RoleBehaviour } from './role';
-import type { AppendEntries, Heartbeat, Message, ProposeResult } from './types';
+import type { AppendEntries, ConfChange, Heartbeat, InstallSnapshot, Message, ProposeResult } from './types';
 
 /** Followers and candidates: §5.2, if the election timeout elapses, start an election. */
 export function tickElection(raft: Raft): void {
@@ -19,6 +19,11 @@ export const NOT_LEADER = {
   propose(raft: Raft, _commands: readonly Uint8Array[]): ProposeResult {
     return { ok: false, reason: 'not-leader', leader: raft.leader };
   },
+  proposeConfChange(raft: Raft, _change: ConfChange): ProposeResult {
+    return { ok: false, reason: 'not-leader', leader: raft.leader };
+  },
+  reportSnapshot(): void {},
+  membershipChanged(): void {},
   transferLeadership(): boolean {
     return false;
   },
@@ -41,6 +46,10 @@ export const FOLLOWER: RoleBehaviour = {
       case 'Heartbeat':
         hearFromLeader(raft, message.from);
         handleHeartbeat(raft, message);
+        return;
+      case 'Snap':
+        hearFromLeader(raft, message.from);
+        handleSnapshot(raft, message);
         return;
       case 'TimeoutNow':
         // Thesis §3.10: the leader hands over; campaign at once, past any PreVote or lease.
@@ -108,21 +117,17 @@ export function handleAppend(raft: Raft, message: AppendEntries): void {
     return;
   }
   // Figure 2, receiver rule 5, bounded by what we know matches the leader.
-  log.commitTo(Math.min(message.commit, lastNew));
+  raft.commitTo(Math.min(message.commit, lastNew));
   replyAppend(raft, message.from, lastNew);
 }
 
+/** The leader's InstallSnapshot; raft.ts holds the rules, as they touch the membership too. */
+export function handleSnapshot(raft: Raft, message: InstallSnapshot): void {
+  raft.handleSnapshot(message.from, message.snapshot);
+}
+
 function replyAppend(raft: Raft, to: string, index: number): void {
-  raft.persistedMessages.push({
-    type: 'AppResp',
-    from: raft.id,
-    to,
-    term: raft.term,
-    reject: false,
-    index,
-    conflictTerm: 0,
-    conflictIndex: 0,
-  });
+  raft.replyAppend(to, index);
 }
 
 /**
@@ -158,7 +163,7 @@ function withdrawClaims(raft: Raft, fromIndex: number): void {
 
 /** Heartbeats carry a commit the leader knows we hold, and the read round to acknowledge. */
 export function handleHeartbeat(raft: Raft, message: Heartbeat): void {
-  raft.log.commitTo(Math.min(message.commit, raft.log.lastIndex()));
+  raft.commitTo(Math.min(message.commit, raft.log.lastIndex()));
   raft.messages.push({
     type: 'HeartbeatResp',
     from: raft.id,

@@ -1,5 +1,6 @@
 // The leader role: replication with flow control (§5.3), the commit rule (§5.4.2), heartbeats,
-// CheckQuorum (thesis §6.2), ReadIndex (thesis §6.4) and leadership transfer (thesis §3.10).
+// CheckQuorum (thesis §6.2), ReadIndex (thesis §6.4), leadership transfer (thesis §3.10),
+// InstallSnapshot for followers behind the compacted log (§7) and membership changes (thesis §4.1).
 //
 // Sending Apps is deferred to flush() at the next ready(): proposals and replies that arrive in one
 // turn of the host's loop then share one App per follower instead of one each.
@@ -9,7 +10,7 @@ import { Progress } from './progress';
 import { majorityValue, quorumSize } from './quorum';
 import type { Raft } from './raft';
 import type { RoleBehaviour } from './role';
-import type { Entry, Message, NodeId, ProposeResult } from './types';
+import type { ConfChange, Entry, Message, NodeId, ProposeResult } from './types';
 
 const EMPTY = new Uint8Array(0);
 
@@ -22,6 +23,9 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
     // Thesis §6.4 and §5.4.2: an empty entry of our term, so that we can commit (and learn the commit
     // index) without waiting for a client.
     raft.log.appendAsLeader([{ index: next, term: raft.term, type: 'noop', data: EMPTY }]);
+    // Thesis §4.1: no membership change until that entry commits. Our log may end in a config entry
+    // of an earlier leader that is not committed yet; this also waits for it.
+    raft.pendingConfIndex = next;
     raft.needsAppend = true;
   },
 
@@ -85,6 +89,7 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
         return;
       case 'App':
       case 'Heartbeat':
+      case 'Snap':
         // §5.2 Election Safety: at most one leader per term. Seeing another means safety is already lost.
         throw new InvariantError(`raft: two leaders in term ${raft.term}: ${raft.id} and ${message.from}`);
       default:
@@ -106,6 +111,51 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
     return { ok: true, firstIndex, term };
   },
 
+  proposeConfChange(raft: Raft, change: ConfChange): ProposeResult {
+    if (raft.transferee !== null) return { ok: false, reason: 'transferring', leader: raft.id };
+    return raft.appendConfChange(change);
+  },
+
+  reportSnapshot(raft: Raft, to: NodeId, ok: boolean): void {
+    const pr = raft.progress.get(to);
+    if (pr === undefined || pr.state !== 'snapshot') return;
+    if (!ok) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    // After a failure, wait for a sign of life (a heartbeat reply) before sending it again.
+    pr.probeSent = !ok;
+    raft.needsAppend = true;
+  },
+
+  membershipChanged(raft: Raft): void {
+    const maxInflight = raft.config.maxInflightMessages;
+    for (const id of raft.others) {
+      if (raft.progress.has(id)) continue;
+      const pr = new Progress(raft.log.lastIndex() + 1, maxInflight);
+      // Not yet heard from, but CheckQuorum must not count a newcomer against us at once.
+      pr.recentActive = true;
+      // Probe at once: the newcomer's log is probably empty, and the answer says where to start.
+      pr.sendEmptyApp = true;
+      raft.progress.set(id, pr);
+    }
+    for (const [id, pr] of raft.progress) {
+      if (raft.others.includes(id)) continue;
+      // Tell a removed follower the commit that removed it, if it holds it: it can then stop.
+      const commit = Math.min(raft.log.committed, pr.match);
+      raft.messages.push({ type: 'Heartbeat', from: raft.id, to: id, term: raft.term, commit, context: 0 });
+      raft.progress.delete(id);
+      if (raft.transferee === id) raft.transferee = null;
+    }
+    if (!raft.voters.includes(raft.id)) {
+      // Thesis §4.2.2: a leader removed from the group steps down once the change commits; first one
+      // more round carries the commit index to the others, so that they learn it without waiting.
+      raft.leaveAfterFlush = true;
+      raft.commitNewsDue = true;
+    }
+    // Quorums are counted over the new voters: reads waiting on acks, and the commit index, may move.
+    raft.needsAppend = true;
+    releaseReads(raft);
+  },
+
   readIndex(raft: Raft, context: number): boolean {
     handleReadRequest(raft, context, raft.id);
     return true;
@@ -113,7 +163,8 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
 
   transferLeadership(raft: Raft, to: NodeId | undefined): boolean {
     const target = to ?? mostUpToDateFollower(raft);
-    if (target === null) return false;
+    // Only a voter can be elected.
+    if (target === null || !raft.otherVoters.includes(target)) return false;
     const pr = raft.progress.get(target);
     if (pr === undefined) return false;
     if (raft.transferee === target) return true;
@@ -127,15 +178,21 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
 
   flush(raft: Raft): void {
     if (raft.readOnly.needsBroadcast()) broadcastHeartbeat(raft);
-    if (!raft.needsAppend) return;
-    raft.needsAppend = false;
-    const sendCommitNews = raft.commitNewsDue;
-    raft.commitNewsDue = false;
-    for (const [id, pr] of raft.progress) sendAppends(raft, id, pr, sendCommitNews);
+    if (raft.needsAppend) {
+      raft.needsAppend = false;
+      const sendCommitNews = raft.commitNewsDue;
+      raft.commitNewsDue = false;
+      for (const [id, pr] of raft.progress) sendAppends(raft, id, pr, sendCommitNews);
+    }
+    if (raft.leaveAfterFlush) {
+      // Heartbeats reach followers whose App window is full; they carry the commit each holds.
+      broadcastHeartbeat(raft);
+      raft.becomeFollower(raft.term, null);
+    }
   },
 
   hasPending(raft: Raft): boolean {
-    return raft.needsAppend || raft.readOnly.needsBroadcast();
+    return raft.needsAppend || raft.leaveAfterFlush || raft.readOnly.needsBroadcast();
   },
 
   persisted(raft: Raft): void {
@@ -152,13 +209,17 @@ function sendAppends(raft: Raft, to: NodeId, pr: Progress, sendCommitNews: boole
   const log = raft.log;
   const { maxEntriesPerMessage, maxBytesPerMessage } = raft.config;
   while (!pr.isPaused()) {
+    const prevLogIndex = pr.next - 1;
+    if (prevLogIndex < log.start.index) {
+      // §7: the follower needs entries we compacted away.
+      sendSnapshot(raft, to, pr);
+      return;
+    }
     const entries =
       pr.next <= log.lastIndex() ? log.sliceBounded(pr.next, maxEntriesPerMessage, maxBytesPerMessage) : [];
     if (entries.length === 0 && !pr.sendEmptyApp && !(sendCommitNews && pr.sentCommit < log.committed)) return;
-    const prevLogIndex = pr.next - 1;
     const prevLogTerm = log.term(prevLogIndex);
-    if (prevLogTerm === undefined)
-      throw new InvariantError(`raft: no term for index ${prevLogIndex} (log compaction is not supported)`);
+    if (prevLogTerm === undefined) throw new InvariantError(`raft: no term for index ${prevLogIndex}`);
     raft.messages.push({
       type: 'App',
       from: raft.id,
@@ -176,6 +237,16 @@ function sendAppends(raft: Raft, to: NodeId, pr: Progress, sendCommitNews: boole
   }
 }
 
+/** The newest durable snapshot goes; the progress waits in state 'snapshot' until it is reported. */
+function sendSnapshot(raft: Raft, to: NodeId, pr: Progress): void {
+  const snapshot = raft.snapshot;
+  if (snapshot === null || snapshot.index < raft.log.start.index) {
+    throw new InvariantError(`raft: the log starts after ${raft.log.start.index} but no snapshot covers it`);
+  }
+  raft.messages.push({ type: 'Snap', from: raft.id, to, term: raft.term, snapshot });
+  pr.becomeSnapshot(snapshot.index);
+}
+
 function broadcastHeartbeat(raft: Raft): void {
   const round = raft.readOnly.startBroadcast();
   const committed = raft.log.committed;
@@ -189,6 +260,10 @@ function broadcastHeartbeat(raft: Raft): void {
 
 function handleAppendSuccess(raft: Raft, from: NodeId, pr: Progress, index: number): void {
   const updated = pr.maybeUpdate(index);
+  if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
+    // The follower holds the snapshot (or more): stream from what it acknowledged.
+    pr.becomeReplicate();
+  }
   if (updated || (pr.state === 'probe' && pr.match === index)) {
     // The probe found where the logs match: stream from there.
     if (pr.state === 'probe') pr.becomeReplicate();
@@ -229,18 +304,26 @@ function handleHeartbeatResponse(raft: Raft, pr: Progress): void {
 
 /** §5.3/§5.4.2: commit the highest index a majority holds durably, if it is of the current term. */
 function maybeCommit(raft: Raft): void {
+  // A committed config entry changes who counts, which may commit more: go until nothing moves.
+  while (commitOnce(raft)) {}
+}
+
+function commitOnce(raft: Raft): boolean {
   const log = raft.log;
-  const matches = raft.peers.map((p) => (p === raft.id ? log.persistedIndex : (raft.progress.get(p)?.match ?? 0)));
+  // Only voters count (thesis §4.2.1): a learner's copy makes nothing safe.
+  const matches = raft.voters.map((p) => (p === raft.id ? log.persistedIndex : (raft.progress.get(p)?.match ?? 0)));
   const index = majorityValue(matches);
   // §5.4.2 (Figure 8): never commit an entry of an earlier term by counting replicas.
-  if (index <= log.committed || log.term(index) !== raft.term) return;
+  if (index <= log.committed || log.term(index) !== raft.term) return false;
   const firstOfTerm = log.term(log.committed) !== raft.term;
-  log.commitTo(index);
+  const voters = raft.voters;
+  raft.commitTo(index);
   // No App just for the news: the next App with entries carries the new commit index, and if none
   // goes within a tick the tick sends it (followerCommitLags). At one client this halves the
   // messages per write, and the followers' acks of commit-only Apps no longer queue ahead of the
   // acks a commit waits for. §5.3 asks only that the index ride on future Apps and heartbeats.
   if (firstOfTerm) admitWaitingReads(raft);
+  return raft.voters !== voters;
 }
 
 /** Some follower holds entries we have committed but has not been told so. */
@@ -253,15 +336,17 @@ function followerCommitLags(raft: Raft): boolean {
 }
 
 function quorumActive(raft: Raft): boolean {
-  let active = 1;
-  for (const pr of raft.progress.values()) if (pr.recentActive) active++;
-  return active >= quorumSize(raft.peers.length);
+  let active = 0;
+  for (const id of raft.voters) {
+    if (id === raft.id || raft.progress.get(id)?.recentActive === true) active++;
+  }
+  return active >= quorumSize(raft.voters.length);
 }
 
 function mostUpToDateFollower(raft: Raft): NodeId | null {
   let best: NodeId | null = null;
   let bestMatch = -1;
-  for (const id of raft.others) {
+  for (const id of raft.otherVoters) {
     const match = raft.progress.get(id)?.match ?? -1;
     if (match > bestMatch) {
       best = id;
@@ -294,7 +379,7 @@ function admitWaitingReads(raft: Raft): void {
 }
 
 function releaseReads(raft: Raft): void {
-  for (const read of raft.readOnly.release(raft.peers)) {
+  for (const read of raft.readOnly.release(raft.voters)) {
     if (read.from === raft.id) {
       raft.readStates.push({ context: read.context, index: read.index });
     } else {

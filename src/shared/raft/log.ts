@@ -5,6 +5,9 @@
 // Invariants (asserted):
 //   snapshot.index <= applied <= committed <= lastIndex
 //   persistedIndex < unstableFrom <= lastIndex + 1
+// `snapshot` here is where the in-memory log starts: compaction (compactTo) moves it forward but
+// keeps a margin of entries behind the host's snapshot for slow followers; an installed snapshot
+// (restore) replaces the whole log.
 // Entries before `unstableFrom` have been handed to the host; entries up to `persistedIndex` are known
 // to be on its disk and identical to what is in memory.
 import { InvariantError } from './errors';
@@ -66,6 +69,11 @@ export class RaftLog {
 
   firstIndex(): number {
     return this.snapshot.index + 1;
+  }
+
+  /** The index and term of the last entry dropped from memory (0, 0 before any). */
+  get start(): LogStart {
+    return this.snapshot;
   }
 
   lastIndex(): number {
@@ -250,6 +258,39 @@ export class RaftLog {
 
   hasNextCommitted(): boolean {
     return this.appliedIndex < this.committedIndex;
+  }
+
+  /**
+   * Drops the entries up to and including `index` from memory: the host holds a durable snapshot
+   * covering them. Only applied entries go (so they were handed to the host long ago); it never
+   * moves backwards.
+   */
+  compactTo(index: number): void {
+    if (index <= this.snapshot.index) return;
+    if (index > this.appliedIndex) {
+      throw new InvariantError(`log: compaction to ${index} would drop entries not yet applied (${this.appliedIndex})`);
+    }
+    const term = this.term(index)!;
+    this.log.splice(0, index - this.snapshot.index);
+    this.snapshot = { index, term };
+    // The snapshot is durable, so everything it covers is, whatever the WAL's fsync is doing.
+    if (this.persisted < index) this.persisted = index;
+  }
+
+  /**
+   * An installed snapshot replaces the whole log (§7): nothing before it is held any more, and it
+   * counts as committed, applied and, once the host installed it, durable.
+   */
+  restore(start: LogStart): void {
+    if (start.index < this.committedIndex) {
+      throw new InvariantError(`log: a snapshot at ${start.index} would undo commit ${this.committedIndex}`);
+    }
+    this.log.length = 0;
+    this.snapshot = { index: start.index, term: start.term };
+    this.committedIndex = start.index;
+    this.appliedIndex = start.index;
+    this.unstableFrom = start.index + 1;
+    this.persisted = start.index;
   }
 
   appliedTo(index: number): void {

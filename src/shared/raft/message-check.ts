@@ -4,7 +4,7 @@
 //
 // The checks need only the message and who receives it (its id and its group), never the log:
 // whether a well-formed App fits the log is Raft's own business (a rejection, not a refusal).
-import { nodeIdProblem } from './conf-change';
+import { ConfChangeDecodeError, decodeConfChange, nodeIdProblem } from './conf-change';
 import type { Entry, Membership, Message, NodeId } from './types';
 import { MESSAGE_TYPES } from './types';
 
@@ -20,7 +20,7 @@ export const INDEX_CEILING = 2 ** 48;
 
 export interface MessageReceiver {
   readonly id: NodeId;
-  /** Every voter of the receiver's group, the receiver included. */
+  /** Every member (voters and learners) of the receiver's group as far as it knows. */
   readonly peers: readonly NodeId[];
 }
 
@@ -30,7 +30,13 @@ export function messageProblem(message: Message, receiver: MessageReceiver): str
   const type: unknown = message.type;
   if (!MESSAGE_TYPES.includes(type as Message['type'])) return `unknown message type ${String(type)}`;
   if (message.to !== receiver.id) return `${message.type} for ${String(message.to)} delivered to ${receiver.id}`;
-  if (!receiver.peers.includes(message.from)) {
+  const fromProblem = nodeIdProblem(message.from);
+  if (fromProblem !== null) return `${message.type} from a bad sender id: ${fromProblem}`;
+  // A leader's traffic is taken from any sender: a follower whose membership lags the group's may
+  // be led by a node added after what it knows. Anything else must come from a known member, which
+  // also keeps a removed node's vote requests away.
+  const leaderTraffic = message.type === 'App' || message.type === 'Heartbeat' || message.type === 'Snap';
+  if (!leaderTraffic && message.from !== receiver.id && !receiver.peers.includes(message.from)) {
     return `${message.type} from ${String(message.from)}, who is not a member of this group`;
   }
   const prefix = `${message.type} from ${message.from}`;
@@ -148,9 +154,23 @@ function entriesProblem(
     if (entry.type !== 'normal' && entry.type !== 'noop' && entry.type !== 'config')
       return `entry ${expected} has type ${String(entry.type)}`;
     if (!(entry.data instanceof Uint8Array)) return `entry ${expected} has no data bytes`;
+    if (entry.type === 'config') {
+      const problem = confChangeProblemOf(entry.data);
+      if (problem !== null) return `entry ${expected}: ${problem}`;
+    }
     previousTerm = entry.term;
   }
   return null;
+}
+
+function confChangeProblemOf(data: Uint8Array): string | null {
+  try {
+    decodeConfChange(data);
+    return null;
+  } catch (error) {
+    if (error instanceof ConfChangeDecodeError) return error.message;
+    throw error;
+  }
 }
 
 function isCount(value: unknown): value is number {

@@ -5,6 +5,9 @@
 //            goes when a reply arrives (or on the next heartbeat reply if it was lost).
 // replicate: the follower is caught up to `match`; Apps are pipelined optimistically, `next` runs
 //            ahead of `match`, bounded by the inflight window.
+// snapshot:  the follower needs entries we no longer hold; a snapshot (§7) is on its way and nothing
+//            else is sent until the host reports the transfer (reportSnapshot) or the follower
+//            acknowledges an index at or after the snapshot's.
 // Invariant: match < next.
 
 import { Inflights } from './inflights';
@@ -22,6 +25,8 @@ export class Progress {
   sentCommit = 0;
   /** Send an App even with no entries: a heartbeat reply showed the follower behind, let it say where. */
   sendEmptyApp = false;
+  /** Snapshot state: the index of the snapshot being sent. */
+  pendingSnapshot = 0;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflightMessages: number) {
@@ -31,17 +36,32 @@ export class Progress {
 
   /** Whether sending another App must wait. */
   isPaused(): boolean {
+    if (this.state === 'snapshot') return true;
     return this.state === 'probe' ? this.probeSent : this.inflights.full();
   }
 
+  /**
+   * Back to one probe at a time. After a snapshot the follower holds at least the snapshot (or the
+   * transfer failed, and the probe finds out again where it stands).
+   */
   becomeProbe(): void {
+    this.next = Math.max(this.match + 1, this.state === 'snapshot' ? this.pendingSnapshot + 1 : 0);
     this.state = 'probe';
     this.probeSent = false;
-    this.next = this.match + 1;
+    this.pendingSnapshot = 0;
+    this.inflights.reset();
+  }
+
+  /** The follower needs the snapshot at `index`: stop sending Apps until the transfer is over. */
+  becomeSnapshot(index: number): void {
+    this.state = 'snapshot';
+    this.pendingSnapshot = index;
+    this.probeSent = false;
     this.inflights.reset();
   }
 
   becomeReplicate(): void {
+    this.pendingSnapshot = 0;
     this.state = 'replicate';
     this.probeSent = false;
     this.next = this.match + 1;
@@ -75,6 +95,8 @@ export class Progress {
    * follower's log can match (fast backup). Returns false for a stale rejection, which changes nothing.
    */
   maybeDecreaseTo(rejected: number, hint: number): boolean {
+    // During a snapshot transfer every rejection answers an App sent before it.
+    if (this.state === 'snapshot') return false;
     if (this.state === 'replicate') {
       // Anything at or below match is known to match: that rejection answers an older message.
       if (rejected <= this.match) return false;

@@ -8,11 +8,13 @@
 // messages to ourselves, is stepped in `advance()`. The leader's own log counts towards a commit only
 // once `advance()` reports it durable.
 import { CANDIDATE, PRECANDIDATE } from './candidate';
+import { decodeConfChange, encodeConfChange } from './conf-change';
 import { InvariantError, RefusedMessageError } from './errors';
 import { FOLLOWER } from './follower';
 import { LEADER } from './leader';
-import { RaftLog } from './log';
-import { messageProblem, TERM_CEILING } from './message-check';
+import { type LogStart, RaftLog } from './log';
+import { applyConfChange, confChangeProblem, isVoter, MembershipHistory } from './membership';
+import { membershipProblem, messageProblem, TERM_CEILING } from './message-check';
 import type { Progress } from './progress';
 import { voteResult } from './quorum';
 import { ReadOnly } from './read-only';
@@ -23,6 +25,7 @@ import type {
   FollowerProgress,
   HardState,
   InitialState,
+  Membership,
   Message,
   NodeId,
   ProposeResult,
@@ -35,6 +38,7 @@ import type {
   SoftState,
   VoteRequest,
 } from './types';
+import { DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES } from './types';
 
 /** Bounds one Ready's committedEntries so that replaying a long log after a restart comes in slices. */
 const MAX_COMMITTED_PER_READY = 4096;
@@ -47,10 +51,28 @@ interface Outstanding {
 
 export class Raft implements RaftCore {
   readonly id: NodeId;
-  readonly peers: readonly NodeId[];
-  /** Every voter but us, in configuration order. */
-  readonly others: readonly NodeId[];
+  // The committed membership, derived lists kept in step with it by setMembership().
+  /** Voters: they elect and their matches commit. */
+  voters: readonly NodeId[] = [];
+  /** Every member (voters, then learners): whom we accept any message from (message-check.ts). */
+  peers: readonly NodeId[] = [];
+  /** Every member but us: the leader replicates to each of them. */
+  others: readonly NodeId[] = [];
+  /** Every voter but us: whom a candidate asks for votes. */
+  otherVoters: readonly NodeId[] = [];
   readonly config: RaftConfig;
+  /** The committed membership, and its history since the applied index (for snapshotMeta()). */
+  readonly members: MembershipHistory;
+  /** Config entries up to here have been applied to `members` (it follows the commit index). */
+  private configApplied: number;
+  /** Leader: the index of the last config entry it appended; no new change until it commits. */
+  pendingConfIndex = 0;
+  /** Leader: its own removal committed; it hands out the news in this flush, then steps down. */
+  leaveAfterFlush = false;
+  /** The newest snapshot the host holds durably (compact() or installed): what a Snap sends. */
+  snapshot: SnapshotMeta | null = null;
+  /** Follower: a snapshot accepted from the leader, for the next Ready to install. */
+  private snapshotToInstall: SnapshotMeta | null = null;
   preVote: boolean;
   checkQuorum: boolean;
 
@@ -98,8 +120,6 @@ export class Raft implements RaftCore {
     validateConfig(config);
     this.config = config;
     this.id = config.id;
-    this.peers = [...config.peers];
-    this.others = this.peers.filter((p) => p !== config.id);
     this.preVote = config.preVote;
     this.checkQuorum = config.checkQuorum;
     checkStoredTerms(initial);
@@ -113,6 +133,13 @@ export class Raft implements RaftCore {
     // was promised from it, so the stored log is the truth. Applied entries were committed.
     const commit = Math.min(Math.max(initial.hardState.commit, initial.applied), lastStored);
     this.log = new RaftLog(initial.snapshot, initial.entries, commit, initial.applied);
+    const membership = initialMembership(initial.snapshot, config);
+    this.members = new MembershipHistory(initial.snapshot.index, membership);
+    if (initial.snapshot.index > 0) this.snapshot = { ...initial.snapshot, membership };
+    this.configApplied = initial.snapshot.index;
+    this.setMembership();
+    // The tail's config entries up to the commit index are in force again, as before the restart.
+    this.applyConfigsThrough(this.log.committed);
     this.readOnly = new ReadOnly(this.id);
     this.drawElectionTimeout();
     this.reportedSoft = { role: 'follower', leader: null };
@@ -147,7 +174,7 @@ export class Raft implements RaftCore {
         // A granted PreVote echoes the term we would campaign in; we move to it only by winning.
       } else {
         // §5.1: a higher term makes us a follower; App and Heartbeat also name the leader.
-        const leader = message.type === 'App' || message.type === 'Heartbeat' ? message.from : null;
+        const leader = carriesLeadership(message) ? message.from : null;
         this.becomeFollower(message.term, leader);
       }
     } else if (message.term < this.term) {
@@ -186,6 +213,7 @@ export class Raft implements RaftCore {
   hasReady(): boolean {
     if (this.outstanding !== null) return false;
     return (
+      this.snapshotToInstall !== null ||
       this.messages.length > 0 ||
       this.persistedMessages.length > 0 ||
       this.afterPersist.length > 0 ||
@@ -226,8 +254,9 @@ export class Raft implements RaftCore {
       committedEntries,
       readStates: this.readStates,
       failedReads: this.failedReads,
-      snapshot: null,
+      snapshot: this.snapshotToInstall,
     };
+    this.snapshotToInstall = null;
     const last = entries[entries.length - 1];
     this.outstanding = {
       ready,
@@ -253,7 +282,8 @@ export class Raft implements RaftCore {
       this.behaviour.persisted(this);
     }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
-    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+    // A snapshot installed since that Ready already counts its entries as applied.
+    if (lastApplied !== undefined && lastApplied.index > this.log.start.index) this.log.appliedTo(lastApplied.index);
     for (const message of outstanding.afterPersist) this.step(message);
     this.assertInvariants();
   }
@@ -278,10 +308,11 @@ export class Raft implements RaftCore {
       progress,
       preVote: this.preVote,
       checkQuorum: this.checkQuorum,
-      membership: { voters: this.peers, learners: [] },
-      snapshotIndex: this.log.firstIndex() - 1,
-      learner: false,
-      pendingConfIndex: 0,
+      membership: this.members.current,
+      snapshotIndex: this.snapshot?.index ?? 0,
+      learner: this.members.current.learners.includes(this.id),
+      pendingConfIndex:
+        this.behaviour.role === 'leader' && this.pendingConfIndex > this.log.committed ? this.pendingConfIndex : 0,
     };
   }
 
@@ -289,20 +320,30 @@ export class Raft implements RaftCore {
     return this.log.slice(lo, hi);
   }
 
-  proposeConfChange(_change: ConfChange): ProposeResult {
-    throw new InvariantError('not yet');
+  proposeConfChange(change: ConfChange): ProposeResult {
+    return this.behaviour.proposeConfChange(this, change);
   }
 
   snapshotMeta(): SnapshotMeta {
-    throw new InvariantError('not yet');
+    const index = this.log.applied;
+    const term = this.log.term(index);
+    if (term === undefined) throw new InvariantError(`raft: no term for the applied index ${index}`);
+    return { index, term, membership: this.members.at(index) };
   }
 
-  compact(_meta: SnapshotMeta): void {
-    throw new InvariantError('not yet');
+  /** Throws RangeError, having changed nothing, for a meta that no snapshot of this node can carry. */
+  compact(meta: SnapshotMeta): void {
+    const problem = this.compactProblem(meta);
+    if (problem !== null) throw new RangeError(`raft: compact refused: ${problem}`);
+    if (meta.index <= (this.snapshot?.index ?? 0)) return;
+    this.snapshot = meta;
+    const keep = this.config.snapshotCatchUpEntries ?? DEFAULT_SNAPSHOT_CATCH_UP_ENTRIES;
+    this.log.compactTo(meta.index - keep);
+    this.members.forgetBefore(meta.index);
   }
 
-  reportSnapshot(_to: NodeId, _ok: boolean): void {
-    throw new InvariantError('not yet');
+  reportSnapshot(to: NodeId, ok: boolean): void {
+    this.behaviour.reportSnapshot(this, to, ok);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -344,6 +385,8 @@ export class Raft implements RaftCore {
     // A campaign asks for term + 1, which no node would accept above the ceiling: staying a follower
     // (a leader elsewhere can still be heard) beats failing at every timeout.
     if (this.term >= TERM_CEILING) return;
+    // Learners, removed nodes and nodes that have not joined yet never campaign (thesis §4.2.1).
+    if (!this.promotable()) return;
     if (this.preVote && !transfer) this.startPreElection();
     else this.startElection(transfer);
   }
@@ -351,7 +394,7 @@ export class Raft implements RaftCore {
   private startPreElection(): void {
     this.becomePreCandidate();
     this.votes.set(this.id, true);
-    if (voteResult(this.peers, this.votes) === 'won') {
+    if (voteResult(this.voters, this.votes) === 'won') {
       this.startElection(false);
       return;
     }
@@ -368,7 +411,7 @@ export class Raft implements RaftCore {
   private sendVoteRequests(type: 'PreVote' | 'Vote', term: number, transfer: boolean): void {
     const lastLogIndex = this.log.lastIndex();
     const lastLogTerm = this.log.lastTerm();
-    for (const to of this.others) {
+    for (const to of this.otherVoters) {
       this.messages.push({ type, from: this.id, to, term, lastLogIndex, lastLogTerm, transfer });
     }
   }
@@ -394,6 +437,8 @@ export class Raft implements RaftCore {
     this.transferElapsed = 0;
     this.needsAppend = false;
     this.commitNewsDue = false;
+    this.leaveAfterFlush = false;
+    this.pendingConfIndex = 0;
     this.progress.clear();
     for (const read of this.readOnly.reset()) {
       if (read.from === this.id) {
@@ -436,6 +481,7 @@ export class Raft implements RaftCore {
     switch (message.type) {
       case 'App':
       case 'Heartbeat':
+      case 'Snap':
         this.messages.push({
           ...base,
           type: 'AppResp',
@@ -482,6 +528,138 @@ export class Raft implements RaftCore {
     this.persistedMessages.push({ type, from: this.id, to: message.from, term: message.term, reject: false });
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Membership and snapshots.
+
+  /** Advances the commit index and puts every config entry it passes into force. */
+  commitTo(index: number): void {
+    if (this.log.commitTo(index)) this.applyConfigsThrough(this.log.committed);
+  }
+
+  private applyConfigsThrough(index: number): void {
+    for (let i = this.configApplied + 1; i <= index; i++) {
+      const entry = this.log.entry(i);
+      if (entry?.type !== 'config') continue;
+      let change: ConfChange;
+      try {
+        change = decodeConfChange(entry.data);
+      } catch (error) {
+        // message-check refuses such an entry on the way in; one in the log means corruption.
+        throw new InvariantError(`raft: committed config entry ${i} is unreadable: ${(error as Error).message}`);
+      }
+      this.members.record(i, applyConfChange(this.members.current, change));
+      this.configApplied = i;
+      this.setMembership();
+      this.behaviour.membershipChanged(this);
+    }
+    if (index > this.configApplied) this.configApplied = index;
+  }
+
+  private setMembership(): void {
+    const { voters, learners } = this.members.current;
+    this.voters = voters;
+    this.peers = [...voters, ...learners];
+    this.others = this.peers.filter((p) => p !== this.id);
+    this.otherVoters = voters.filter((p) => p !== this.id);
+  }
+
+  /**
+   * Whether this node may campaign: a voter of the committed membership that no config entry
+   * further along its log removes. A node whose log holds its own removal must not lead: if the
+   * removal is committed, every future leader holds it (Leader Completeness), so the group it
+   * would lead is one it has left.
+   */
+  promotable(): boolean {
+    if (!isVoter(this.members.current, this.id)) return false;
+    let membership: Membership = this.members.current;
+    for (let i = this.log.committed + 1; i <= this.log.lastIndex(); i++) {
+      const entry = this.log.entry(i);
+      if (entry?.type !== 'config') continue;
+      // An unreadable uncommitted entry was refused on arrival; skip rather than stop the node.
+      try {
+        membership = applyConfChange(membership, decodeConfChange(entry.data));
+      } catch {}
+    }
+    return isVoter(membership, this.id);
+  }
+
+  /** Leader: appends one membership change, or says why not (types.ts, proposeConfChange). */
+  appendConfChange(change: ConfChange): ProposeResult {
+    const refuse = (detail: string): ProposeResult => ({ ok: false, reason: 'refused', leader: this.id, detail });
+    if (this.pendingConfIndex > this.log.committed) {
+      return refuse(`a membership change is pending at index ${this.pendingConfIndex}; one at a time`);
+    }
+    if (this.log.term(this.log.committed) !== this.term) {
+      return refuse('this leader has not yet committed an entry of its term; try again shortly');
+    }
+    const problem = confChangeProblem(this.members.current, change);
+    if (problem !== null) return refuse(problem);
+    const index = this.log.lastIndex() + 1;
+    this.log.appendAsLeader([{ index, term: this.term, type: 'config', data: encodeConfChange(change) }]);
+    this.pendingConfIndex = index;
+    this.needsAppend = true;
+    return { ok: true, firstIndex: index, term: this.term };
+  }
+
+  /**
+   * Follower: the leader's InstallSnapshot (§7). A snapshot at or below our commit tells us nothing;
+   * one whose last entry we hold commits up to it and keeps the tail; any other replaces the log.
+   */
+  handleSnapshot(from: NodeId, meta: SnapshotMeta): void {
+    const log = this.log;
+    if (meta.index <= log.committed) {
+      this.replyAppend(from, log.committed);
+      return;
+    }
+    if (log.matchTerm(meta.index, meta.term)) {
+      this.commitTo(meta.index);
+      this.replyAppend(from, meta.index);
+      return;
+    }
+    // Acknowledgements not yet sent may claim entries this drops.
+    this.persistedMessages = this.persistedMessages.filter(
+      (m) => !(m.type === 'AppResp' && !m.reject && m.index > meta.index),
+    );
+    const start: LogStart = { index: meta.index, term: meta.term };
+    log.restore(start);
+    this.members.reset(meta.index, meta.membership);
+    this.configApplied = meta.index;
+    this.setMembership();
+    this.snapshot = meta;
+    this.snapshotToInstall = meta;
+    // Sent once the host has installed the snapshot (Ready.snapshot comes before persistedMessages).
+    this.replyAppend(from, meta.index);
+  }
+
+  replyAppend(to: NodeId, index: number): void {
+    this.persistedMessages.push({
+      type: 'AppResp',
+      from: this.id,
+      to,
+      term: this.term,
+      reject: false,
+      index,
+      conflictTerm: 0,
+      conflictIndex: 0,
+    });
+  }
+
+  private compactProblem(meta: SnapshotMeta): string | null {
+    if (typeof meta !== 'object' || meta === null) return 'the meta must be an object';
+    const { index, term } = meta;
+    if (!Number.isSafeInteger(index) || index < 1) return `index ${String(index)} is not a log index`;
+    if (index > this.log.applied) return `index ${index} is beyond the applied index ${this.log.applied}`;
+    if (index <= (this.snapshot?.index ?? 0)) return null; // Older than what we hold: nothing to do.
+    const held = this.log.term(index);
+    if (held !== term) return `the log has term ${String(held)} at index ${index}, the meta says ${String(term)}`;
+    const problem = membershipProblem(meta.membership);
+    if (problem !== null) return problem;
+    if (!sameMembership(meta.membership, this.members.at(index))) {
+      return `the meta's membership is not the one in force at index ${index}`;
+    }
+    return null;
+  }
+
   private softStateChanged(): boolean {
     return this.reportedSoft.role !== this.behaviour.role || this.reportedSoft.leader !== this.leader;
   }
@@ -499,6 +677,34 @@ export class Raft implements RaftCore {
       );
     }
   }
+}
+
+/** App, Heartbeat and Snap come only from a leader of their term. */
+export function carriesLeadership(message: Message): boolean {
+  return message.type === 'App' || message.type === 'Heartbeat' || message.type === 'Snap';
+}
+
+function sameMembership(a: Membership, b: Membership): boolean {
+  const same = (x: readonly NodeId[], y: readonly NodeId[]) => x.length === y.length && x.every((id) => y.includes(id));
+  return same(a.voters, b.voters) && same(a.learners, b.learners);
+}
+
+/**
+ * The membership in force at the initial snapshot. Storage knows no group at index 0 and reports
+ * none: that stands for the bootstrap voters (types.ts, SnapshotMeta).
+ */
+function initialMembership(snapshot: SnapshotMeta, config: RaftConfig): Membership {
+  const given = snapshot.membership;
+  if (given !== undefined && given.voters.length > 0) {
+    const problem = membershipProblem(given);
+    if (problem !== null) throw new RangeError(`raft: the initial snapshot's ${problem}`);
+    return given;
+  }
+  if (snapshot.index > 0) {
+    throw new RangeError(`raft: the snapshot at index ${snapshot.index} names no voter; a snapshot carries its group`);
+  }
+  const learners = (given?.learners ?? []).filter((id) => !config.peers.includes(id));
+  return { voters: [...config.peers], learners };
 }
 
 function isVoteRequest(message: Message): message is VoteRequest {
@@ -546,7 +752,12 @@ function validateConfig(config: RaftConfig): void {
       `heartbeatTicks (${config.heartbeatTicks}) must be below electionTicksMin (${config.electionTicksMin})`,
     );
   }
-  if (!config.peers.includes(config.id)) problems.push(`peers must include this node's id ${config.id}`);
+  // A node outside the bootstrap voters is a joining node: it never campaigns until a committed
+  // config makes it a voter, so no check that peers include config.id.
+  const keep = config.snapshotCatchUpEntries;
+  if (keep !== undefined && (!Number.isSafeInteger(keep) || keep < 0)) {
+    problems.push(`snapshotCatchUpEntries must be a non-negative integer, got ${String(keep)}`);
+  }
   if (new Set(config.peers).size !== config.peers.length) problems.push('peers lists a node twice');
   if (problems.length > 0) throw new RangeError(`raft config: ${problems.join('; ')}`);
 }
