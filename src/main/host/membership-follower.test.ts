@@ -27,6 +27,10 @@ describe('MembershipFollower', () => {
     expect(calls).toHaveLength(2);
     follower.follow(m(['a:1', 'b:1', 'c:1'], ['d:1']));
     follower.follow(m(['a:1', 'b:1', 'd:1']));
+    // The removed node's link stays a few ticks, so the heartbeat that tells it the commit leaves.
+    expect(calls).toEqual(['+b:1', '+c:1', '+d:1']);
+    follower.follow(m(['a:1', 'b:1', 'd:1']));
+    follower.follow(m(['a:1', 'b:1', 'd:1']));
     expect(calls).toEqual(['+b:1', '+c:1', '+d:1', '-c:1']);
   });
 

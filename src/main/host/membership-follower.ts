@@ -34,6 +34,8 @@ export class MembershipFollower {
   /** This node has been in the committed membership (a joining node is not, at first). */
   private wasMember: boolean;
   private removedCountdown = -1;
+  /** Peers removed from the membership, by the follow() calls left before their link closes. */
+  private readonly leaving = new Map<NodeId, number>();
   private reported = false;
 
   constructor(private readonly options: MembershipFollowerOptions) {
@@ -51,6 +53,13 @@ export class MembershipFollower {
       if (this.last !== null && sameMembers(this.last, membership)) this.last = membership;
       else this.changed(membership);
     }
+    for (const [peer, left] of this.leaving) {
+      if (left > 1) this.leaving.set(peer, left - 1);
+      else {
+        this.leaving.delete(peer);
+        this.options.transport.removePeer(peer);
+      }
+    }
     if (this.removedCountdown > 0) this.removedCountdown--;
     if (this.removedCountdown === 0 && !this.reported) {
       this.reported = true;
@@ -62,10 +71,17 @@ export class MembershipFollower {
     const { self, transport } = this.options;
     const next = new Set([...membership.voters, ...membership.learners]);
     this.last = membership;
-    for (const peer of next) if (peer !== self && !this.members.has(peer)) transport.addPeer(peer);
+    for (const peer of next) {
+      if (peer === self || this.members.has(peer)) continue;
+      this.leaving.delete(peer);
+      transport.addPeer(peer);
+    }
     // Only a change of the committed membership removes a link: a joining node's log replay starts
-    // from the bootstrap membership, which may lack members it was told of (and talks to).
-    for (const peer of this.members) if (peer !== self && !next.has(peer)) transport.removePeer(peer);
+    // from the bootstrap membership, which may lack members it was told of (and talks to). And only
+    // graceTicks later: the leader's last heartbeat tells the removed node its removal committed.
+    for (const peer of this.members) {
+      if (peer !== self && !next.has(peer)) this.leaving.set(peer, this.options.graceTicks);
+    }
     this.members = next;
     if (next.has(self)) {
       this.wasMember = true;
