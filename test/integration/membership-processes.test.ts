@@ -77,6 +77,18 @@ describe('membership changes of a group of processes', () => {
     expect(voters(info).sort()).toEqual([...ids, joiner].sort());
     // Linearizable GETs through the new node: every acknowledged write, none older.
     await expectAllReadable(acknowledged, [joiner]);
+
+    // A restart needs no --join: the folder holds what the join learned.
+    processes.get(joiner)!.child.kill('SIGTERM');
+    expect(await processes.get(joiner)!.exited).toBe(0);
+    const restarted = start(joiner, []);
+    await waitFor(
+      'the restarted node to answer as a voter',
+      async () => voters(await raftInfo(joiner)).includes(joiner),
+      30_000,
+    );
+    expect(restarted.output()).not.toMatch(/joining group/);
+    await expectAllReadable(acknowledged.slice(-50), [joiner]);
   }, 180_000);
 
   it('the leader is removed under load: it steps down, its process exits 0, and no acknowledged write is lost', async () => {
