@@ -61,7 +61,10 @@ describe('raftlab admin', () => {
       target: { host: '127.0.0.1', port: 5001 },
       action: { kind: 'members', json: false },
     });
-    expect(as(parseArgs(['admin', '5001', 'members', '--json']), 'admin').action).toEqual({ kind: 'members', json: true });
+    expect(as(parseArgs(['admin', '5001', 'members', '--json']), 'admin').action).toEqual({
+      kind: 'members',
+      json: true,
+    });
   });
 
   it('removes a node', () => {

@@ -389,7 +389,9 @@ describe('--help', () => {
   });
 
   it('refuses help on an unknown topic', () => {
-    expect(usageError(['help', 'server']).message).toBe("no help for 'server'; the commands are node, cluster, client, admin");
+    expect(usageError(['help', 'server']).message).toBe(
+      "no help for 'server'; the commands are node, cluster, client, admin",
+    );
     expect(usageError(['help', 'node', 'x']).message).toBe("unexpected argument 'x' after 'help node'");
   });
 });
