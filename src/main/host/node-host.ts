@@ -26,7 +26,7 @@ import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
-import { MembershipChanger, type MembershipEvent } from './membership-changer';
+import { describeChange, MembershipChanger, type MembershipEvent } from './membership-changer';
 import { MembershipFollower } from './membership-follower';
 import { describeFailure } from './node-failure';
 import { type LoopEvent, ReadyLoop } from './ready-loop';
@@ -189,7 +189,11 @@ export class NodeHost implements LocalGroup {
       node: this,
       clock: options.clock,
       pollMs: options.timing.tickMs,
-      ...(onEvent ? { onEvent } : {}),
+      // Each step is a line in the leader's log too: a `raftlab node` process has no event stream.
+      onEvent: (event) => {
+        this.note(`${this.nodeId}: group ${event.group}: ${describeChange(event.change)} ${event.phase}`);
+        onEvent?.(event);
+      },
     });
     this.membership = new MembershipFollower({
       self: this.nodeId,
