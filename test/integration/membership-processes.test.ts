@@ -116,6 +116,26 @@ describe('membership changes of a group of processes', () => {
     expect(parsed.groups[0]!.leader).toBe(next);
   }, 180_000);
 
+  it('a follower removed while it was stopped (so it never got the removal entry) still exits 0 once it runs again', async () => {
+    const members = [...ids, joiner].filter((id) => processes.get(id)?.child.exitCode === null);
+    const leader = await waitFor('a leader', () => leaderAmong(members), 20_000);
+    const victim = members.find((id) => id !== leader)!;
+    const asked = members.find((id) => id !== victim)!;
+    const stopped = processes.get(victim)!;
+    stopped.child.kill('SIGSTOP');
+    try {
+      const admin = await runRaftlab(['admin', asked, 'remove-node', victim]);
+      expect(admin.code, admin.output).toBe(0);
+    } finally {
+      stopped.child.kill('SIGCONT');
+    }
+    // Its log lacks the removal: the leader's RESP word, checked with the leader, makes it stop.
+    expect(await stopped.exited).toBe(0);
+    expect(stopped.output()).toMatch(/removed from group 0; exiting/);
+    const left = members.filter((id) => id !== victim);
+    expect(voters(await raftInfo(leader)).sort()).toEqual([...left].sort());
+  }, 120_000);
+
   it('refuses, with exit code 2 and the reason, what cannot be done', async () => {
     const members = [...ids, joiner].filter((id) => processes.get(id)?.child.exitCode === null);
     const someone = members[0]!;

@@ -345,9 +345,14 @@ export class ClusterHost implements ClusterApi {
     if (leaderNode === undefined)
       return Promise.reject(new ApiError(409, `group ${group} has no leader right now; try again`));
     if ('remove' in change) {
-      return leaderNode.removeMember(change.remove).catch((error: unknown) => {
-        throw new ApiError(409, error instanceof Error ? error.message : String(error));
-      });
+      const removed = change.remove;
+      return leaderNode.removeMember(removed).then(
+        // The removal committed: a lagging follower may not learn it from its log, so it is told.
+        () => this.nodes.get(removed)?.leaveGroup(),
+        (error: unknown) => {
+          throw new ApiError(409, error instanceof Error ? error.message : String(error));
+        },
+      );
     }
     const id = change.add;
     return this.serialized(async () => {

@@ -67,6 +67,13 @@ export class MembershipFollower {
     }
   }
 
+  /** Told (and confirmed by the group's leader) that this node was removed: as if its log said so. */
+  leave(): void {
+    if (this.removedCountdown >= 0) return;
+    this.options.log?.(`${this.options.self} was removed from its group; it stops in ${this.options.graceTicks} ticks`);
+    this.removedCountdown = this.options.graceTicks;
+  }
+
   private changed(membership: Membership): void {
     const { self, transport } = this.options;
     const next = new Set([...membership.voters, ...membership.learners]);

@@ -326,6 +326,10 @@ export class NodeHost implements LocalGroup {
     return this.changer!.remove(node);
   }
 
+  leaveGroup(): void {
+    this.membership?.leave();
+  }
+
   groupState(): { membership: Membership; leader: NodeId | null; term: number; commit: number; isLeader: boolean } {
     const status = this.loop!.core.status();
     return {

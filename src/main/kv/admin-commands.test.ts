@@ -41,6 +41,10 @@ class FakeNode implements AdminNode {
     this.calls.push(`remove ${node}`);
   }
 
+  leaveGroup(): void {
+    this.calls.push('leave');
+  }
+
   waitForLeaderChange(ms: number): Promise<void> {
     this.clock.advance(ms);
     return Promise.resolve();
@@ -144,10 +148,11 @@ describe('ADD-NODE and REMOVE-NODE', () => {
     expect(sent).toEqual(['127.0.0.1:5004 RAFTLAB.ADMIN FWD 1 ADD-NODE 127.0.0.1:5009 1']);
   });
 
-  it('removes a member of its own group on the leader', async () => {
-    const { run, node } = setup();
+  it('removes a member of its own group on the leader, then tells the removed node', async () => {
+    const { run, node, sent } = setup();
     expect(await run('REMOVE-NODE', '127.0.0.1:5003')).toEqual({ type: 'simple', value: 'OK' });
     expect(node.calls).toEqual(['remove 127.0.0.1:5003']);
+    expect(sent).toEqual(['127.0.0.1:5003 RAFTLAB.ADMIN LEFT']);
   });
 
   it('finds the group of a node it does not hold and sends the removal there', async () => {
@@ -250,5 +255,48 @@ describe('JOIN-INFO', () => {
     const { run } = setup(answerGroup1);
     const reply = await run('JOIN-INFO', words[0]!, challenge.toString('hex'), ...words.slice(1));
     expect((reply as { value: string }).value).toMatch(message);
+  });
+});
+
+describe("LEFT: a removed node stops only once its group's leader confirms it", () => {
+  const groupReply =
+    (info: Partial<GroupInfo>) =>
+    (_to: NodeId, args: readonly string[]): RespReply =>
+      args.includes('GROUP')
+        ? {
+            type: 'bulk',
+            value: Buffer.from(
+              JSON.stringify({
+                group: 0,
+                voters: ['127.0.0.1:5002', '127.0.0.1:5003'],
+                learners: [],
+                leader: '127.0.0.1:5002',
+                term: 3,
+                commit: 9,
+                answeredBy: '127.0.0.1:5002',
+                ...info,
+              }),
+            ),
+          }
+        : { type: 'simple', value: 'OK' };
+
+  it('leaves when the leader answers without it', async () => {
+    const { run, node } = setup(groupReply({}));
+    expect(await run('LEFT')).toEqual({ type: 'simple', value: 'OK' });
+    expect(node.calls).toEqual(['leave']);
+  });
+
+  it('stays when the leader still lists it', async () => {
+    const { run, node } = setup(groupReply({ voters: ['127.0.0.1:5001', '127.0.0.1:5002'] }));
+    const reply = await run('LEFT');
+    expect((reply as { value: string }).value).toMatch(/^ERR 127.0.0.1:5001 is still a member of group 0/);
+    expect(node.calls).toEqual([]);
+  });
+
+  it('believes no follower: only the leader answering counts', async () => {
+    const { run, node } = setup(groupReply({ answeredBy: '127.0.0.1:5003' }));
+    const reply = await run('LEFT');
+    expect((reply as { value: string }).value).toMatch(/^ERR no leader of group 0 confirmed/);
+    expect(node.calls).toEqual([]);
   });
 });

@@ -6,6 +6,8 @@
 //   RAFTLAB.ADMIN ADD-NODE <id> <g>         adds <id> to group g; +OK once it is a learner, the
 //                                           leader then promotes it when it has caught up
 //   RAFTLAB.ADMIN REMOVE-NODE <id>          +OK once the removal committed
+//   RAFTLAB.ADMIN LEFT                      to a removed node, from the leader that removed it: it
+//                                           checks with its group that it is no member, then stops
 //   RAFTLAB.ADMIN JOIN-INFO <id> <hex> [g]  what a joining node needs (JSON): the bootstrap
 //                                           partitions, its group, the members, and a proof that
 //                                           this node holds the cluster secret (see join-proof.ts)
@@ -74,6 +76,8 @@ export interface AdminNode {
   addMember(node: NodeId, onLearner: () => void): Promise<void>;
   /** Leader only: removes `node`, resolving once that committed. */
   removeMember(node: NodeId): Promise<void>;
+  /** This node has been removed from its group: stop it (as when its own log shows the removal). */
+  leaveGroup(): void;
   waitForLeaderChange(ms: number): Promise<void>;
 }
 
@@ -152,10 +156,14 @@ export class AdminCommands {
         return this.groupHolding(node, hops, deadline).then((group) =>
           this.onLeader(group, ['REMOVE-NODE', node], hops, deadline, async () => {
             await this.options.node.removeMember(node);
+            this.tellRemoved(node);
             return OK_REPLY;
           }),
         );
       }
+      case 'LEFT':
+        if (rest.length > 0) throw new AdminError('usage: LEFT');
+        return this.checkLeft(deadline);
       case 'JOIN-INFO': {
         if (rest.length < 2 || rest.length > 3)
           throw new AdminError('usage: JOIN-INFO <ip:port> <challenge hex> [group]');
@@ -192,6 +200,44 @@ export class AdminCommands {
           this.options.log?.(`adding ${node}: ${error instanceof Error ? error.message : String(error)}`);
         });
     });
+  }
+
+  /**
+   * The leader's last heartbeat tells a removed follower its removal committed, but only if that
+   * follower already holds the removal entry; a lagging one would never learn it. So it is also
+   * told over RESP. Best effort: a node that cannot be reached now is down, and stays removed.
+   */
+  private tellRemoved(node: NodeId): void {
+    if (node === this.options.node.nodeId) return;
+    this.options.forwarder.send(node, [ADMIN_COMMAND, 'LEFT']).catch(() => undefined);
+  }
+
+  /**
+   * Believes no one's word that it was removed: asks the other members of its group, and stops
+   * only once the group's leader itself answers with a membership that lacks this node.
+   */
+  private async checkLeft(deadline: number): Promise<RespReply> {
+    const { node, forwarder } = this.options;
+    const self = node.nodeId;
+    const members = node.groupState().membership;
+    const others = [...members.voters, ...members.learners].filter((id) => id !== self);
+    for (const member of others) {
+      this.checkDeadline(deadline);
+      if (!forwarder.canReach(member)) continue;
+      try {
+        const reply = await this.beforeDeadline(forwarder.send(member, [ADMIN_COMMAND, 'GROUP']), deadline);
+        const info = parseJsonReply<GroupInfo>(reply);
+        if (info.group !== node.group || info.leader === null || info.answeredBy !== info.leader) continue;
+        if (info.voters.includes(self) || info.learners.includes(self)) {
+          throw new AdminError(`${self} is still a member of group ${node.group}, as its leader ${info.leader} says`);
+        }
+        node.leaveGroup();
+        return OK_REPLY;
+      } catch (error) {
+        if (!(error instanceof UnreachableError || error instanceof SyntaxError)) throw error;
+      }
+    }
+    throw new AdminError(`no leader of group ${node.group} confirmed that ${self} was removed`);
   }
 
   /** Runs `here` on the group's leader: here if this node leads it, else forwarded towards it. */
