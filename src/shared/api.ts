@@ -29,6 +29,10 @@ export interface NodeView {
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly lastLogIndex: number;
+  /** The index the log starts after: its last snapshot (taken or installed); 0 before any. */
+  readonly snapshotIndex: number;
+  /** The first index the node still holds in its log (snapshotIndex + 1 unless it keeps a margin). */
+  readonly firstLogIndex: number;
   /** The tail of the log, oldest first. */
   readonly log: readonly LogEntryView[];
   /** For the election-timer arc: how far the timer has run, out of its timeout, in ms of host time. */
@@ -40,9 +44,6 @@ export interface NodeView {
   readonly failure?: string;
   /** A non-voting member: it gets the log, never votes or campaigns (it is catching up to be promoted). */
   readonly learner: boolean;
-  /** The last index its snapshot covers (0: none); its log starts after it, at firstLogIndex. */
-  readonly snapshotIndex: number;
-  readonly firstLogIndex: number;
 }
 
 export interface GroupView {
@@ -136,6 +137,14 @@ export type ClusterEvent =
     })
   | (EventBase & { readonly type: 'commit'; readonly node: NodeId; readonly index: number })
   | (EventBase & { readonly type: 'apply'; readonly node: NodeId; readonly index: number })
+  | (EventBase & {
+      /** A snapshot taken (its file written, the log before it compacted), sent to a follower, or installed. */
+      readonly type: 'snapshot';
+      readonly phase: 'taken' | 'sent' | 'installed';
+      readonly node: NodeId;
+      readonly index: number;
+      readonly bytes: number;
+    })
   | (EventBase & {
       readonly type: 'request';
       readonly id: number;
@@ -241,6 +250,8 @@ export interface ClusterApi {
   stepDown(node: NodeId): Promise<void>;
   /** Makes the node's election timer fire now. */
   forceTimeout(node: NodeId): Promise<void>;
+  /** The node takes a snapshot now (and compacts its log); resolves once it is durable. */
+  takeSnapshot(node: NodeId): Promise<void>;
   setLink(request: LinkRequest): Promise<void>;
   partition(sides: readonly (readonly NodeId[])[]): Promise<void>;
   heal(): Promise<void>;
@@ -265,6 +276,7 @@ export const CLUSTER_OPERATIONS = [
   'restart',
   'stepDown',
   'forceTimeout',
+  'takeSnapshot',
   'setLink',
   'partition',
   'heal',

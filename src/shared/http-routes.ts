@@ -14,6 +14,7 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   restart: { method: 'POST', path: '/api/nodes/{id}/restart' },
   stepDown: { method: 'POST', path: '/api/nodes/{id}/step-down' },
   forceTimeout: { method: 'POST', path: '/api/nodes/{id}/timeout' },
+  takeSnapshot: { method: 'POST', path: '/api/nodes/{id}/snapshot' },
   setLink: { method: 'POST', path: '/api/links' },
   partition: { method: 'POST', path: '/api/network/partition' },
   heal: { method: 'POST', path: '/api/network/heal' },

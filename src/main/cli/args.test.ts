@@ -82,6 +82,8 @@ describe('raftlab node', () => {
       '--idle-timeout',
       '300',
       '--max-clients=50',
+      '--snapshot-entries',
+      '2500',
     ]);
     expect(parsed.options).toEqual({
       dataDir: '/tmp/x',
@@ -98,7 +100,17 @@ describe('raftlab node', () => {
       maxClients: 50,
       secretFile: null,
       insecure: false,
+      snapshotEntries: 2500,
     });
+  });
+
+  it('takes a snapshot every --snapshot-entries N applied entries (default 10000), refusing a non-positive N', () => {
+    expect(node(['node', '127.0.0.1', '5001', 'readme']).options.snapshotEntries).toBe(10_000);
+    expect(cluster(['cluster', '--snapshot-entries=7']).options.snapshotEntries).toBe(7);
+    expect(usageError(['node', '127.0.0.1', '5001', 'readme', '--snapshot-entries', '0']).message).toMatch(
+      /--snapshot-entries/,
+    );
+    expect(usageError(['cluster', '--snapshot-entries', 'lots']).message).toMatch(/--snapshot-entries/);
   });
 
   it('keeps nothing on disk with --in-memory', () => {

@@ -176,6 +176,7 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--max-clients': { metavar: 'N' },
   '--secret-file': { metavar: 'FILE' },
   '--insecure': { metavar: null },
+  '--snapshot-entries': { metavar: 'N' },
 };
 
 const NODE_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -480,6 +481,9 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
   const maxClientsText = options.get('--max-clients');
   const maxClients =
     maxClientsText === undefined ? d.maxClients : parsePositiveInteger(maxClientsText, '--max-clients', topic);
+  const snapshotText = options.get('--snapshot-entries');
+  const snapshotEntries =
+    snapshotText === undefined ? d.snapshotEntries : parsePositiveInteger(snapshotText, '--snapshot-entries', topic);
   return {
     dataDir: dataDir ?? d.dataDir,
     inMemory: flag('--in-memory'),
@@ -495,6 +499,7 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     maxClients,
     secretFile: secretFile ?? null,
     insecure: flag('--insecure'),
+    snapshotEntries,
   };
 }
 

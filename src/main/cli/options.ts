@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly secretFile: string | null;
   /** --insecure: no secret; any process that reaches the ports may speak Raft. */
   readonly insecure: boolean;
+  /** --snapshot-entries: a snapshot after this many applied entries; the log before it is dropped. */
+  readonly snapshotEntries: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -48,6 +50,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   quiet: false,
   idleTimeoutSeconds: 0,
   maxClients: 10_000,
+  snapshotEntries: 10_000,
   secretFile: null,
   insecure: false,
 };

@@ -59,6 +59,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     requestTimeoutMs: options.requestTimeoutMs,
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     ...(secret ? { secret: secret.secret } : {}),
+    snapshotEntries: options.snapshotEntries,
     log,
   });
   await host.start();

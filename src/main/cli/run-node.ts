@@ -6,7 +6,7 @@ import type { NodeId } from '../../shared/raft/types';
 import { ScaledClock } from '../host/clock';
 import { describeFailure } from '../host/node-failure';
 import { NodeHost } from '../host/node-host';
-import { openStorage } from '../storage';
+import { openStorage, segmentBytesFromEnvironment } from '../storage';
 import type { RunOptions } from './options';
 import { INSECURE_WARNING, nodeSecret } from './secret-source';
 import { stopOnSignals } from './signals';
@@ -40,7 +40,12 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     id,
     partitions: args.partitions,
     // One node per process: it blocks on its own disk, as Redis does, instead of hopping threads.
-    storage: openStorage({ dir, inMemory: options.inMemory, blockingIo: true }),
+    storage: openStorage({
+      dir,
+      inMemory: options.inMemory,
+      blockingIo: true,
+      segmentMaxBytes: segmentBytesFromEnvironment(),
+    }),
     clock,
     timing,
     preVote: options.preVote,
@@ -50,6 +55,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     seed,
     secret: secret.secret,
+    snapshotEntries: options.snapshotEntries,
     log,
     ...(args.joined ? { joined: args.joined } : {}),
     // Removed from its group (raftlab admin ... remove-node): its work is done, a clean exit.

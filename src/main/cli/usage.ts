@@ -14,6 +14,8 @@ const RUN_OPTIONS = `Options:
   --data-dir DIR             where each node keeps its log and vote, one folder per node
                              (default ${D.dataDir})
   --in-memory                keep nothing on disk; a restarted node starts empty
+  --snapshot-entries N       take a snapshot every N applied entries, then drop the log before
+                             it from memory and disk (default ${D.snapshotEntries})
   --election-timeout MIN-MAX election timeout range in ms, drawn anew each time
                              (default ${D.electionTimeoutMs.min}-${D.electionTimeoutMs.max}; MIN < MAX)
   --heartbeat MS             leader heartbeat interval in ms (default ${D.heartbeatMs}; below MIN)

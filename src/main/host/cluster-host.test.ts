@@ -23,6 +23,8 @@ function failingStorage(id: NodeId, inner: RaftStorage, failing: ReadonlySet<Nod
       failing.has(id)
         ? Promise.reject(new Error(`no space left on device (test, ${id})`))
         : inner.save(update, options),
+    compact: (throughIndex) => inner.compact(throughIndex),
+    installSnapshot: (snapshot) => inner.installSnapshot(snapshot),
     close: () => inner.close(),
   };
 }

@@ -27,7 +27,7 @@ import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
-import { openStorage } from '../storage';
+import { openSnapshotStore, openStorage } from '../storage';
 import { MemoryVolume } from '../storage/memory';
 import type { RaftStorage } from '../storage/types';
 import { ScaledClock } from './clock';
@@ -50,6 +50,8 @@ export interface ClusterHostOptions {
   readonly checkQuorum: boolean;
   readonly maxValueBytes: number;
   readonly requestTimeoutMs: number;
+  /** `--snapshot-entries`; DEFAULT_SNAPSHOT_ENTRIES when absent. */
+  readonly snapshotEntries?: number;
   /** `--max-clients` and `--idle-timeout`, for each node's port; DEFAULT_CLIENT_LIMITS when absent. */
   readonly clientLimits?: ClientLimits;
   /** Seeds elections and network randomness; random (and logged) when absent. */
@@ -207,6 +209,15 @@ export class ClusterHost implements ClusterApi {
   async forceTimeout(id: NodeId): Promise<void> {
     this.requireNode(id).forceTimeout();
     this.fault({ action: 'timeout', node: id });
+  }
+
+  async takeSnapshot(id: NodeId): Promise<void> {
+    try {
+      await this.requireNode(id).takeSnapshot();
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(409, `${id} took no snapshot: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async setLink(request: LinkRequest): Promise<void> {
@@ -425,6 +436,9 @@ export class ClusterHost implements ClusterApi {
       maxValueBytes: options.maxValueBytes,
       requestTimeoutMs: options.requestTimeoutMs,
       clientLimits: options.clientLimits,
+      // Beside the storage as opened, even when a test wraps it.
+      snapshotStore: openSnapshotStore(opened, id),
+      ...(options.snapshotEntries === undefined ? {} : { snapshotEntries: options.snapshotEntries }),
       seed: this.random.nextInt(2 ** 31),
       secret,
       faults: this.faults,

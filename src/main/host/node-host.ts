@@ -25,12 +25,15 @@ import { type ClientConnection, serveClient } from '../net/client-server';
 import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
+import { openSnapshotStore, type SnapshotStorage, type StoredSnapshot } from '../storage';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
 import { describeChange, MembershipChanger, type MembershipEvent } from './membership-changer';
 import { MembershipFollower } from './membership-follower';
 import { describeFailure } from './node-failure';
 import { type LoopEvent, ReadyLoop } from './ready-loop';
 import { NEXT_TURN, PromisedSaves } from './ready-ports';
+import type { SnapshotSink, SnapshotSource } from './snapshot-ports';
+import { DEFAULT_SNAPSHOT_ENTRIES, initialStateOf, Snapshotter } from './snapshotter';
 
 export interface NodeTiming {
   /** Host ms per core tick. */
@@ -81,6 +84,10 @@ export interface NodeHostOptions {
   readonly joined?: { readonly group: number; readonly members: readonly NodeId[] };
   /** Called once when the committed membership of its group no longer holds this node. */
   readonly onRemoved?: () => void;
+  /** `--snapshot-entries`: a snapshot after this many applied entries; DEFAULT_SNAPSHOT_ENTRIES when absent. */
+  readonly snapshotEntries?: number;
+  /** Where snapshots go; by default beside `storage` (openSnapshotStore). null turns snapshots off. */
+  readonly snapshotStore?: SnapshotStorage | null;
 }
 
 /** How many entries of the log tail a view gets. */
@@ -106,12 +113,24 @@ export class NodeHost implements LocalGroup {
     this.group = options.joined?.group ?? requireGroupOf(options.partitions, options.id);
   }
 
-  /** Loads the node's state from storage, replays the committed log and opens its port. */
+  /**
+   * Loads the node's state from storage (the newest valid snapshot, restored into the state
+   * machine, and the WAL's tail after it), then opens its port. The committed tail is re-applied
+   * as the core hands it out again.
+   */
   async start(): Promise<void> {
     const { options } = this;
     const loaded = await options.storage.load();
     this.recovery = loaded.recovery;
     if (loaded.recovery.message) this.note(loaded.recovery.message);
+    const store =
+      options.snapshotStore === undefined ? openSnapshotStore(options.storage, this.nodeId) : options.snapshotStore;
+    const machine = new KvStateMachine();
+    const found = store === null ? null : await store.load(loaded.snapshot.index);
+    for (const line of found?.skipped ?? []) this.note(line);
+    if (store !== null && found?.snapshot) {
+      await machine.restore(found.snapshot.meta.index, (await store.open(found.snapshot.path)).chunks());
+    }
     // The bootstrap voters are the membership at index 0; the log's config entries change it.
     const members = options.partitions[this.group] ?? [];
     const random = new SeededRandom(options.seed);
@@ -127,7 +146,7 @@ export class NodeHost implements LocalGroup {
         ...DEFAULT_FLOW_CONTROL,
         random,
       },
-      { hardState: loaded.hardState, snapshot: loaded.snapshot, entries: loaded.entries, applied: 0 },
+      initialStateOf(loaded, found?.snapshot?.meta ?? null),
     );
 
     const onEvent = options.onEvent;
@@ -148,8 +167,20 @@ export class NodeHost implements LocalGroup {
     this.loop = new ReadyLoop<KvStateMachine, ApplyResult>({
       core,
       durable: loaded.hardState,
-      machine: new KvStateMachine(),
+      machine,
       storage: new PromisedSaves(options.storage),
+      ...(store === null
+        ? {}
+        : {
+            snapshots: new Snapshotter({
+              store,
+              storage: options.storage,
+              everyEntries: options.snapshotEntries ?? DEFAULT_SNAPSHOT_ENTRIES,
+              yieldTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
+              now: () => performance.now(),
+              ...(options.log ? { log: options.log } : {}),
+            }),
+          }),
       sink: this.transport,
       scheduler: NEXT_TURN,
       clock: options.clock,
@@ -250,6 +281,8 @@ export class NodeHost implements LocalGroup {
     this.loop?.halt();
     await this.loop?.whenIdle();
     await this.closeEverything();
+    // A snapshot being written finishes (or fails) before the files close: no half-done compaction.
+    await this.loop?.snapshotSettled();
     const unsaved = this.loop?.unsavedHardState ?? null;
     if (unsaved !== null && this.failure === null) {
       // Best effort: the commit index only spares the restart a re-learn from the leader.
@@ -266,8 +299,9 @@ export class NodeHost implements LocalGroup {
     this.stopped = true;
     this.loop?.halt();
     await this.closeEverything();
-    // Let an in-flight save settle before closing files, so the next start does not race it.
+    // Let an in-flight save (and snapshot) settle before closing files, so the next start does not race it.
     await this.loop?.whenIdle();
+    await this.loop?.snapshotSettled();
     await this.options.storage.close().catch(() => undefined);
   }
 
@@ -373,6 +407,23 @@ export class NodeHost implements LocalGroup {
     this.loop!.setRaftOptions(options);
   }
 
+  /** Takes a snapshot now (`POST /api/nodes/{id}/snapshot`); resolves once durable and compacted. */
+  takeSnapshot(): Promise<StoredSnapshot> {
+    if (this.stopped || this.loop === null) return Promise.reject(new NodeStoppedError('the node is stopped'));
+    return this.loop.takeSnapshot();
+  }
+
+  /** The snapshot ports for the transfer code (snapshot-ports.ts): the Ready loop implements both. */
+  snapshotPorts(): SnapshotSource & SnapshotSink & { reportSnapshot(to: NodeId, ok: boolean): void } {
+    if (this.loop === null) throw new Error(`${this.nodeId} has not started`);
+    return this.loop;
+  }
+
+  /** The longest pause a snapshot capture took from the loop (ms) and how many were taken. */
+  snapshotStats(): { readonly taken: number; readonly longestPauseMs: number } {
+    return this.loop?.snapshotStats ?? { taken: 0, longestPauseMs: 0 };
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Peer input: the loop steps it into the core (and refuses what the core refuses).
 
@@ -442,6 +493,8 @@ export class NodeHost implements LocalGroup {
       ['ring_version', 0],
       ['keys', machine.size],
       ['refused_messages', loop.refusedMessages],
+      ['snapshots_taken', loop.snapshotStats.taken],
+      ['snapshot_pause_ms_max', Math.round(loop.snapshotStats.longestPauseMs * 100) / 100],
     ];
   }
 }

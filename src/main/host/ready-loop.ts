@@ -16,13 +16,35 @@
 //
 // The hot path (a proposal, a read) makes no closure here: waiters are plain fields and the loop's
 // callbacks are made once per loop.
+//
+// Snapshots (issue 12), when the `snapshots` option is given (NodeHost gives it; the simulator does
+// not): every `everyEntries` applied entries, or on takeSnapshot(), the state machine is captured at a
+// point where it has applied exactly what the core says (right after an advance), written and the
+// WAL compacted while the loop goes on (snapshotter.ts), and the core is told (core.compact) at the
+// top of the next drive, between Readies. A Ready carrying a snapshot (a follower accepted an
+// InstallSnapshot) is held, like a save, until the received file is adopted, the WAL reset and the
+// state machine restored; only then are its entries saved, its acks sent and its entries applied.
+// The loop is also both snapshot ports (snapshot-ports.ts) the transfer code uses.
 
 import { RefusedMessageError } from '../../shared/raft/errors';
-import type { Entry, HardState, Message, NodeId, ProposeResult, RaftCore, Ready, Role } from '../../shared/raft/types';
+import type {
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftCore,
+  Ready,
+  Role,
+  SnapshotMeta,
+} from '../../shared/raft/types';
 import { NotLeaderError, ProposalDroppedError } from '../kv/local-group';
+import type { StoredSnapshot } from '../storage/snapshot-store';
 import type { SaveOptions } from '../storage/types';
 import { invariantErrorOf } from './node-failure';
 import type { LoopClock, LoopScheduler, LoopStorage, MessageSink } from './ready-ports';
+import type { SnapshotSink, SnapshotSource } from './snapshot-ports';
+import type { LoopSnapshots, SnapshottableMachine } from './snapshotter';
 
 /** What the loop needs of the state machine: applied in log order, one entry at a time. */
 export interface AppliedStateMachine<R> {
@@ -37,7 +59,15 @@ export type LoopEvent =
   | { readonly type: 'vote'; readonly term: number; readonly votedFor: NodeId }
   | { readonly type: 'append'; readonly index: number; readonly term: number; readonly count: number }
   | { readonly type: 'commit'; readonly index: number }
-  | { readonly type: 'apply'; readonly index: number };
+  | { readonly type: 'apply'; readonly index: number }
+  | {
+      readonly type: 'snapshot';
+      readonly phase: 'taken';
+      readonly index: number;
+      readonly bytes: number;
+      /** The longest stretch the capture held the thread, in ms. */
+      readonly pauseMs: number;
+    };
 
 export interface ReadyLoopOptions<M> {
   readonly core: RaftCore;
@@ -64,6 +94,8 @@ export interface ReadyLoopOptions<M> {
    * older than writes acknowledged before it began: a stale read. So each life starts elsewhere.
    */
   readonly firstReadContext?: number;
+  /** Snapshots and compaction; the machine must then be a SnapshottableMachine. Off when absent. */
+  readonly snapshots?: LoopSnapshots;
 }
 
 interface ProposalWaiter<R> {
@@ -84,7 +116,7 @@ interface ReadWaiter<M> {
 /** A save with nothing else to do meanwhile: the sync may block, and the Apps left before it. */
 const IN_FOREGROUND: SaveOptions = {};
 
-export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
+export class ReadyLoop<M extends AppliedStateMachine<R>, R> implements SnapshotSource, SnapshotSink {
   readonly core: RaftCore;
   readonly machine: M;
   readonly nodeId: NodeId;
@@ -139,6 +171,23 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
   private readonly whileSyncing = (): void => this.duringSync();
   private readonly inBackground: SaveOptions = { inBackground: true, whileSyncing: this.whileSyncing };
 
+  // Snapshots: see the header comment.
+  /** The snapshot being taken (captured, written, storage compacted), if any. */
+  private taking: Promise<StoredSnapshot> | null = null;
+  /** Asked for by takeSnapshot() and waiting for a consistent point to start. */
+  private snapshotWaiters: { resolve: (snapshot: StoredSnapshot) => void; reject: (error: Error) => void }[] = [];
+  /** The applied index of the last snapshot (taken or installed); auto snapshots count from it. */
+  private snapshotIndex = 0;
+  /** Taken and durable, storage compacted: the core hears of it at the next drive. */
+  private compactPending: SnapshotMeta | null = null;
+  /** The Ready whose snapshot is being installed; like `saving`, it holds the loop. */
+  private installing: Ready | null = null;
+  /** Received snapshot files offered to the core, by index, until installed or declined. */
+  private readonly offers = new Map<number, string>();
+  /** Snapshot statistics for INFO and the bench. */
+  private longestSnapshotPauseMs = 0;
+  private snapshotsTaken = 0;
+
   constructor(private readonly options: ReadyLoopOptions<M>) {
     this.core = options.core;
     this.machine = options.machine;
@@ -151,6 +200,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     this.lastVoteTerm = durable.term;
     this.savedTerm = durable.term;
     this.savedVote = durable.vote;
+    this.snapshotIndex = options.core.status().applied;
   }
 
   get alive(): boolean {
@@ -315,6 +365,205 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Snapshots.
+
+  /** The longest pause a snapshot capture took from the loop so far (ms), and how many were taken. */
+  get snapshotStats(): { readonly taken: number; readonly longestPauseMs: number } {
+    return { taken: this.snapshotsTaken, longestPauseMs: this.longestSnapshotPauseMs };
+  }
+
+  /**
+   * Takes a snapshot now (on demand): at the next point where the state machine has applied exactly
+   * what the core has, or joins the one being taken. Resolves once it is durable and the WAL compacted.
+   */
+  takeSnapshot(): Promise<StoredSnapshot> {
+    if (this.options.snapshots === undefined) return Promise.reject(new Error('snapshots are off for this node'));
+    if (this.stopped) return Promise.reject(new Error('the node is stopped'));
+    if (this.taking !== null) return this.taking;
+    const latest = this.options.snapshots.latest();
+    if (!this.loopRunning && latest !== null && latest.meta.index === this.machine.appliedIndex) {
+      return Promise.resolve(latest);
+    }
+    return new Promise((resolve, reject) => {
+      this.snapshotWaiters.push({ resolve, reject });
+      // The loop is at a consistent point when idle; if a Ready is in progress it starts after it.
+      if (!this.loopRunning) this.maybeSnapshot();
+    });
+  }
+
+  /** SnapshotSource: the newest durable snapshot, taking one first if none covers `atLeastIndex`. */
+  async snapshotFor(atLeastIndex: number): Promise<StoredSnapshot> {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined) throw new Error('snapshots are off for this node');
+    let snapshot = snapshots.latest();
+    if (snapshot === null || snapshot.meta.index < atLeastIndex) {
+      const taken = this.taking === null ? null : await this.taking.catch(() => null);
+      snapshot = taken !== null && taken.meta.index >= atLeastIndex ? taken : await this.takeSnapshot();
+    }
+    return snapshots.forSending(snapshot);
+  }
+
+  /** SnapshotSink: where a transfer writes an incoming snapshot. */
+  incomingPath(from: NodeId, meta: SnapshotMeta): string {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined) throw new Error('snapshots are off for this node');
+    return snapshots.incomingPath(from, meta);
+  }
+
+  /** SnapshotSink: a received file is whole and fsynced; the core decides whether to install it. */
+  offer(from: NodeId, term: number, meta: SnapshotMeta, path: string): void {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined || this.stopped) {
+      snapshots?.discard(path);
+      return;
+    }
+    const previous = this.offers.get(meta.index);
+    if (previous !== undefined && previous !== path && this.installing?.snapshot?.index !== meta.index) {
+      snapshots.discard(previous);
+    }
+    this.offers.set(meta.index, path);
+    this.receive({ type: 'Snap', from, to: this.nodeId, term, snapshot: meta });
+    // Declined at once (at or below our commit): nothing will install it.
+    this.discardDeclinedOffers();
+  }
+
+  /** The transfer of a snapshot to `to` ended; the core resumes replication (or probes again). */
+  reportSnapshot(to: NodeId, ok: boolean): void {
+    if (this.stopped) return;
+    try {
+      this.core.reportSnapshot(to, ok);
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return;
+    }
+    this.schedule();
+  }
+
+  /** Offers at or below the commit index that no Ready is installing were declined by the core. */
+  private discardDeclinedOffers(): void {
+    if (this.offers.size === 0) return;
+    const commit = this.core.status().commit;
+    const installing = this.installing?.snapshot?.index;
+    for (const [index, path] of this.offers) {
+      if (index <= commit && index !== installing && !this.core.hasReady()) {
+        this.offers.delete(index);
+        this.options.snapshots?.discard(path);
+      }
+    }
+  }
+
+  /**
+   * At a consistent point (no Ready between ready() and advance(): the machine has applied exactly
+   * the core's applied index), starts a snapshot if one is asked for or due.
+   */
+  private maybeSnapshot(): void {
+    const snapshots = this.options.snapshots;
+    if (snapshots === undefined || this.taking !== null || this.stopped) return;
+    const applied = this.machine.appliedIndex;
+    if (this.snapshotWaiters.length === 0 && applied - this.snapshotIndex < snapshots.everyEntries) return;
+    const machine = this.machine as unknown as SnapshottableMachine;
+    if (machine.snapshotInProgress) return;
+    let meta: SnapshotMeta;
+    try {
+      meta = this.core.snapshotMeta();
+    } catch (error) {
+      this.fail(invariantErrorOf(error));
+      return;
+    }
+    if (meta.index !== applied || meta.index === 0) {
+      // Nothing applied yet, or not a consistent point after all: try again after the next advance.
+      if (meta.index === 0) this.rejectSnapshotWaiters(new Error('nothing has been applied yet: no snapshot to take'));
+      return;
+    }
+    const waiters = this.snapshotWaiters;
+    this.snapshotWaiters = [];
+    this.snapshotIndex = meta.index;
+    const taking = snapshots.take(machine, meta).then((taken) => {
+      this.snapshotsTaken++;
+      if (taken.longestPauseMs > this.longestSnapshotPauseMs) this.longestSnapshotPauseMs = taken.longestPauseMs;
+      this.options.onEvent?.({
+        type: 'snapshot',
+        phase: 'taken',
+        index: meta.index,
+        bytes: taken.snapshot.bytes,
+        pauseMs: taken.longestPauseMs,
+      });
+      return taken.snapshot;
+    });
+    this.taking = taking;
+    taking.then(
+      (snapshot) => {
+        this.taking = null;
+        // Durable whatever happens next: those who asked get it even if the node is stopping.
+        for (const waiter of waiters) waiter.resolve(snapshot);
+        if (this.stopped) return;
+        this.compactPending = snapshot.meta;
+        this.schedule();
+      },
+      (error: unknown) => {
+        this.taking = null;
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const waiter of waiters) waiter.reject(failure);
+        // A snapshot that could not be written costs nothing but disk: the WAL still holds the log.
+        // The next one is tried after another `everyEntries`.
+        this.note(`${this.nodeId} snapshot at ${meta.index} failed: ${failure.message}`);
+      },
+    );
+  }
+
+  private rejectSnapshotWaiters(error: Error): void {
+    const waiters = this.snapshotWaiters;
+    this.snapshotWaiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  /** Holds the Ready until its snapshot is installed, then carries it out (see handleReady). */
+  private install(ready: Ready, meta: SnapshotMeta): void {
+    const snapshots = this.options.snapshots;
+    const path = this.offers.get(meta.index);
+    if (snapshots === undefined || path === undefined) {
+      throw new Error(`the core installed a snapshot at ${meta.index} but no received file holds it`);
+    }
+    this.installing = ready;
+    const machine = this.machine as unknown as SnapshottableMachine;
+    // A capture in progress must finish (its compaction too) before the table and the WAL are replaced.
+    const before = this.taking?.catch(() => null) ?? Promise.resolve(null);
+    before
+      .then(() => snapshots.install(machine, meta, path))
+      .then(
+        () => {
+          this.offers.delete(meta.index);
+          this.snapshotIndex = meta.index;
+          this.installing = null;
+          if (this.stopped) return this.resumeAfterInstall();
+          try {
+            this.continueReady(ready);
+          } catch (error) {
+            this.saving = null;
+            this.fail(error instanceof Error ? error : new Error(String(error)));
+          }
+          this.resumeAfterInstall();
+        },
+        (error: unknown) => {
+          // The core already treats the snapshot as applied: a node that cannot install it stops.
+          this.installing = null;
+          this.fail(error instanceof Error ? error : new Error(String(error)));
+          this.resumeAfterInstall();
+        },
+      );
+  }
+
+  private resumeAfterInstall(): void {
+    // A save the installed Ready started resumes the loop itself; otherwise carry on from here.
+    if (!this.driving && this.saving === null) this.drive();
+  }
+
+  /** Resolves once no snapshot is being taken (its file written, its compaction done or failed). */
+  async snapshotSettled(): Promise<void> {
+    await this.taking?.catch(() => null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Stopping.
 
   /** Stops acting: no more input, and a Ready whose save is in flight ends with that save. */
@@ -339,6 +588,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     for (const waiter of this.reads.values()) waiter.reject(error);
     this.reads.clear();
     this.readsAwaitingApply.length = 0;
+    this.rejectSnapshotWaiters(error);
     this.wakeLeaderWatchers();
   }
 
@@ -361,7 +611,13 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
   private drive(): void {
     this.driving = true;
     try {
-      while (!this.stopped && this.saving === null) {
+      while (!this.stopped && this.saving === null && this.installing === null) {
+        if (this.compactPending !== null) {
+          // Between Readies: the snapshot is durable and the WAL compacted; the core may drop its prefix.
+          const meta = this.compactPending;
+          this.compactPending = null;
+          this.core.compact(meta);
+        }
         this.flushProposals();
         if (!this.core.hasReady()) break;
         this.handleReady(this.core.ready());
@@ -373,7 +629,11 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     } finally {
       this.driving = false;
     }
-    if (this.saving === null) this.loopEnded();
+    if (this.saving === null && this.installing === null) {
+      this.loopEnded();
+      this.discardDeclinedOffers();
+      this.maybeSnapshot();
+    }
   }
 
   private loopEnded(): void {
@@ -385,6 +645,15 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
 
   /** Persist, send, apply, release reads: the order of the Ready contract in types.ts. */
   private handleReady(ready: Ready): void {
+    // A received snapshot comes first: the WAL reset and the restored table underlie the rest.
+    if (ready.snapshot !== null) {
+      this.install(ready, ready.snapshot);
+      return;
+    }
+    this.continueReady(ready);
+  }
+
+  private continueReady(ready: Ready): void {
     const sink = this.options.sink;
     for (const message of ready.messages) sink.send(message);
     const hard = ready.hardState;
@@ -415,6 +684,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     // this loop turn instead, behind the replies that applying sent to clients.
     if (ready.committedEntries.length === 0) sink.flush();
     this.core.advance(ready);
+    this.maybeSnapshot();
   }
 
   /**
@@ -457,6 +727,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
         }
         this.report(ready);
         this.core.advance(ready);
+        this.maybeSnapshot();
       }
     } catch (caught) {
       this.fail(caught instanceof Error ? caught : new Error(String(caught)));

@@ -27,13 +27,13 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
     commitIndex: status.commit,
     appliedIndex: node.stateMachine().appliedIndex,
     lastLogIndex: status.lastIndex,
+    snapshotIndex: status.snapshotIndex,
+    firstLogIndex: status.firstIndex,
     log: node.logTail().map(logEntryView),
     electionElapsedMs: status.electionElapsedTicks * tickMs,
     electionTimeoutMs: status.electionTimeoutTicks * tickMs,
     progress,
     learner: status.membership.learners.includes(node.nodeId),
-    snapshotIndex: status.snapshotIndex,
-    firstLogIndex: status.firstIndex,
   };
 }
 
@@ -53,13 +53,13 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
     commitIndex: last?.commitIndex ?? 0,
     appliedIndex: last?.appliedIndex ?? 0,
     lastLogIndex: last?.lastLogIndex ?? 0,
+    snapshotIndex: last?.snapshotIndex ?? 0,
+    firstLogIndex: last?.firstLogIndex ?? 1,
     log: last?.log ?? [],
     electionElapsedMs: 0,
     electionTimeoutMs: 0,
     progress: {},
     learner: last?.learner ?? false,
-    snapshotIndex: last?.snapshotIndex ?? 0,
-    firstLogIndex: last?.firstLogIndex ?? 1,
     ...(failure === undefined ? {} : { failure }),
   };
 }
@@ -78,6 +78,8 @@ export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): Clus
       return { type: 'commit', at, node, index: event.index };
     case 'apply':
       return { type: 'apply', at, node, index: event.index };
+    case 'snapshot':
+      return { type: 'snapshot', at, node, phase: event.phase, index: event.index, bytes: event.bytes };
     case 'transport':
       return messageEventOf(event.event, at);
     case 'membership':

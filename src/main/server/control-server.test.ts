@@ -92,6 +92,7 @@ describe('ControlServer', () => {
     { operation: 'restart', method: 'POST', path: `/api/nodes/${N1}/restart`, args: [N1] },
     { operation: 'stepDown', method: 'POST', path: `/api/nodes/${N1}/step-down`, args: [N1] },
     { operation: 'forceTimeout', method: 'POST', path: `/api/nodes/${N1}/timeout`, args: [N1] },
+    { operation: 'takeSnapshot', method: 'POST', path: `/api/nodes/${N1}/snapshot`, args: [N1] },
     {
       operation: 'setLink',
       method: 'POST',

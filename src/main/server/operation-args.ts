@@ -18,6 +18,7 @@ const CHECKERS: { readonly [K in ClusterOperation]: Checker } = {
   restart: (args) => [nodeId(args[0], 'node')],
   stepDown: (args) => [nodeId(args[0], 'node')],
   forceTimeout: (args) => [nodeId(args[0], 'node')],
+  takeSnapshot: (args) => [nodeId(args[0], 'node')],
   setLink: (args) => {
     const body = object(args[0], ['a', 'b', 'cut', 'oneWay']);
     const request: { a: string; b: string; cut: boolean; oneWay?: boolean } = {

@@ -33,10 +33,30 @@ export class CallGate {
     }
   }
 
-  /** Waits for the call in flight (if any), then runs `release` once; later calls get the same promise. */
+  /**
+   * A call that may overlap the one call in flight (compaction deletes files a save never touches),
+   * but not another of its kind, nor anything after close or a fatal failure.
+   */
+  async runAlongside<T>(call: string, work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error(`${this.scope}: ${call}() after close()`);
+    if (this.failure) throw this.failure;
+    if (this.alongside) throw new Error(`${this.scope}: ${call}() while another ${call}() is in flight`);
+    const running = work();
+    this.alongside = running;
+    try {
+      return await running;
+    } finally {
+      this.alongside = null;
+    }
+  }
+
+  private alongside: Promise<unknown> | null = null;
+
+  /** Waits for the calls in flight (if any), then runs `release` once; later calls get the same promise. */
   close(release: () => Promise<void>): Promise<void> {
     this.closing ??= (async () => {
       await this.inFlight?.catch(() => {});
+      await this.alongside?.catch(() => {});
       await release();
     })();
     return this.closing;

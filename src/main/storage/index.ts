@@ -2,11 +2,15 @@
 import * as path from 'node:path';
 import { blockingFileOps } from './file-ops';
 import { MemoryStorage, MemoryVolume } from './memory';
+import { MemorySnapshotStore } from './snapshot-memory';
+import { type SnapshotStorage, SnapshotStore } from './snapshot-store';
 import type { RaftStorage } from './types';
 import { WalStorage } from './wal';
 
 export { StorageIoError } from './io-error';
 export { MemoryDisk, MemoryStorage, MemoryVolume } from './memory';
+export { MemorySnapshotStore } from './snapshot-memory';
+export { type SnapshotStorage, SnapshotStore, type StoredSnapshot } from './snapshot-store';
 export type { LoadedState, RaftStorage, RecoveryReport } from './types';
 export { StorageCorruptError } from './types';
 export { WalStorage, type WalStorageOptions } from './wal';
@@ -15,7 +19,7 @@ export interface OpenStorageOptions {
   /** The node's own folder, e.g. `<data-dir>/127.0.0.1_5001`. With inMemory, only a key. */
   readonly dir: string;
   readonly inMemory: boolean;
-  /** WAL segment rotation size; 64 MiB by default. */
+  /** WAL segment rotation size; DEFAULT_SEGMENT_MAX_BYTES (8 MiB) by default. */
   readonly segmentMaxBytes?: number;
   /** Where in-memory nodes keep their state across a kill and restart; one per process by default. */
   readonly memoryVolume?: MemoryVolume;
@@ -40,4 +44,30 @@ export function openStorage(options: OpenStorageOptions): RaftStorage {
     ...(options.segmentMaxBytes === undefined ? {} : { segmentMaxBytes: options.segmentMaxBytes }),
     ...(options.blockingIo ? { fileOps: blockingFileOps } : {}),
   });
+}
+
+/**
+ * The snapshot store beside a node's storage: `<dir>/snap/` for the WAL, the MemoryDisk for the
+ * in-memory twin; null for any other RaftStorage (a test's wrapper), whose node then takes none.
+ * Snapshot files are written with the thread-pool calls whatever the WAL uses: a large body must
+ * never block the node's loop while it is written.
+ */
+export function openSnapshotStore(storage: RaftStorage, label: string): SnapshotStorage | null {
+  if (storage instanceof WalStorage) return new SnapshotStore(storage.dir);
+  if (storage instanceof MemoryStorage) return new MemorySnapshotStore(storage.disk, label);
+  return null;
+}
+
+/**
+ * RAFTLAB_WAL_SEGMENT_BYTES, for tests and benchmarks that need segments to rotate (and so to be
+ * compacted) within a few thousand writes; undefined when unset. Not a user option: the default suits.
+ */
+export function segmentBytesFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.RAFTLAB_WAL_SEGMENT_BYTES;
+  if (text === undefined || text === '') return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
+    throw new Error(`RAFTLAB_WAL_SEGMENT_BYTES must be an integer of at least 1024, got '${text}'`);
+  }
+  return bytes;
 }

@@ -42,15 +42,19 @@ function isCount(value: unknown): value is number {
 /**
  * Throws an Error naming the problem when `update` cannot follow `durable` and `lastIndex`:
  * entries that are not consecutive or would leave a gap, a term that goes back, a second vote in
- * one term, or a commit index that goes back (all Figure 2 promises).
+ * one term, or a commit index that goes back (all Figure 2 promises), or entries that would
+ * overwrite what a snapshot holds (at or before `logStart`).
  */
-export function planSave(update: SaveUpdate, durable: HardState, lastIndex: number): SavePlan {
+export function planSave(update: SaveUpdate, durable: HardState, lastIndex: number, logStart = 0): SavePlan {
   const { hardState, entries } = update;
   let truncate = false;
   let lastIndexAfter = lastIndex;
   if (entries.length > 0) {
     const first = entries[0]!.index;
     if (!isCount(first) || first < 1) throw new Error(`storage: entry index ${first} is not a positive integer`);
+    if (first <= logStart) {
+      throw new Error(`storage: entries start at ${first}, inside the snapshot through ${logStart}`);
+    }
     if (first > lastIndex + 1) {
       throw new Error(`storage: entries start at ${first} but the log ends at ${lastIndex}: that would leave a gap`);
     }

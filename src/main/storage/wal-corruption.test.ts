@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaveUpdate } from './save-plan';
+import { SnapshotStore } from './snapshot-store';
 import {
   type Checkpoint,
   flipBit,
@@ -17,7 +18,7 @@ import {
 } from './test-kit';
 import { StorageCorruptError } from './types';
 import { WalStorage } from './wal';
-import { SEGMENT_HEADER_RECORD_BYTES } from './wal-format';
+import { SEGMENT_HEADER_RECORD_BYTES, SEGMENT_START_BYTES } from './wal-format';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -93,7 +94,7 @@ describe('WAL corruption in one segment', { timeout: 120_000 }, () => {
   });
 
   it('a flipped bit in a record followed by valid records refuses, naming file and offset, and changes nothing', async () => {
-    // Every byte of the segment header and of the two records after it.
+    // Every byte of the segment header, its base record and the two records after them.
     const records = [
       { start: 0, end: checkpoints[0]!.bytes },
       { start: checkpoints[0]!.bytes, end: checkpoints[1]!.bytes },
@@ -104,8 +105,13 @@ describe('WAL corruption in one segment', { timeout: 120_000 }, () => {
         const dir = scratchCopy(source);
         flipBit(segmentFile(dir, 1), offset);
         const before = snapshotFiles(dir);
-        // The first range holds the segment header and then the first save record.
-        const recordStart = offset < SEGMENT_HEADER_RECORD_BYTES ? 0 : Math.max(start, SEGMENT_HEADER_RECORD_BYTES);
+        // The first range holds the segment header, its base record and then the first save record.
+        const recordStart =
+          offset < SEGMENT_HEADER_RECORD_BYTES
+            ? 0
+            : offset < SEGMENT_START_BYTES
+              ? SEGMENT_HEADER_RECORD_BYTES
+              : Math.max(start, SEGMENT_START_BYTES);
         await expectRefusal(dir, new RegExp(`00000001\\.wal at offset ${recordStart}, followed by a valid record`));
         expect(snapshotFiles(dir), `bit flipped at offset ${offset}`).toEqual(before);
         removeDir(path.dirname(dir));
@@ -174,9 +180,26 @@ describe('WAL corruption across segments', { timeout: 120_000 }, () => {
     const dir = scratchCopy(source);
     fs.unlinkSync(segmentFile(dir, 2));
     await expectRefusal(dir, /segment 00000002\.wal is missing .* after 00000001\.wal/, 1024);
+  });
+
+  it('a missing first segment moves the log start, and with no snapshot covering it the node refuses', async () => {
+    // Compaction deletes leading segments, so the WAL alone cannot tell a lost first segment from a
+    // compacted one: the first segment left says where the log starts, and the snapshot store
+    // refuses when no snapshot covers that start.
     const first = scratchCopy(source);
     fs.unlinkSync(segmentFile(first, 1));
-    await expectRefusal(first, /segment 00000001\.wal is missing/, 1024);
+    const state = await loadAndClose(first, 1024);
+    const inFirst = checkpoints.filter((point) => point.segment === 1).at(-1)!;
+    expect(state.snapshot.index).toBe(inFirst.entries.length);
+    expect(state.entries).toEqual(checkpoints.at(-1)!.entries.slice(inFirst.entries.length));
+    const refusal = await new SnapshotStore(first).load(state.snapshot.index).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(StorageCorruptError);
+    expect((refusal as Error).message).toMatch(
+      new RegExp(`the log starts after index ${inFirst.entries.length} but .* holds no snapshot; refusing to start`),
+    );
   });
 
   it('a segment renamed into another place in the numbering refuses', async () => {

@@ -10,7 +10,7 @@ import { MemoryDisk, MemoryStorage } from './memory';
 import type { SaveUpdate } from './save-plan';
 import { entryData, makeTempDir, removeDir, segmentFile, segmentFiles } from './test-kit';
 import { WalStorage } from './wal';
-import { SEGMENT_HEADER_RECORD_BYTES } from './wal-format';
+import { SEGMENT_START_BYTES } from './wal-format';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -87,8 +87,8 @@ describe('WAL crash and recovery', () => {
           if (k === saves - 1 && wroteWal && !electing && random.chance(0.5)) {
             const keep = start + random.nextInt(after.bytes - start);
             fs.truncateSync(segmentFile(dir, after.segment), keep);
-            // A save that began a segment also wrote its header; once whole, the header stays.
-            const clean = start === 0 && keep >= SEGMENT_HEADER_RECORD_BYTES ? SEGMENT_HEADER_RECORD_BYTES : start;
+            // A save that began a segment also wrote its header and base; once whole, they stay.
+            const clean = start === 0 && keep >= SEGMENT_START_BYTES ? SEGMENT_START_BYTES : start;
             tornBytes = keep - clean;
             break;
           }

@@ -6,6 +6,7 @@
 // of silently re-framing the rest of the segment. A payload starts with its kind:
 //
 //   segment header: kind=1 | magic "RLWL" | version u8 | segment number u64
+//   base:           kind=3 | flags u8 | index u64 | term u64
 //   save:           kind=2 | flags u8 | [commit u64] | entryCount u32 | [firstIndex u64]
 //                   | entryCount x (term u64 | type u8 | dataLength u32 | data)
 //
@@ -13,6 +14,12 @@
 // entry from firstIndex on"), its entries and its commit mark (flag bit 1) share one CRC. A crash in
 // the middle of a save therefore loses that whole save and nothing else, and a torn tail is always
 // exactly one record. A commit-only save is a 22-byte record.
+//
+// A base record follows the header of every segment this version starts: the log position (index
+// and term of the last entry) the segment starts after. Once compaction has deleted the segments
+// before it, it is where the log starts. With flag bit 0 ("reset") it is an installed snapshot: every
+// entry before it is gone and the log starts after it. Segments written before compaction existed
+// have no base record; they can only follow segment 1 or another segment, so replay needs none.
 import { crc32 } from 'node:zlib';
 import type { Entry, EntryType } from '../../shared/raft/types';
 import { readU64, writeU64 } from './bytes';
@@ -23,14 +30,20 @@ export const MAX_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
 export const KIND_SEGMENT_HEADER = 1;
 export const KIND_SAVE = 2;
+export const KIND_BASE = 3;
 
 const FLAG_TRUNCATE = 1;
 const FLAG_COMMIT = 2;
 const KNOWN_FLAGS = FLAG_TRUNCATE | FLAG_COMMIT;
 
+const FLAG_RESET = 1;
+
 const SEGMENT_MAGIC = 0x4c574c52; // "RLWL" read little-endian
 const FORMAT_VERSION = 1;
 export const SEGMENT_HEADER_RECORD_BYTES = FRAME_HEADER_BYTES + 1 + 4 + 1 + 8;
+export const BASE_RECORD_BYTES = FRAME_HEADER_BYTES + 1 + 1 + 8 + 8;
+/** A segment starts with its header and its base record, written together. */
+export const SEGMENT_START_BYTES = SEGMENT_HEADER_RECORD_BYTES + BASE_RECORD_BYTES;
 
 const ENTRY_FIXED_BYTES = 8 + 1 + 4;
 const ENTRY_TYPE_CODES: Readonly<Record<EntryType, number>> = { normal: 0, noop: 1, config: 2 };
@@ -49,7 +62,15 @@ export interface SaveRecord {
   readonly entries: Entry[];
 }
 
-export type WalRecord = SegmentHeaderRecord | SaveRecord;
+export interface BaseRecord {
+  readonly kind: 'base';
+  /** True for an installed snapshot: the log starts after (index, term), whatever came before. */
+  readonly reset: boolean;
+  readonly index: number;
+  readonly term: number;
+}
+
+export type WalRecord = SegmentHeaderRecord | SaveRecord | BaseRecord;
 
 /** A record whose CRC is right but whose contents make no sense: a bug or a foreign file, never a torn write. */
 export class MalformedRecordError extends Error {}
@@ -105,6 +126,15 @@ export function encodeSegmentHeader(buffer: Buffer, offset: number, segment: num
   return seal(buffer, offset, p);
 }
 
+export function encodeBaseRecord(buffer: Buffer, offset: number, index: number, term: number, reset: boolean): number {
+  let p = offset + FRAME_HEADER_BYTES;
+  buffer[p++] = KIND_BASE;
+  buffer[p++] = reset ? FLAG_RESET : 0;
+  writeU64(buffer, p, index);
+  writeU64(buffer, p + 8, term);
+  return seal(buffer, offset, p + 16);
+}
+
 function seal(buffer: Buffer, offset: number, end: number): number {
   buffer.writeUInt32LE(end - offset - FRAME_HEADER_BYTES, offset + 4);
   buffer.writeUInt32LE(crc32(buffer.subarray(offset + 4, end)), offset);
@@ -137,7 +167,7 @@ export function checkFrame(buffer: Buffer, offset: number): FrameCheck {
 export function isValidRecordAt(buffer: Buffer, offset: number): boolean {
   if (buffer.length - offset < FRAME_HEADER_BYTES + 1) return false;
   const kind = buffer[offset + FRAME_HEADER_BYTES];
-  if (kind !== KIND_SAVE && kind !== KIND_SEGMENT_HEADER) return false;
+  if (kind !== KIND_SAVE && kind !== KIND_SEGMENT_HEADER && kind !== KIND_BASE) return false;
   return checkFrame(buffer, offset).ok;
 }
 
@@ -147,6 +177,7 @@ export function decodeRecord(buffer: Buffer, offset: number, end: number): WalRe
   const kind = reader.u8();
   if (kind === KIND_SEGMENT_HEADER) return decodeSegmentHeader(reader);
   if (kind === KIND_SAVE) return decodeSave(reader);
+  if (kind === KIND_BASE) return decodeBase(reader);
   throw new MalformedRecordError(`unknown record kind ${kind}`);
 }
 
@@ -157,6 +188,15 @@ function decodeSegmentHeader(reader: PayloadReader): SegmentHeaderRecord {
   const segment = reader.u64();
   reader.expectEnd();
   return { kind: 'segment-header', segment };
+}
+
+function decodeBase(reader: PayloadReader): BaseRecord {
+  const flags = reader.u8();
+  if ((flags & ~FLAG_RESET) !== 0) throw new MalformedRecordError(`unknown base flags ${flags}`);
+  const index = reader.u64();
+  const term = reader.u64();
+  reader.expectEnd();
+  return { kind: 'base', reset: (flags & FLAG_RESET) !== 0, index, term };
 }
 
 function decodeSave(reader: PayloadReader): SaveRecord {

@@ -7,12 +7,33 @@ import type { Entry } from '../../shared/raft/types';
 import type { FileOps } from './file-ops';
 import { ioFailure } from './io-error';
 import { listSegments, segmentName } from './segments';
-import { type RecoveryReport, StorageCorruptError } from './types';
-import { checkFrame, decodeRecord, isValidRecordAt, MalformedRecordError, type WalRecord } from './wal-format';
+import { type LogPosition, type RecoveryReport, StorageCorruptError } from './types';
+import {
+  checkFrame,
+  decodeRecord,
+  FRAME_HEADER_BYTES,
+  isValidRecordAt,
+  KIND_BASE,
+  MalformedRecordError,
+  SEGMENT_HEADER_RECORD_BYTES,
+  type WalRecord,
+} from './wal-format';
+
+/** What replay learned about one segment, for compaction. */
+export interface SegmentSpan {
+  readonly segment: number;
+  /** The highest index any record in it wrote (entries a later truncate replaced count too). */
+  maxIndex: number;
+  /** It starts with a base record, so the log can start at it once the segments before are gone. */
+  readonly hasBase: boolean;
+}
 
 export interface RecoveredLog {
-  /** entries[i] has index i + 1. */
+  /** Where the log starts: the first segment's base, or the last reset; entries follow it. */
+  readonly base: LogPosition;
+  /** entries[i] has index base.index + 1 + i. */
   readonly entries: Entry[];
+  readonly spans: SegmentSpan[];
   /** The highest commit mark in the WAL; 0 when there is none. */
   readonly walCommit: number;
   /** The torn tail of the last segment, still on disk: call cutTornTail once the caller accepts the state. */
@@ -34,6 +55,7 @@ export async function recoverLog(ops: FileOps, walDir: string): Promise<Recovere
   const replay = new Replay();
   let tornTail: TornTail | null = null;
   let tail: RecoveredLog['tail'] = null;
+  const spans: SegmentSpan[] = [];
   for (const [position, segment] of segments.entries()) {
     const name = segmentName(segment);
     const file = path.join(walDir, name);
@@ -44,7 +66,16 @@ export async function recoverLog(ops: FileOps, walDir: string): Promise<Recovere
     } catch (error) {
       throw ioFailure('wal', `reading ${name}`, error, false);
     }
-    const torn = scanSegment(buffer, segment, file, isLast, replay);
+    const span = { segment, maxIndex: 0, hasBase: startsWithBase(buffer) };
+    spans.push(span);
+    replay.span = span;
+    let torn = scanSegment(buffer, segment, file, isLast, replay);
+    // A segment's header and base record are written as one; a last segment that holds the header
+    // but no whole base record after it is a torn start, and is cut to nothing, so that the next
+    // save writes both again (appending without a base would leave a segment compaction cannot use).
+    if (isLast && buffer.length > 0 && (torn?.offset ?? buffer.length) === SEGMENT_HEADER_RECORD_BYTES) {
+      torn = { offset: 0, reason: torn?.reason ?? 'a segment header without its base record' };
+    }
     let bytes = buffer.length;
     if (torn) {
       const cutBytes = buffer.length - torn.offset;
@@ -61,7 +92,14 @@ export async function recoverLog(ops: FileOps, walDir: string): Promise<Recovere
     }
     tail = { segment, bytes };
   }
-  return { entries: replay.entries, walCommit: replay.commit, torn: tornTail, tail };
+  return { base: replay.base, entries: replay.entries, spans, walCommit: replay.commit, torn: tornTail, tail };
+}
+
+/** True when the segment's second record is a whole base record. */
+function startsWithBase(buffer: Buffer): boolean {
+  const first = checkFrame(buffer, 0);
+  if (!first.ok) return false;
+  return isValidRecordAt(buffer, first.end) && buffer[first.end + FRAME_HEADER_BYTES] === KIND_BASE;
 }
 
 /** Replays the segment's records; returns the torn tail to cut, or throws on any other damage. */
@@ -133,8 +171,21 @@ export async function cutTornTail(ops: FileOps, torn: TornTail): Promise<void> {
 
 /** The log as the records rebuild it; `apply` returns a description of an impossible record. */
 class Replay {
-  readonly entries: Entry[] = [];
+  base: LogPosition = { index: 0, term: 0 };
+  entries: Entry[] = [];
   commit = 0;
+  /** The segment being read. */
+  span: SegmentSpan = { segment: 0, maxIndex: 0, hasBase: false };
+  /** Nothing read yet: the first base record read sets where the log starts. */
+  private fresh = true;
+
+  get lastIndex(): number {
+    return this.base.index + this.entries.length;
+  }
+
+  private termAt(index: number): number {
+    return index === this.base.index ? this.base.term : this.entries[index - this.base.index - 1]!.term;
+  }
 
   /** `expectedHeader` is the segment number when the record is the first of its segment, else null. */
   apply(record: WalRecord, expectedHeader: number | null): string | null {
@@ -144,16 +195,50 @@ class Replay {
       return null;
     }
     if (expectedHeader !== null) return 'missing segment header';
+    if (record.kind === 'base') return this.applyBase(record.reset, { index: record.index, term: record.term });
+    this.fresh = false;
     const first = record.entries[0];
     if (first) {
-      const last = this.entries.length;
+      const last = this.lastIndex;
       if (record.truncate ? first.index > last : first.index !== last + 1) {
         return `entries start at ${first.index} but the log ends at ${last}${record.truncate ? ' (truncate)' : ''}`;
       }
-      this.entries.length = first.index - 1;
+      if (first.index <= this.base.index) {
+        // A truncate below the base of the first segment left: the segment began after an
+        // uncommitted tail that this record replaced. Everything up to the base was compacted into a
+        // snapshot, so the log now starts just before these entries; the term there is unknown (0)
+        // and never used (the snapshot's meta is authoritative).
+        this.base = { index: first.index - 1, term: 0 };
+        this.entries = [];
+      } else {
+        this.entries.length = first.index - this.base.index - 1;
+      }
       for (const entry of record.entries) this.entries.push(entry);
+      const lastWritten = first.index + record.entries.length - 1;
+      if (lastWritten > this.span.maxIndex) this.span.maxIndex = lastWritten;
     }
     if (record.commit !== null && record.commit > this.commit) this.commit = record.commit;
+    return null;
+  }
+
+  private applyBase(reset: boolean, position: LogPosition): string | null {
+    if (reset || this.fresh) {
+      this.fresh = false;
+      this.base = position;
+      this.entries = [];
+      if (position.index > this.span.maxIndex) this.span.maxIndex = position.index;
+      return null;
+    }
+    // A segment's base continues the log: it must name the log's last entry exactly.
+    if (position.index !== this.lastIndex) {
+      return `segment base at index ${position.index} but the log ends at ${this.lastIndex}`;
+    }
+    // A base term of 0 after index 0 is one replay could not know (see apply): nothing to compare.
+    const unknown = position.index === this.base.index && this.base.term === 0 && this.base.index > 0;
+    if (!unknown && position.term !== this.termAt(position.index)) {
+      return `segment base term ${position.term} at index ${position.index} but the log holds term ${this.termAt(position.index)}`;
+    }
+    if (position.index > this.span.maxIndex) this.span.maxIndex = position.index;
     return null;
   }
 }

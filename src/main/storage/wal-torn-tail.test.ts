@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SaveUpdate } from './save-plan';
 import { type Checkpoint, makeEntries, makeTempDir, recordLog, removeDir, segmentFile } from './test-kit';
 import { WalStorage } from './wal';
-import { SEGMENT_HEADER_RECORD_BYTES } from './wal-format';
+import { SEGMENT_START_BYTES } from './wal-format';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -29,8 +29,8 @@ describe('WAL torn tail', () => {
     dirs.push(dir);
     const { checkpoints, lastSegment } = await recordLog(dir, SAVES);
     const fresh: Checkpoint = { segment: 1, bytes: 0, hardState: { term: 1, vote: 'a', commit: 0 }, entries: [] };
-    // A segment holding just its whole header is a clean, empty segment.
-    const points = [fresh, { ...fresh, bytes: SEGMENT_HEADER_RECORD_BYTES }, ...checkpoints];
+    // A segment holding just its whole header and base record is a clean, empty segment.
+    const points = [fresh, { ...fresh, bytes: SEGMENT_START_BYTES }, ...checkpoints];
     const fileBytes = checkpoints.at(-1)!.bytes;
     const work = path.join(makeTempDir('torn-cut'), 'node');
     dirs.push(path.dirname(work));
@@ -88,7 +88,7 @@ describe('WAL torn tail', () => {
     const start = checkpoints[firstOfLast - 1]!;
     const points = [
       { ...start, bytes: 0 },
-      { ...start, bytes: SEGMENT_HEADER_RECORD_BYTES },
+      { ...start, bytes: SEGMENT_START_BYTES },
       ...checkpoints.slice(firstOfLast),
     ];
     const work = path.join(makeTempDir('torn-rotated'), 'node');

@@ -30,7 +30,7 @@ describe('WAL round trip', () => {
     const state = await reopen(path.join(dir, 'node-a'));
     expect(state).toEqual({
       hardState: { term: 0, vote: '', commit: 0 },
-      snapshot: { index: 0, term: 0, membership: { voters: [], learners: [] } },
+      snapshot: { index: 0, term: 0 },
       entries: [],
       recovery: { truncatedBytes: 0, truncatedRecords: 0, message: null },
     });

@@ -18,22 +18,33 @@
 // one, so `hardstate.commit > last recovered index` can only mean the disk lost acknowledged
 // entries, and load() refuses to start in that case instead of clamping.
 //
+// Compaction (issue 12): every segment starts with a base record (wal-format.ts), the log position
+// it starts after. compact(i) deletes whole segments, oldest first, whose every entry is at or before
+// i (a snapshot holds them), never the open one, and only up to a segment that has a base record, so
+// the first segment left always says where the log starts. installSnapshot(meta) starts a new
+// segment whose base record is a reset (the log now starts after meta.index), makes it durable, and
+// only then deletes the older segments: a crash in between leaves segments the reset supersedes.
+//
 // Failures: a failed write is undone with ftruncate back to the last durable offset and the save
 // rejects; if that undo fails, or any fsync fails (the kernel may already have dropped the dirty
 // pages), the instance is failed and every later call rejects with the original error. The host
 // then restarts the node from disk, where only durable data was ever acknowledged.
 import * as path from 'node:path';
-import { BOOTSTRAP_MEMBERSHIP, type HardState } from '../../shared/raft/types';
+import type { HardState } from '../../shared/raft/types';
 import { CallGate } from './call-gate';
 import { prepareDataDir } from './data-dir';
-import { type FileOps, fsyncFolder, nodeFileOps, writeFully } from './file-ops';
+import { errorCode, type FileOps, fsyncFolder, nodeFileOps, writeFully } from './file-ops';
 import { acquireFolderLock } from './folder-lock';
 import { HARDSTATE_FILE, readHardStateFile, removeStrayTempFile, writeHardStateFile } from './hardstate-file';
 import { ioFailure, StorageIoError } from './io-error';
 import { planSave, type SaveOptions, type SaveUpdate, ZERO_HARD_STATE } from './save-plan';
 import { DEFAULT_SEGMENT_MAX_BYTES, listSegments, segmentName } from './segments';
-import { type LoadedState, type RaftStorage, StorageCorruptError } from './types';
+import { type LoadedState, type LogPosition, type RaftStorage, StorageCorruptError } from './types';
 import {
+  BASE_RECORD_BYTES,
+  checkFrame,
+  decodeRecord,
+  encodeBaseRecord,
   encodeSaveRecord,
   encodeSegmentHeader,
   FRAME_HEADER_BYTES,
@@ -41,7 +52,7 @@ import {
   SEGMENT_HEADER_RECORD_BYTES,
   saveRecordBytes,
 } from './wal-format';
-import { CLEAN_RECOVERY, cutTornTail, recoverLog } from './wal-recovery';
+import { CLEAN_RECOVERY, cutTornTail, recoverLog, type SegmentSpan } from './wal-recovery';
 
 export const WAL_FOLDER = 'wal';
 
@@ -75,6 +86,12 @@ export class WalStorage implements RaftStorage {
   /** Term and vote as in the hardstate file; commit as the highest durable commit anywhere. */
   private durable: HardState = ZERO_HARD_STATE;
   private lastIndex = 0;
+  /** The term of the entry at lastIndex (the base's term when the log after the base is empty). */
+  private lastTerm = 0;
+  /** Where the log starts: entries at or before it are in a snapshot. */
+  private base: LogPosition = { index: 0, term: 0 };
+  /** Every segment on disk, oldest first, the open one last. */
+  private spans: SegmentSpan[] = [];
   private segment: OpenSegment | null = null;
   private scratch: Buffer = Buffer.alloc(0);
   /** Releases the folder lock (folder-lock.ts); set from the first load until close. */
@@ -122,6 +139,104 @@ export class WalStorage implements RaftStorage {
     });
   }
 
+  compact(throughIndex: number): Promise<number> {
+    // Alongside a save: it deletes only closed segments, which no save writes, and the spans it
+    // drops are never the last (the open segment's), which a save updates.
+    return this.gate.runAlongside('compact', async () => {
+      if (!this.loaded) throw new Error('wal: compact() before load()');
+      if (!Number.isSafeInteger(throughIndex) || throughIndex < 0) {
+        throw new RangeError(`wal: compact(${throughIndex}): not a log index`);
+      }
+      let count = 0;
+      // Oldest first, never the open segment, and only while the next one can start the log.
+      const spans = this.spans;
+      while (spans.length > 1 && this.spans === spans) {
+        const [oldest, next] = [spans[0]!, spans[1]!];
+        if (oldest.maxIndex > throughIndex || !next.hasBase) break;
+        await this.deleteSegment(oldest.segment);
+        if (this.spans !== spans) break; // installSnapshot replaced the log meanwhile
+        spans.shift();
+        count++;
+      }
+      if (count > 0 && this.spans === spans) {
+        const first = spans[0]!;
+        await this.syncOrFail(fsyncFolder(this.ops, this.walDir), `syncing the folder ${this.walDir}`);
+        // The first segment left starts the log after its base, which recover() reads back.
+        const base = await this.readBase(first.segment);
+        if (this.spans === spans) this.base = base;
+      }
+      return count;
+    });
+  }
+
+  installSnapshot(snapshot: LogPosition): Promise<void> {
+    return this.gate.run('installSnapshot', async () => {
+      if (!this.loaded) await this.recover();
+      if (!Number.isSafeInteger(snapshot.index) || snapshot.index < 1 || !Number.isSafeInteger(snapshot.term)) {
+        throw new RangeError(
+          `wal: installSnapshot at index ${snapshot.index} term ${snapshot.term}: not a log position`,
+        );
+      }
+      // A new segment holding only its header and the reset: durable before anything is deleted.
+      const current = this.segment;
+      const number = current ? current.number + 1 : (this.spans.at(-1)?.segment ?? 0) + 1;
+      const name = segmentName(number);
+      const fd = await this.guard(this.ops.openNew(path.join(this.walDir, name)), `creating ${name}`);
+      if (current) await this.ops.close(current.fd).catch(() => {});
+      this.segment = { number, name, fd, bytes: 0, folderSyncPending: true };
+      const buffer = Buffer.alloc(SEGMENT_HEADER_RECORD_BYTES + BASE_RECORD_BYTES);
+      const end = encodeBaseRecord(buffer, encodeSegmentHeader(buffer, 0, number), snapshot.index, snapshot.term, true);
+      try {
+        await writeFully(this.ops, fd, buffer, end, 0);
+      } catch (error) {
+        // A reset that never became durable must not be found later: fail the instance.
+        const failure = ioFailure('wal', `writing ${name}`, error, true);
+        this.gate.fail(failure);
+        throw failure;
+      }
+      await this.syncOrFail(this.ops.fdatasync(fd), `syncing ${name}`);
+      await this.syncOrFail(fsyncFolder(this.ops, this.walDir), `syncing the folder ${this.walDir}`);
+      this.segment.bytes = end;
+      this.segment.folderSyncPending = false;
+      const older = this.spans;
+      this.spans = [{ segment: number, maxIndex: snapshot.index, hasBase: true }];
+      this.base = { index: snapshot.index, term: snapshot.term };
+      this.lastIndex = snapshot.index;
+      this.lastTerm = snapshot.term;
+      if (snapshot.index > this.durable.commit) this.durable = { ...this.durable, commit: snapshot.index };
+      // Superseded by the reset: what is left of them after a crash is ignored by replay.
+      for (const span of older) await this.deleteSegment(span.segment);
+      if (older.length > 0)
+        await this.syncOrFail(fsyncFolder(this.ops, this.walDir), `syncing the folder ${this.walDir}`);
+    });
+  }
+
+  /** Where the log starts now: the base of the first segment, or (0, 0). */
+  get logStart(): LogPosition {
+    return this.base;
+  }
+
+  private async deleteSegment(segment: number): Promise<void> {
+    const file = path.join(this.walDir, segmentName(segment));
+    try {
+      await this.ops.unlink(file);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw ioFailure('wal', `deleting ${segmentName(segment)}`, error, false);
+    }
+  }
+
+  /** The base record of a segment on disk (its second record). */
+  private async readBase(segment: number): Promise<LogPosition> {
+    const name = segmentName(segment);
+    const buffer = await this.guard(this.ops.readFile(path.join(this.walDir, name)), `reading ${name}`);
+    const header = checkFrame(buffer, 0);
+    const base = header.ok ? checkFrame(buffer, header.end) : header;
+    if (!header.ok || !base.ok) throw new StorageCorruptError(`wal: ${name} has no readable base record`);
+    const record = decodeRecord(buffer, header.end, base.end);
+    if (record.kind !== 'base') throw new StorageCorruptError(`wal: ${name} does not start with a base record`);
+    return { index: record.index, term: record.term };
+  }
+
   private async recover(): Promise<LoadedState> {
     const { ops } = this;
     // Before reading anything: another process's write in progress would look like a torn tail.
@@ -144,7 +259,7 @@ export class WalStorage implements RaftStorage {
       hardState = ZERO_HARD_STATE;
     }
     const log = await recoverLog(ops, this.walDir);
-    const lastIndex = log.entries.length;
+    const lastIndex = log.base.index + log.entries.length;
     if (hardState.commit > lastIndex) {
       throw new StorageCorruptError(
         `wal: ${path.join(this.dir, HARDSTATE_FILE)} says entries up to ${hardState.commit} are committed and durable, ` +
@@ -158,19 +273,24 @@ export class WalStorage implements RaftStorage {
       const fd = await this.guard(ops.openReadWrite(path.join(this.walDir, name)), `opening ${name}`);
       this.segment = { number: log.tail.segment, name, fd, bytes: log.tail.bytes, folderSyncPending: false };
     }
-    this.durable = { term: hardState.term, vote: hardState.vote, commit: Math.max(hardState.commit, log.walCommit) };
+    // Entries at or before the base are in a snapshot, so committed, whatever the marks say.
+    const commit = Math.max(hardState.commit, log.walCommit, log.base.index);
+    this.durable = { term: hardState.term, vote: hardState.vote, commit };
     this.lastIndex = lastIndex;
+    this.lastTerm = log.entries.at(-1)?.term ?? log.base.term;
+    this.base = log.base;
+    this.spans = log.spans;
     this.loaded = true;
     return {
       hardState: { ...this.durable, commit: Math.min(this.durable.commit, lastIndex) },
-      snapshot: { index: 0, term: 0, membership: BOOTSTRAP_MEMBERSHIP },
+      snapshot: log.base,
       entries: log.entries,
       recovery: log.torn?.report ?? CLEAN_RECOVERY,
     };
   }
 
   private async persist(update: SaveUpdate, inBackground: boolean, whileSyncing: () => void): Promise<void> {
-    const plan = planSave(update, this.durable, this.lastIndex);
+    const plan = planSave(update, this.durable, this.lastIndex, this.base.index);
     if (plan.termVote) {
       const next = { ...plan.termVote, commit: Math.min(this.durable.commit, this.lastIndex) };
       try {
@@ -185,6 +305,8 @@ export class WalStorage implements RaftStorage {
       await this.append(update, plan.truncate, plan.commit, inBackground, whileSyncing);
     }
     this.lastIndex = plan.lastIndexAfter;
+    const last = update.entries.at(-1);
+    if (last !== undefined) this.lastTerm = last.term;
     if (plan.commit !== null) this.durable = { ...this.durable, commit: plan.commit };
   }
 
@@ -201,10 +323,10 @@ export class WalStorage implements RaftStorage {
       throw new RangeError(`wal: a save of ${recordBytes} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte record limit`);
     }
     const segment = await this.segmentFor(recordBytes);
-    const headerBytes = segment.bytes === 0 ? SEGMENT_HEADER_RECORD_BYTES : 0;
+    const headerBytes = segment.bytes === 0 ? SEGMENT_HEADER_RECORD_BYTES + BASE_RECORD_BYTES : 0;
     const totalBytes = headerBytes + recordBytes;
     const buffer = this.encodeBuffer(totalBytes);
-    const headerEnd = headerBytes > 0 ? encodeSegmentHeader(buffer, 0, segment.number) : 0;
+    const headerEnd = headerBytes > 0 ? this.encodeSegmentStart(buffer, segment.number, false) : 0;
     encodeSaveRecord(buffer, headerEnd, update.entries, truncate, commit);
 
     try {
@@ -224,6 +346,15 @@ export class WalStorage implements RaftStorage {
       segment.folderSyncPending = false;
     }
     segment.bytes += totalBytes;
+    const lastWritten = update.entries.at(-1)?.index ?? 0;
+    const span = this.spans.at(-1);
+    if (span && lastWritten > span.maxIndex) span.maxIndex = lastWritten;
+  }
+
+  /** A new segment's first two records: its header, and its base (the log's last entry now). */
+  private encodeSegmentStart(buffer: Buffer, segment: number, reset: boolean): number {
+    const end = encodeSegmentHeader(buffer, 0, segment);
+    return encodeBaseRecord(buffer, end, this.lastIndex, this.lastTerm, reset);
   }
 
   /** The segment the next record goes to, rotating when it would grow past segmentMaxBytes. */
@@ -236,6 +367,7 @@ export class WalStorage implements RaftStorage {
     // Everything in the old segment is already durable, so a failing close loses nothing.
     if (current) await this.ops.close(current.fd).catch(() => {});
     this.segment = { number, name, fd, bytes: 0, folderSyncPending: true };
+    this.spans.push({ segment: number, maxIndex: this.lastIndex, hasBase: true });
     return this.segment;
   }
 

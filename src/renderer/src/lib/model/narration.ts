@@ -56,6 +56,10 @@ export function narrate(event: ClusterEvent, context: NarrationContext): string 
     }
     case 'fault':
       return narrateFault(event, name);
+    case 'snapshot': {
+      const done = { taken: 'took', sent: 'sent', installed: 'installed' }[event.phase];
+      return `${name(event.node)} ${done} a snapshot through index ${event.index} (${event.bytes} bytes)`;
+    }
     case 'membership':
       return narrateMembership(event, name);
   }

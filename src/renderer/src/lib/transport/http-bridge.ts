@@ -84,6 +84,9 @@ export class HttpBridge implements ClusterBridge {
   async forceTimeout(node: NodeId): Promise<void> {
     await this.call('forceTimeout', undefined, node);
   }
+  async takeSnapshot(node: NodeId): Promise<void> {
+    await this.call('takeSnapshot', undefined, node);
+  }
   async setLink(request: LinkRequest): Promise<void> {
     await this.call('setLink', request);
   }
