@@ -199,6 +199,11 @@ describe('every route of HTTP_ROUTES', () => {
     );
   });
 
+  it('takes a snapshot of a node on demand', async () => {
+    const node = (await state()).nodes.find((n) => n.alive)!.id;
+    expect((await call('takeSnapshot', { id: encodeURIComponent(node) })).status).toBe(200);
+  });
+
   it('has covered every operation of the ClusterApi', () => {
     expect([...covered].sort()).toEqual([...CLUSTER_OPERATIONS].sort());
   });
