@@ -1,9 +1,11 @@
-// `raftlab`: node | cluster | client (CONTRACTS.md §2). Parsing is pure (cli/args.ts); this file
+// `raftlab`: node | cluster | client | admin (CONTRACTS.md §2). Parsing is pure (cli/args.ts); this file
 // prints, exits and maps failures to the documented exit codes: 2 for bad arguments, 1 for a port
 // in use or anything else that stops a start.
 import { parseArgs, UsageError } from './cli/args';
+import { runAdmin } from './cli/run-admin';
 import { runClient } from './cli/run-client';
 import { runCluster } from './cli/run-cluster';
+import { runJoin } from './cli/run-join';
 import { runNode } from './cli/run-node';
 
 function main(argv: readonly string[]): void {
@@ -31,6 +33,12 @@ function main(argv: readonly string[]): void {
       break;
     case 'cluster':
       started = runCluster(command, log);
+      break;
+    case 'join':
+      started = runJoin(command, log);
+      break;
+    case 'admin':
+      started = runAdmin(command).then((code) => process.exit(code));
       break;
     case 'client':
       started = runClient(command.target, command.command).then((code) => process.exit(code));

@@ -44,12 +44,16 @@ export interface NodeView {
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
+  /** A non-voting member: it gets the log, never votes or campaigns (it is catching up to be promoted). */
+  readonly learner: boolean;
 }
 
 export interface GroupView {
   readonly id: number;
   readonly leader: NodeId | null;
+  /** The voters, as the group's committed membership says (the bootstrap list until it changed). */
   readonly members: readonly NodeId[];
+  readonly learners: readonly NodeId[];
 }
 
 export interface LinkView {
@@ -177,7 +181,19 @@ export type ClusterEvent =
       readonly a?: NodeId;
       readonly b?: NodeId;
       readonly detail?: string;
+    })
+  | (EventBase & {
+      readonly type: 'membership';
+      readonly phase: 'proposed' | 'committed';
+      readonly group: number;
+      readonly change: MembershipChangeView;
     });
+
+/** One single-server membership change (CONTRACTS.md §4 `membership` events). */
+export interface MembershipChangeView {
+  readonly type: 'addLearner' | 'promote' | 'remove';
+  readonly node: NodeId;
+}
 
 export type ClusterEventType = ClusterEvent['type'];
 
@@ -205,6 +221,9 @@ export interface KvResult {
   /** The node the command entered through. */
   readonly via: NodeId;
 }
+
+/** `POST /api/groups/{g}/members`: one node added to, or removed from, group g. */
+export type MembersChange = { readonly add: NodeId } | { readonly remove: NodeId };
 
 export interface LinkRequest {
   readonly a: NodeId;
@@ -244,6 +263,12 @@ export interface ClusterApi {
   kv(request: KvRequest): Promise<KvResult>;
   /** Starts over on a new partition configuration (the CONTRACTS.md §1 text). Rejects, leaving the running cluster alone, if it does not parse. */
   reconfigure(partitions: string): Promise<void>;
+  /**
+   * A membership change of one group. `add`: the node starts empty in this host, joins as a
+   * learner and is promoted once caught up (resolves once it is a learner). `remove`: resolves
+   * once the removal committed; the node then stops.
+   */
+  changeMembers(group: number, change: MembersChange): Promise<void>;
 }
 
 /** The operation names, for IPC channels and the preload bridge. */
@@ -262,6 +287,7 @@ export const CLUSTER_OPERATIONS = [
   'setRaftOptions',
   'kv',
   'reconfigure',
+  'changeMembers',
 ] as const satisfies readonly (keyof ClusterApi)[];
 
 export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];

@@ -23,6 +23,8 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   setRaftOptions: { method: 'POST', path: '/api/raft' },
   kv: { method: 'POST', path: '/api/kv' },
   reconfigure: { method: 'POST', path: '/api/config' },
+  // `{id}` is the group number here.
+  changeMembers: { method: 'POST', path: '/api/groups/{id}/members' },
 };
 
 export const EVENTS_PATH = '/api/events';

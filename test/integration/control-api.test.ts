@@ -150,6 +150,60 @@ describe('every route of HTTP_ROUTES', () => {
     });
   });
 
+  it('adds a node to a group (it starts empty here, catches up, is promoted) and removes one, through /api/groups/{g}/members', async () => {
+    const before = await waitForLeaders(cluster.host);
+    const group = before.groups[0]!;
+    expect(group.learners).toEqual([]);
+    expect((await call('kv', { body: { op: 'SET', key: 'before-join', value: 'kept' } })).json).toMatchObject({
+      ok: true,
+    });
+    const [added] = (await freePartitions(1, 1))[0]!;
+    const addAnswer = await call('changeMembers', { id: '0', body: { add: added } });
+    expect(addAnswer.json, addAnswer.text).toEqual({ ok: true });
+    const promoted = await waitFor(
+      'the added node to be a voter',
+      async () => {
+        const snapshot = await state();
+        // The leader knows first; the node itself once it learns that the promotion committed.
+        const node = snapshot.nodes.find((n) => n.id === added);
+        return snapshot.groups[0]!.members.includes(added!) && node?.learner === false ? snapshot : null;
+      },
+      20_000,
+    );
+    expect(promoted.groups[0]!.learners).toEqual([]);
+    expect(promoted.nodes.find((n) => n.id === added)).toMatchObject({ alive: true, learner: false, group: 0 });
+    const read = (await call('kv', { body: { op: 'GET', key: 'before-join', via: added } })).json as KvResult;
+    expect(read).toMatchObject({ ok: true, value: 'kept' });
+
+    expectError(await call('changeMembers', { id: '0', body: { add: added } }), 409, /address in use/);
+    expectError(await call('changeMembers', { id: '7', body: { add: '127.0.0.1:1' } }), 404, /unknown group 7/);
+    expectError(
+      await call('changeMembers', { id: '0', body: { remove: '127.0.0.1:1' } }),
+      409,
+      /not a member of group 0/,
+    );
+    expectError(await call('changeMembers', { id: '0', body: {} }), 400, /"add"/);
+
+    const removed = before.partitions[0]!.find((id) => id !== leaderOf(promoted)!.id)!;
+    expect((await call('changeMembers', { id: '0', body: { remove: removed } })).json).toEqual({ ok: true });
+    const after = await waitFor(
+      'the removed node to leave the picture',
+      async () => {
+        const snapshot = await state();
+        return snapshot.nodes.some((n) => n.id === removed) ? null : snapshot;
+      },
+      20_000,
+    );
+    expect([...after.groups[0]!.members].sort()).toEqual(
+      [...group.members.filter((id) => id !== removed), added].sort(),
+    );
+  });
+
+  it('takes a snapshot of a node on demand', async () => {
+    const node = (await state()).nodes.find((n) => n.alive)!.id;
+    expect((await call('takeSnapshot', { id: encodeURIComponent(node) })).status).toBe(200);
+  });
+
   it('has covered every operation of the ClusterApi', () => {
     expect([...covered].sort()).toEqual([...CLUSTER_OPERATIONS].sort());
   });

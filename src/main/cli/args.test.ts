@@ -145,7 +145,6 @@ describe('raftlab node', () => {
     [['node'], /^missing <ip>, <port> and <partitions>$/],
     [['node', '127.0.0.1'], /^missing <port> and <partitions>$/],
     [['127.0.0.1'], /^missing <port> and <partitions>$/],
-    [['node', '127.0.0.1', '5001'], /^missing <partitions>$/],
     [['node', '127.0.0.1', 'http', 'readme'], /^<port>: the port 'http' is not a number from 1 to 65535$/],
     [['node', '127.0.0.1', '0', 'readme'], /the port '0' is not a number from 1 to 65535/],
     [['node', '127.0.0.1', '65536', 'readme'], /the port '65536' is not a number from 1 to 65535/],
@@ -402,7 +401,9 @@ describe('--help', () => {
   });
 
   it('refuses help on an unknown topic', () => {
-    expect(usageError(['help', 'server']).message).toBe("no help for 'server'; the commands are node, cluster, client");
+    expect(usageError(['help', 'server']).message).toBe(
+      "no help for 'server'; the commands are node, cluster, client, admin",
+    );
     expect(usageError(['help', 'node', 'x']).message).toBe("unexpected argument 'x' after 'help node'");
   });
 });
@@ -410,7 +411,7 @@ describe('--help', () => {
 describe('the command itself', () => {
   it.each([
     [[], /^missing command: say node, cluster or client$/],
-    [['start'], /^unknown command 'start'; the commands are node, cluster, client \(or the seed's form/],
+    [['start'], /^unknown command 'start'; the commands are node, cluster, client, admin \(or the seed's form/],
     [['--in-memory', 'cluster'], /^unknown option '--in-memory' before the command; options go after it$/],
   ])('refuses %j: %s', (argv, message) => {
     const error = usageError(argv);

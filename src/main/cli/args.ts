@@ -67,11 +67,35 @@ export type CliCommand =
       readonly notes: readonly string[];
     }
   | {
+      /**
+       * `raftlab node <ip> <port> --join <host:port> [--group G]`, or `raftlab node <ip> <port>`
+       * (target null): a node outside the bootstrap configuration, or its restart from its folder.
+       */
+      readonly kind: 'join';
+      readonly id: NodeId;
+      readonly host: string;
+      readonly port: number;
+      readonly target: HostPort | null;
+      readonly group: number | null;
+      readonly options: RunOptions;
+      readonly notes: readonly string[];
+    }
+  | AdminCommand
+  | {
       readonly kind: 'client';
       readonly target: HostPort;
       /** The command words as typed; empty opens the interactive prompt. */
       readonly command: readonly string[];
     };
+
+/** `raftlab admin <host:port> members [--json] | remove-node <ip:port>`. */
+export interface AdminCommand {
+  readonly kind: 'admin';
+  readonly target: HostPort;
+  readonly action:
+    | { readonly kind: 'members'; readonly json: boolean }
+    | { readonly kind: 'remove-node'; readonly node: NodeId };
+}
 
 /** Bad arguments: print `message`, then `usage`, and exit 2. */
 export class UsageError extends Error {
@@ -88,7 +112,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['node', 'cluster', 'client'] as const;
+const COMMANDS = ['node', 'cluster', 'client', 'admin'] as const;
 
 /** `argv` without the runtime and script, i.e. `process.argv.slice(2)`. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -101,6 +125,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === 'node') return parseNode(rest);
   if (first === 'cluster') return parseCluster(rest);
   if (first === 'client') return parseClient(rest);
+  if (first === 'admin') return parseAdmin(rest);
   if (first.startsWith('-')) {
     throw new UsageError(`unknown option '${first}' before the command; options go after it`, 'main');
   }
@@ -152,6 +177,12 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--secret-file': { metavar: 'FILE' },
   '--insecure': { metavar: null },
   '--snapshot-entries': { metavar: 'N' },
+};
+
+const NODE_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
+  ...RUN_OPTION_SPECS,
+  '--join': { metavar: 'HOST:PORT' },
+  '--group': { metavar: 'G' },
 };
 
 const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -225,12 +256,12 @@ function splitArgs(args: readonly string[], specs: Readonly<Record<string, Optio
 // Commands.
 
 function parseNode(args: readonly string[]): CliCommand {
-  const split = splitArgs(args, RUN_OPTION_SPECS, 'node');
+  const split = splitArgs(args, NODE_OPTION_SPECS, 'node');
   if (split.help) return help('node');
   const [ip, portText, partitionsText, trailing, ...extra] = split.positionals;
   if (ip === undefined) throw new UsageError('missing <ip>, <port> and <partitions>', 'node');
   if (portText === undefined) throw new UsageError('missing <port> and <partitions>', 'node');
-  if (partitionsText === undefined) throw new UsageError('missing <partitions>', 'node');
+  if (partitionsText === undefined || split.options.has('--join')) return parseJoin(split, ip, portText);
   const notes: string[] = [];
   if (trailing !== undefined) {
     if (!/^[0-9]+$/.test(trailing)) {
@@ -253,6 +284,34 @@ function parseNode(args: readonly string[]): CliCommand {
   }
   const options = readRunOptions(split.options, 'node');
   return { kind: 'node', id, host: unbracket(ip), port, group, partitions, partitionsSource: source, options, notes };
+}
+
+/** A node outside the bootstrap configuration: `--join`, or a restart that reads its folder. */
+function parseJoin(split: SplitArgs, ip: string, portText: string): CliCommand {
+  const [, , unexpected] = split.positionals;
+  if (unexpected !== undefined) {
+    throw new UsageError(`give either <partitions> or --join, not both (unexpected '${unexpected}')`, 'node');
+  }
+  const port = parsePort(portText, '<port>', 1, 'node');
+  if (ip === '' || /\s/.test(ip)) throw new UsageError(`<ip> '${ip}' is not an address`, 'node');
+  const joinText = split.options.get('--join');
+  const target = joinText === undefined ? null : parseHostPort(joinText, '--join', DEFAULT_CLIENT_HOST, 1, 'node');
+  const groupText = split.options.get('--group');
+  if (groupText !== undefined && target === null) throw new UsageError('--group needs --join', 'node');
+  if (groupText !== undefined && !/^[0-9]{1,6}$/.test(groupText)) {
+    throw new UsageError(`--group expects a group number (0, 1, ...), not '${groupText}'`, 'node');
+  }
+  const options = readRunOptions(split.options, 'node');
+  return {
+    kind: 'join',
+    id: `${ip}:${port}`,
+    host: unbracket(ip),
+    port,
+    target,
+    group: groupText === undefined ? null : Number(groupText),
+    options,
+    notes: [],
+  };
 }
 
 function parseCluster(args: readonly string[]): CliCommand {
@@ -333,6 +392,29 @@ function parseClient(args: readonly string[]): CliCommand {
   if (address === undefined) throw new UsageError('missing <host:port> of the node to talk to', 'client');
   const target = parseHostPort(address, '<host:port>', DEFAULT_CLIENT_HOST, 1, 'client');
   return { kind: 'client', target, command: args.slice(i + 1) };
+}
+
+function parseAdmin(args: readonly string[]): CliCommand {
+  if (args.includes('--help') || args.includes('-h')) return help('admin');
+  const [address, action, ...rest] = args;
+  if (address === undefined) throw new UsageError('missing <host:port> of a node to ask', 'admin');
+  const target = parseHostPort(address, '<host:port>', DEFAULT_CLIENT_HOST, 1, 'admin');
+  if (action === 'members') {
+    const unexpected = rest.find((arg) => arg !== '--json');
+    if (unexpected !== undefined) throw new UsageError(`unexpected argument '${unexpected}' after 'members'`, 'admin');
+    return { kind: 'admin', target, action: { kind: 'members', json: rest.includes('--json') } };
+  }
+  if (action === 'remove-node') {
+    const [node, extra] = rest;
+    if (node === undefined) throw new UsageError('remove-node needs the <ip:port> of the node to remove', 'admin');
+    if (extra !== undefined)
+      throw new UsageError(`unexpected argument '${extra}' after 'remove-node ${node}'`, 'admin');
+    const problem = addressProblem(node);
+    if (problem !== null) throw new UsageError(`remove-node: '${node}' ${problem}`, 'admin');
+    return { kind: 'admin', target, action: { kind: 'remove-node', node } };
+  }
+  if (action === undefined) throw new UsageError('missing the action: members or remove-node', 'admin');
+  throw new UsageError(`unknown admin action '${action}'; the actions are members and remove-node`, 'admin');
 }
 
 // ---------------------------------------------------------------------------------------------

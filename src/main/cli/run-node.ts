@@ -17,6 +17,8 @@ export interface RunNodeArgs {
   readonly group: number;
   readonly partitions: Partitions;
   readonly options: RunOptions;
+  /** A node that joined (run-join.ts): not in `partitions`; its group's members as it was told. */
+  readonly joined?: { readonly group: number; readonly members: readonly NodeId[] };
 }
 
 /** Each node's folder under the data dir: `127.0.0.1:5001` keeps its state in `127.0.0.1_5001`. */
@@ -24,13 +26,13 @@ export function nodeFolderName(id: NodeId): string {
   return id.replace(/[^A-Za-z0-9.-]/g, '_');
 }
 
-export async function runNode(args: RunNodeArgs, log: (line: string) => void): Promise<void> {
+export async function runNode(args: RunNodeArgs, log: (line: string) => void): Promise<NodeHost> {
   const { id, options } = args;
   const timing = timingOf(options);
   const clock = new ScaledClock({ timescale: options.timescale });
   const dir = join(options.dataDir, nodeFolderName(id));
   const seed = randomInt(2 ** 31);
-  const members = args.partitions[args.group]!;
+  const members = args.joined?.members ?? args.partitions[args.group]!;
   const secret = await nodeSecret(options, members.length);
   if (options.insecure) console.error(INSECURE_WARNING);
   for (const note of secret.notes) log(`raftlab node ${id}: ${note}`);
@@ -55,6 +57,15 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
     secret: secret.secret,
     snapshotEntries: options.snapshotEntries,
     log,
+    ...(args.joined ? { joined: args.joined } : {}),
+    // Removed from its group (raftlab admin ... remove-node): its work is done, a clean exit.
+    onRemoved: () => {
+      log(`raftlab node ${id}: removed from group ${args.group}; exiting`);
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(0),
+      );
+    },
     // A node that stopped on a storage failure or a broken invariant must not leave a process up
     // with its port closed.
     onFailure: (error) => {
@@ -62,16 +73,19 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
       process.exit(1);
     },
   });
+  let stopTicking: () => void = () => {};
   await node.start();
-  const stopTicking = clock.every(timing.tickMs, () => node.tick());
+  stopTicking = clock.every(timing.tickMs, () => node.tick());
   log(
-    `raftlab node ${id}: group ${args.group} of ${args.partitions.length} (${members.length} members), ` +
+    `raftlab node ${id}: group ${args.group} of ${args.partitions.length} (${members.length} members${args.joined ? ', joining' : ''}), ` +
       `${options.inMemory ? 'in memory' : `data in ${dir}`}, cluster secret from ${secret.origin}, seed ${seed}; ` +
       `serving RESP on ${id}`,
   );
-  stopOnSignals(async () => {
+  async function stop(): Promise<void> {
     stopTicking();
     await node.stop();
     clock.dispose();
-  }, log);
+  }
+  stopOnSignals(stop, log);
+  return node;
 }

@@ -4,7 +4,7 @@ import { formatPartitions, PRESET_DESCRIPTIONS, PRESET_NAMES, presetPartitions }
 import { MIN_SECRET_BYTES, SECRET_FILE_NAME } from '../host/cluster-secret';
 import { DEFAULT_RUN_OPTIONS as D, DEFAULT_SERVE_HOST } from './options';
 
-export type HelpTopic = 'main' | 'node' | 'cluster' | 'client';
+export type HelpTopic = 'main' | 'node' | 'cluster' | 'client' | 'admin';
 
 const MiB = 1024 * 1024;
 const presetLines = PRESET_NAMES.map((name) => `  ${name.padEnd(9)}${PRESET_DESCRIPTIONS[name]}`).join('\n');
@@ -48,8 +48,10 @@ Usage:
   raftlab <ip> <port> <partitions> [options]          the same (the seed's form)
   raftlab cluster [options]                           run every node of a configuration here,
                                                       optionally serving the dashboard
+  raftlab node <ip> <port> --join <host:port>         add a new node to a running cluster
   raftlab client <host:port> [COMMAND ARG...]         send one command, or open a prompt
-  raftlab help [node | cluster | client]              show help; so does --help on any command
+  raftlab admin <host:port> members | remove-node ID  show or change the groups' members
+  raftlab help [node | cluster | client | admin]      show help; so does --help on any command
 
 <partitions> is a list of groups, each a list of 'ip:port' addresses; keys are spread over the
 groups by a consistent-hash ring and each group is one Raft group. Presets:
@@ -63,6 +65,8 @@ Run 'raftlab <command> --help' for the options of a command.`;
 const NODE = `Usage:
   raftlab node <ip> <port> <partitions> [options]
   raftlab <ip> <port> <partitions> [options]          (the seed's form, the same)
+  raftlab node <ip> <port> --join <host:port> [--group G] [options]
+  raftlab node <ip> <port> [options]                  (restart a node that joined)
 
 Runs one node in this process. It serves clients (RESP, as redis-cli speaks it) and its peers on
 <ip>:<port>, which must be one of the addresses in <partitions>.
@@ -72,6 +76,15 @@ Runs one node in this process. It serves clients (RESP, as redis-cli speaks it) 
 in single or double quotes or as JSON, or the name of a preset:
 ${presetLines}
 A bare number after <partitions> (the seed README's trailing 0) is accepted and ignored.
+
+A node that is not in <partitions> joins a running cluster with --join: it asks the member at
+<host:port> for the configuration, starts empty as a learner of group G (default: a group it is
+already a learner of, else the one with the fewest voters), catches up, and becomes a voter. The
+configuration is kept in its data folder, so a restart needs only <ip> <port>. A refusal (the
+member unreachable, another cluster's secret, an address already a member, an unknown group) is
+printed and exits 2. A node removed from its group (raftlab admin ... remove-node) exits 0.
+  --join HOST:PORT           a member of the cluster to ask
+  --group G                  the group to join
 
 Only holders of the cluster secret may speak Raft to a node (see --secret-file). Nodes started
 with the same --data-dir share <data-dir>/${SECRET_FILE_NAME} without any step. With --in-memory
@@ -138,7 +151,32 @@ Example:
   raftlab client 127.0.0.1:5001 SET color blue
   raftlab client 5001`;
 
-const TEXTS: Readonly<Record<HelpTopic, string>> = { main: MAIN, node: NODE, cluster: CLUSTER, client: CLIENT };
+const ADMIN = `Usage:
+  raftlab admin <host:port> members [--json]
+  raftlab admin <host:port> remove-node <ip:port>
+
+Asks the node at <host:port> (any member; it forwards to the right group's leader):
+  members                    each group's voters, learners and leader, and the ring's version;
+                             --json prints them as one JSON object
+  remove-node <ip:port>      removes that node from its group (the leader too: it steps down);
+                             the removed node's process then exits 0. Refused when another
+                             change of that group is pending, or it is the group's last voter.
+
+Adding a node is 'raftlab node <ip> <port> --join <host:port>' (see 'raftlab node --help').
+
+Exit codes: 0 done, 1 the node could not be reached, 2 refused or bad arguments.
+
+Example:
+  raftlab admin 127.0.0.1:5001 members
+  raftlab admin 127.0.0.1:5001 remove-node 127.0.0.1:5003`;
+
+const TEXTS: Readonly<Record<HelpTopic, string>> = {
+  main: MAIN,
+  node: NODE,
+  cluster: CLUSTER,
+  client: CLIENT,
+  admin: ADMIN,
+};
 
 export function usageText(topic: HelpTopic): string {
   return TEXTS[topic];

@@ -14,6 +14,7 @@ import {
   type KvRequest,
   type KvResult,
   type LinkRequest,
+  type MembersChange,
   type NetworkSettings,
   type NodeView,
   type RaftOptions,
@@ -86,6 +87,8 @@ export class ClusterHost implements ClusterApi {
   private nextRequestId = 1;
   /** The secret of the current configuration; settled by start(). */
   private secret: Uint8Array | null = null;
+  /** Nodes added to a group through changeMembers (not in the partitions string), by id: their group. */
+  private readonly joined = new Map<NodeId, number>();
   /** Serializes the operations that start or stop nodes, so two clicks never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly seed: number;
@@ -160,7 +163,7 @@ export class ClusterHost implements ClusterApi {
           leaderTerm = view.term;
         }
       }
-      return { id, leader, members };
+      return { id, leader, ...this.membersOf(id, members, leader) };
     });
     return {
       partitions: this.partitions,
@@ -329,6 +332,7 @@ export class ClusterHost implements ClusterApi {
       await this.stop();
       this.lastViews.clear();
       this.failures.clear();
+      this.joined.clear();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
       this.ring = new HashRing(partitions.length);
@@ -341,7 +345,61 @@ export class ClusterHost implements ClusterApi {
     });
   }
 
+  changeMembers(group: number, change: MembersChange): Promise<void> {
+    if (!Number.isInteger(group) || group < 0 || group >= this.partitions.length) {
+      return Promise.reject(
+        new ApiError(404, `unknown group ${String(group)}; the groups are 0 to ${this.partitions.length - 1}`),
+      );
+    }
+    const leader = this.leaderOf(group);
+    const leaderNode = leader === null ? undefined : this.nodes.get(leader);
+    if (leaderNode === undefined)
+      return Promise.reject(new ApiError(409, `group ${group} has no leader right now; try again`));
+    if ('remove' in change) {
+      const removed = change.remove;
+      return leaderNode.removeMember(removed).then(
+        // The removal committed: a lagging follower may not learn it from its log, so it is told.
+        () => this.nodes.get(removed)?.leaveGroup(),
+        (error: unknown) => {
+          throw new ApiError(409, error instanceof Error ? error.message : String(error));
+        },
+      );
+    }
+    const id = change.add;
+    return this.serialized(async () => {
+      try {
+        addressOfNodeId(id);
+      } catch {
+        throw new ApiError(400, `'${id}' is not an ip:port node id`);
+      }
+      if (this.nodeIds.includes(id)) throw new ApiError(409, `address in use: ${id} is already a node of this cluster`);
+      this.joined.set(id, group);
+      this.nodeIds.push(id);
+      try {
+        // It starts empty, as a learner-to-be: it knows the members and waits to be sent the log.
+        await this.startNode(id);
+        await new Promise<void>((resolve, reject) => {
+          leaderNode.addMember(id, resolve).catch(reject);
+        });
+      } catch (error) {
+        const started = this.nodes.get(id);
+        this.nodes.delete(id);
+        this.joined.delete(id);
+        this.nodeIds = this.nodeIds.filter((other) => other !== id);
+        await started?.kill().catch(() => undefined);
+        if (error instanceof ApiError) throw error;
+        throw new ApiError(409, error instanceof Error ? error.message : String(error));
+      }
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------
+
+  /** The members of `group` as its leader (or any live member) knows them now. */
+  private membersNow(group: number): NodeId[] {
+    const { members, learners } = this.membersOf(group, this.partitions[group] ?? [], this.leaderOf(group));
+    return [...members, ...learners];
+  }
 
   /** The folder of this configuration's nodes (and of its secret). */
   private clusterFolder(): string {
@@ -384,6 +442,20 @@ export class ClusterHost implements ClusterApi {
       seed: this.random.nextInt(2 ** 31),
       secret,
       faults: this.faults,
+      ...(this.joined.has(id)
+        ? { joined: { group: this.joined.get(id)!, members: this.membersNow(this.joined.get(id)!) } }
+        : {}),
+      // Removed from its group: it stops and leaves the picture (its folder stays, as a killed node's).
+      onRemoved: () => {
+        if (this.nodes.get(id) !== node) return;
+        this.nodes.delete(id);
+        this.nodeIds = this.nodeIds.filter((other) => other !== id);
+        this.joined.delete(id);
+        this.dropKvClient(id);
+        node
+          .stop()
+          .catch((error: unknown) => this.options.log?.(`${id}: stopping after its removal: ${String(error)}`));
+      },
       nextMessageId: () => this.nextMessageId++,
       onEvent: (event) => {
         if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
@@ -436,7 +508,20 @@ export class ClusterHost implements ClusterApi {
   }
 
   private groupOf(id: NodeId): number {
-    return this.partitions.findIndex((members) => members.includes(id));
+    return this.joined.get(id) ?? this.partitions.findIndex((members) => members.includes(id));
+  }
+
+  /** A group's committed membership as its leader (else any live member) knows it; the bootstrap list before. */
+  private membersOf(
+    group: number,
+    bootstrap: readonly NodeId[],
+    leader: NodeId | null,
+  ): { members: readonly NodeId[]; learners: readonly NodeId[] } {
+    const node =
+      (leader ? this.nodes.get(leader) : undefined) ?? [...this.nodes.values()].find((n) => n.group === group);
+    if (node === undefined) return { members: bootstrap, learners: [] };
+    const { voters, learners } = node.status().membership;
+    return { members: voters.length > 0 ? voters : bootstrap, learners };
   }
 
   private leaderOf(group: number): NodeId | null {

@@ -5,9 +5,18 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
+import type {
+  ConfChange,
+  Entry,
+  Membership,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftStatus,
+} from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
+import { AdminCommands } from '../kv/admin-commands';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
 import { KvRouter } from '../kv/router';
@@ -20,6 +29,8 @@ import type { SnapshotStreamEvent } from '../net/snapshot-stream';
 import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
 import { openSnapshotStore, type SnapshotStorage, type StoredSnapshot } from '../storage';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
+import { describeChange, MembershipChanger, type MembershipEvent } from './membership-changer';
+import { MembershipFollower } from './membership-follower';
 import { describeFailure } from './node-failure';
 import { type LoopEvent, ReadyLoop } from './ready-loop';
 import { NEXT_TURN, PromisedSaves } from './ready-ports';
@@ -39,7 +50,8 @@ export type NodeEvent =
   | LoopEvent
   | { readonly type: 'transport'; readonly event: TransportEvent }
   /** A snapshot streamed to a follower ('sent', on the leader) or received whole and offered ('installed'). */
-  | ({ readonly type: 'snapshot' } & SnapshotStreamEvent);
+  | ({ readonly type: 'snapshot' } & SnapshotStreamEvent)
+  | MembershipEvent;
 
 export interface NodeHostOptions {
   readonly id: NodeId;
@@ -72,6 +84,13 @@ export interface NodeHostOptions {
    * when its Raft core hit a broken invariant (an InvariantError): describeFailure() tells which.
    */
   readonly onFailure?: (error: Error) => void;
+  /**
+   * A node that is not in `partitions` (it joined with --join): its group, and the members it was
+   * told of, whom its transport talks to until its log says otherwise.
+   */
+  readonly joined?: { readonly group: number; readonly members: readonly NodeId[] };
+  /** Called once when the committed membership of its group no longer holds this node. */
+  readonly onRemoved?: () => void;
   /** `--snapshot-entries`: a snapshot after this many applied entries; DEFAULT_SNAPSHOT_ENTRIES when absent. */
   readonly snapshotEntries?: number;
   /** Where snapshots go; by default beside `storage` (openSnapshotStore). null turns snapshots off. */
@@ -92,6 +111,8 @@ export class NodeHost implements LocalGroup {
   /** InstallSnapshot's byte streams, both ends (src/main/net/snapshot-*.ts). */
   private shipping: SnapshotShipping | null = null;
   private snapshotStore: SnapshotStorage | null = null;
+  private changer: MembershipChanger | null = null;
+  private membership: MembershipFollower | null = null;
   private readonly clients = new Set<ClientConnection>();
   private stopped = false;
   private failure: Error | null = null;
@@ -99,7 +120,7 @@ export class NodeHost implements LocalGroup {
 
   constructor(private readonly options: NodeHostOptions) {
     this.nodeId = options.id;
-    this.group = requireGroupOf(options.partitions, options.id);
+    this.group = options.joined?.group ?? requireGroupOf(options.partitions, options.id);
   }
 
   /**
@@ -121,7 +142,8 @@ export class NodeHost implements LocalGroup {
     if (store !== null && found?.snapshot) {
       await machine.restore(found.snapshot.meta.index, (await store.open(found.snapshot.path)).chunks());
     }
-    const members = options.partitions[this.group]!;
+    // The bootstrap voters are the membership at index 0; the log's config entries change it.
+    const members = options.partitions[this.group] ?? [];
     const random = new SeededRandom(options.seed);
     const core = createRaft(
       {
@@ -144,7 +166,7 @@ export class NodeHost implements LocalGroup {
       self: this.nodeId,
       clusterId: clusterIdOf(options.partitions),
       secret: options.secret,
-      peers: members,
+      peers: [...new Set([...members, ...(options.joined?.members ?? [])])],
       clock: options.clock,
       random: random.fork(1),
       ...(options.faults ? { faults: options.faults } : {}),
@@ -187,6 +209,15 @@ export class NodeHost implements LocalGroup {
       self: this.nodeId,
       ...(faults ? { canReach: (to: NodeId) => !faults.isCut(this.nodeId, to) } : {}),
     });
+    const admin = new AdminCommands({
+      node: this,
+      partitions: options.partitions,
+      forwarder: this.forwarder,
+      clock: options.clock,
+      requestTimeoutMs: options.requestTimeoutMs,
+      secret: options.secret,
+      log: (line) => this.note(`${this.nodeId}: ${line}`),
+    });
     const router = new KvRouter({
       local: this,
       ring: new HashRing(options.partitions.length),
@@ -196,6 +227,25 @@ export class NodeHost implements LocalGroup {
       maxValueBytes: options.maxValueBytes,
       requestTimeoutMs: options.requestTimeoutMs,
       info: () => this.infoFields(),
+      admin: (args) => admin.execute(args),
+    });
+    this.changer = new MembershipChanger({
+      node: this,
+      clock: options.clock,
+      pollMs: options.timing.tickMs,
+      // Each step is a line in the leader's log too: a `raftlab node` process has no event stream.
+      onEvent: (event) => {
+        this.note(`${this.nodeId}: group ${event.group}: ${describeChange(event.change)} ${event.phase}`);
+        onEvent?.(event);
+      },
+    });
+    this.membership = new MembershipFollower({
+      self: this.nodeId,
+      transport: this.transport,
+      graceTicks: options.timing.electionTicksMax,
+      bootstrapMember: options.joined === undefined,
+      log: (line) => this.note(line),
+      onRemoved: () => options.onRemoved?.(),
     });
     const listen = options.listen ?? addressOfNodeId(this.nodeId);
     const transport = this.transport;
@@ -233,6 +283,8 @@ export class NodeHost implements LocalGroup {
   tick(): void {
     if (this.stopped) return;
     this.loop!.tick();
+    // Once a tick, not per Ready: a membership change is rare, and one tick late is soon enough.
+    if (!this.stopped) this.membership!.follow(this.loop!.core.status().membership);
   }
 
   /** Graceful stop: finish the Ready in progress, then close the port and the storage. */
@@ -296,6 +348,44 @@ export class NodeHost implements LocalGroup {
 
   waitForLeaderChange(ms: number): Promise<void> {
     return this.loop!.waitForLeaderChange(ms);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Membership (the changer and the admin commands call these).
+
+  /** Leader: appends a config entry (membership-changer.ts waits for it to commit). */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    if (this.stopped) return { ok: false, reason: 'not-leader', leader: null };
+    const result = this.loop!.core.proposeConfChange(change);
+    this.loop!.schedule();
+    // A learner is dialled from the proposal on, so the first entries it is sent find a link.
+    if (result.ok && change.type === 'addLearner') this.transport?.addPeer(change.node);
+    return result;
+  }
+
+  /** Adds `node` to this group (this node must lead it): learner, catch-up, promotion. */
+  addMember(node: NodeId, onLearner: () => void): Promise<void> {
+    return this.changer!.add(node, onLearner);
+  }
+
+  /** Removes `node` from this group (this node must lead it); resolves once that committed. */
+  removeMember(node: NodeId): Promise<void> {
+    return this.changer!.remove(node);
+  }
+
+  leaveGroup(): void {
+    this.membership?.leave();
+  }
+
+  groupState(): { membership: Membership; leader: NodeId | null; term: number; commit: number; isLeader: boolean } {
+    const status = this.loop!.core.status();
+    return {
+      membership: status.membership,
+      leader: this.stopped ? null : status.leader,
+      term: status.term,
+      commit: status.commit,
+      isLeader: this.isLeader(),
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -439,6 +529,9 @@ export class NodeHost implements LocalGroup {
       ['last_log_index', status.lastIndex],
       ['snapshot_index', status.snapshotIndex],
       ['first_log_index', status.firstIndex],
+      ['voters', status.membership.voters.join(',')],
+      ['learners', status.membership.learners.join(',')],
+      ['ring_version', 0],
       ['keys', machine.size],
       ['refused_messages', loop.refusedMessages],
       ['snapshots_taken', loop.snapshotStats.taken],

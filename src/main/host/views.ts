@@ -34,6 +34,7 @@ export function liveNodeView(node: NodeHost, tickMs: number): NodeView {
     electionElapsedMs: status.electionElapsedTicks * tickMs,
     electionTimeoutMs: status.electionTimeoutTicks * tickMs,
     progress,
+    learner: status.membership.learners.includes(node.nodeId),
   };
 }
 
@@ -64,6 +65,7 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
     electionElapsedMs: 0,
     electionTimeoutMs: 0,
     progress: {},
+    learner: last?.learner ?? false,
     ...(failure === undefined ? {} : { failure }),
   };
 }
@@ -86,6 +88,8 @@ export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): Clus
       return { type: 'snapshot', at, node, phase: event.phase, index: event.index, bytes: event.bytes };
     case 'transport':
       return messageEventOf(event.event, at);
+    case 'membership':
+      return { type: 'membership', at, phase: event.phase, group: event.group, change: event.change };
   }
 }
 

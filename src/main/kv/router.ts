@@ -11,6 +11,7 @@ import type { HashRing } from '../../shared/ring';
 import { argText, commandName } from '../net/command-args';
 import { errorReply, NIL_REPLY, OK_REPLY } from '../net/resp-writer';
 import type { ClientSession, CommandHandler, HostClock, RespReply } from '../net/types';
+import { ADMIN_COMMAND } from './admin-commands';
 import { encodeCommand } from './command';
 import { Deadlines } from './deadlines';
 import { type Forwarder, UnreachableError } from './forwarder';
@@ -28,6 +29,8 @@ export interface RouterOptions {
   readonly requestTimeoutMs: number;
   /** The `INFO` fields, in order. */
   readonly info: () => readonly (readonly [string, string | number])[];
+  /** `RAFTLAB.ADMIN ...`, the membership commands (admin-commands.ts); unknown when absent. */
+  readonly admin?: (args: readonly Uint8Array[]) => Promise<RespReply>;
 }
 
 /** What the router needs of the Forwarder: whether a link is usable, and one command sent over it. */
@@ -149,6 +152,8 @@ export class KvRouter implements CommandHandler {
         if (argc < 1) return wrongArity(name.toLowerCase());
         return this.multiKey(name === 'DEL' ? 'del' : 'exists', args.slice(1), hops, timeoutMs);
       }
+      case ADMIN_COMMAND:
+        return this.options.admin ? this.options.admin(args) : unknownCommandReply(args[0]);
       default:
         return unknownCommandReply(args[0]);
     }

@@ -89,7 +89,8 @@ export function addressOfNodeId(id: NodeId): { host: string; port: number } {
 
 export class PeerTransport {
   private readonly links = new Map<NodeId, PeerLink>();
-  private readonly known: ReadonlySet<NodeId>;
+  /** The members this node talks to: the bootstrap group at first, then the committed membership. */
+  private readonly known: Set<NodeId>;
   private readonly inbound = new Set<InboundPeerConnection>();
   private readonly inboundByPeer = new Map<NodeId, InboundPeerConnection>();
   private readonly limits: PeerTransportLimits;
@@ -107,25 +108,7 @@ export class PeerTransport {
     this.limits = { ...DEFAULT_PEER_TRANSPORT_LIMITS, ...options.limits };
     this.listener = options.onEvent ?? null;
     this.known = new Set(options.peers.filter((peer) => peer !== options.self));
-    for (const peer of this.known) {
-      this.links.set(
-        peer,
-        new PeerLink({
-          self: options.self,
-          peer,
-          address: (options.addressOf ?? addressOfNodeId)(peer),
-          clusterId: options.clusterId,
-          secret: options.secret,
-          clock: options.clock,
-          random: options.random,
-          faults: options.faults ?? null,
-          limits: this.limits,
-          onFaultDrop: (item, reason) => this.dropped(item, reason),
-          onIssue: (kind, detail) => this.report({ peer, direction: 'outbound', kind, detail }),
-          onConnected: () => this.lastIssues.delete(`outbound ${peer}`),
-        }),
-      );
-    }
+    for (const peer of this.known) this.links.set(peer, this.makeLink(peer));
     this.unsubscribeRelease = options.faults?.onRelease(() => this.releaseHeld()) ?? (() => {});
   }
 
@@ -243,6 +226,51 @@ export class PeerTransport {
     for (const connection of [...this.inbound]) connection.destroy();
     this.inbound.clear();
     this.inboundByPeer.clear();
+  }
+
+  /**
+   * A node that joined the group (a learner) or that this node learned of from the committed
+   * membership: messages to it are sent, and its connections accepted, from now on.
+   */
+  addPeer(peer: NodeId): void {
+    if (this.closed || peer === this.options.self || this.known.has(peer)) return;
+    this.known.add(peer);
+    this.links.set(peer, this.makeLink(peer));
+  }
+
+  /** A node removed from the group: its link closes and its connections are no longer accepted. */
+  removePeer(peer: NodeId): void {
+    if (!this.known.delete(peer)) return;
+    const link = this.links.get(peer);
+    this.links.delete(peer);
+    for (const item of link?.close() ?? []) this.dropped(item, 'closed');
+    this.inboundByPeer.get(peer)?.destroy();
+    this.inboundByPeer.delete(peer);
+    this.lastIssues.delete(`outbound ${peer}`);
+    this.lastIssues.delete(`inbound ${peer}`);
+  }
+
+  /** The peers this transport talks to now. */
+  peers(): NodeId[] {
+    return [...this.known];
+  }
+
+  private makeLink(peer: NodeId): PeerLink {
+    const { options } = this;
+    return new PeerLink({
+      self: options.self,
+      peer,
+      address: (options.addressOf ?? addressOfNodeId)(peer),
+      clusterId: options.clusterId,
+      secret: options.secret,
+      clock: options.clock,
+      random: options.random,
+      faults: options.faults ?? null,
+      limits: this.limits,
+      onFaultDrop: (item, reason) => this.dropped(item, reason),
+      onIssue: (kind, detail) => this.report({ peer, direction: 'outbound', kind, detail }),
+      onConnected: () => this.lastIssues.delete(`outbound ${peer}`),
+    });
   }
 
   private releaseHeld(): void {

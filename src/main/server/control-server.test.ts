@@ -143,6 +143,13 @@ describe('ControlServer', () => {
       body: { partitions: "[['127.0.0.1:6001']]" },
       args: ["[['127.0.0.1:6001']]"],
     },
+    {
+      operation: 'changeMembers',
+      method: 'POST',
+      path: '/api/groups/1/members',
+      body: { add: '127.0.0.1:6009' },
+      args: [1, { add: '127.0.0.1:6009' }],
+    },
   ];
 
   it('has a test case for every operation', () => {

@@ -259,6 +259,8 @@ export class ControlServer {
 
 /** The operation's arguments as they arrived, before their shapes are checked. */
 function rawArgs(operation: ClusterOperation, rawId: string | undefined, body: unknown): unknown[] {
+  // The one route with both a path id (the group) and a body.
+  if (operation === 'changeMembers') return [rawId, body];
   if (rawId !== undefined) {
     try {
       return [decodeURIComponent(rawId)];

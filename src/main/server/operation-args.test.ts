@@ -52,3 +52,27 @@ describe('checkOperationArgs', () => {
     expect(rejection(() => checkOperationArgs('setClock', [{ timescale: 'slow' }])).message).toMatch(/'timescale'/);
   });
 });
+
+describe('changeMembers arguments', () => {
+  it('takes the group from the path and one of add or remove', () => {
+    expect(checkOperationArgs('changeMembers', ['2', { remove: '127.0.0.1:5003' }])).toEqual([
+      2,
+      { remove: '127.0.0.1:5003' },
+    ]);
+  });
+
+  it.each([
+    [['x', { add: '127.0.0.1:5009' }], /the group in the path must be a group number/],
+    [['0', {}], /must be \{"add": "ip:port"\} or \{"remove": "ip:port"\}/],
+    [['0', { add: '127.0.0.1:5009', remove: '127.0.0.1:5001' }], /must be \{"add"/],
+    [['0', { add: 5 }], /field 'add' must be a node id/],
+    [['0', { join: '127.0.0.1:5009' }], /unknown field 'join'/],
+  ])('refuses %j with a 400', (args, message) => {
+    expect(() => checkOperationArgs('changeMembers', args)).toThrow(message);
+    try {
+      checkOperationArgs('changeMembers', args);
+    } catch (error) {
+      expect((error as ApiError).status).toBe(400);
+    }
+  });
+});

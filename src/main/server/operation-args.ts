@@ -76,6 +76,20 @@ const CHECKERS: { readonly [K in ClusterOperation]: Checker } = {
     if (body.via !== undefined && body.via !== null && body.via !== '') request.via = nodeId(body.via, 'via');
     return [request];
   },
+  changeMembers: (args) => {
+    const group = args[0];
+    if (typeof group !== 'string' || !/^[0-9]{1,6}$/.test(group)) {
+      if (typeof group !== 'number' || !Number.isInteger(group) || group < 0) {
+        throw new ApiError(400, `the group in the path must be a group number, not ${JSON.stringify(group)}`);
+      }
+    }
+    const body = object(args[1], ['add', 'remove']);
+    const hasAdd = body.add !== undefined;
+    if (hasAdd === (body.remove !== undefined)) {
+      throw new ApiError(400, 'the body must be {"add": "ip:port"} or {"remove": "ip:port"}');
+    }
+    return [Number(group), hasAdd ? { add: nodeId(body.add, 'add') } : { remove: nodeId(body.remove, 'remove') }];
+  },
   reconfigure: (args) => {
     const partitions = args[0];
     // A configuration sent as JSON lists is accepted too; the cluster parses the text either way.

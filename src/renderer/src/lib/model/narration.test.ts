@@ -90,3 +90,22 @@ describe('short node names', () => {
     expect(name('10.0.0.2:5001')).toBe('10.0.0.2:5001');
   });
 });
+
+describe('membership narration', () => {
+  const at = 0;
+  it.each([
+    [
+      'proposed',
+      'addLearner',
+      "group 0's leader proposed adding 5004 as a learner (it gets the log but does not vote yet)",
+    ],
+    ['committed', 'addLearner', '5004 is now a learner of group 0; it catches up from the leader'],
+    ['proposed', 'promote', "5004 has caught up: group 0's leader proposed promoting it to voter"],
+    ['committed', 'promote', '5004 is now a voter of group 0: it counts in elections and commits'],
+    ['proposed', 'remove', "group 0's leader proposed removing 5004"],
+    ['committed', 'remove', '5004 left group 0: the change committed, so it no longer counts'],
+  ] as const)('%s %s', (phase, type, line) => {
+    const event: ClusterEvent = { type: 'membership', at, phase, group: 0, change: { type, node: '127.0.0.1:5004' } };
+    expect(narrate(event, { name: (id) => id.split(':')[1]!, isLeader: () => false })).toBe(line);
+  });
+});

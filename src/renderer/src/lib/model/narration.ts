@@ -60,6 +60,32 @@ export function narrate(event: ClusterEvent, context: NarrationContext): string 
       const done = { taken: 'took', sent: 'sent', installed: 'installed' }[event.phase];
       return `${name(event.node)} ${done} a snapshot through index ${event.index} (${event.bytes} bytes)`;
     }
+    case 'membership':
+      return narrateMembership(event, name);
+  }
+}
+
+/** One line per step of a single-server change, proposed then committed by the group's leader. */
+export function narrateMembership(event: Extract<ClusterEvent, { type: 'membership' }>, name: NameOf): string {
+  const node = name(event.change.node);
+  const group = `group ${event.group}`;
+  if (event.phase === 'proposed') {
+    switch (event.change.type) {
+      case 'addLearner':
+        return `${group}'s leader proposed adding ${node} as a learner (it gets the log but does not vote yet)`;
+      case 'promote':
+        return `${node} has caught up: ${group}'s leader proposed promoting it to voter`;
+      case 'remove':
+        return `${group}'s leader proposed removing ${node}`;
+    }
+  }
+  switch (event.change.type) {
+    case 'addLearner':
+      return `${node} is now a learner of ${group}; it catches up from the leader`;
+    case 'promote':
+      return `${node} is now a voter of ${group}: it counts in elections and commits`;
+    case 'remove':
+      return `${node} left ${group}: the change committed, so it no longer counts`;
   }
 }
 

@@ -11,6 +11,7 @@ import type {
   ClusterState,
   KvOp,
   KvResult,
+  MembersChange,
   NodeId,
   NodeView,
   RaftOptions,
@@ -345,6 +346,13 @@ export class ClusterStore {
 
   stepDown(node: NodeId): Promise<boolean> {
     return this.act(`step down ${node}`, (bridge) => bridge.stepDown(node));
+  }
+
+  /** Adds a node (it starts empty in the host) to, or removes one from, a group. */
+  changeMembers(group: number, change: MembersChange): Promise<boolean> {
+    const what =
+      'add' in change ? `add ${change.add} to group ${group}` : `remove ${change.remove} from group ${group}`;
+    return this.act(what, (bridge) => bridge.changeMembers(group, change));
   }
 
   forceTimeout(node: NodeId): Promise<boolean> {

@@ -9,6 +9,7 @@ import type {
   KvRequest,
   KvResult,
   LinkRequest,
+  MembersChange,
   NetworkSettings,
   NodeId,
   RaftOptions,
@@ -111,6 +112,10 @@ export class HttpBridge implements ClusterBridge {
   async reconfigure(partitions: string): Promise<void> {
     const body: ReconfigureBody = { partitions };
     await this.call('reconfigure', body);
+  }
+
+  async changeMembers(group: number, change: MembersChange): Promise<void> {
+    await this.call('changeMembers', change, String(group));
   }
 
   onEvents(listener: (events: readonly ClusterEvent[]) => void): () => void {
