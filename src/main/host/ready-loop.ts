@@ -18,7 +18,17 @@
 // callbacks are made once per loop.
 
 import { RefusedMessageError } from '../../shared/raft/errors';
-import type { Entry, HardState, Message, NodeId, ProposeResult, RaftCore, Ready, Role } from '../../shared/raft/types';
+import type {
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftCore,
+  RaftOptions,
+  Ready,
+  Role,
+} from '../../shared/raft/types';
 import { NotLeaderError, ProposalDroppedError } from '../kv/local-group';
 import type { SaveOptions } from '../storage/types';
 import { invariantErrorOf } from './node-failure';
@@ -292,7 +302,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     this.schedule();
   }
 
-  setRaftOptions(options: { preVote?: boolean; checkQuorum?: boolean }): void {
+  setRaftOptions(options: RaftOptions): void {
     if (this.stopped) return;
     this.core.setOptions(options);
   }
