@@ -22,6 +22,8 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   setRaftOptions: { method: 'POST', path: '/api/raft' },
   kv: { method: 'POST', path: '/api/kv' },
   reconfigure: { method: 'POST', path: '/api/config' },
+  setLesson: { method: 'POST', path: '/api/lesson' },
+  recording: { method: 'GET', path: '/api/recording' },
 };
 
 export const EVENTS_PATH = '/api/events';

@@ -60,6 +60,8 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     ...(secret ? { secret: secret.secret } : {}),
     log,
+    // A teacher's cluster: the Figure 8 lessons may be switched on through the control API.
+    lessons: true,
   });
   await host.start();
   const ids = args.partitions.flat();
