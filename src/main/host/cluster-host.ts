@@ -229,7 +229,7 @@ export class ClusterHost implements ClusterApi {
     });
   }
 
-  async recording(): Promise<string> {
+  recording(): Promise<string> {
     return this.watch.recording();
   }
 

@@ -65,16 +65,18 @@ export class SessionWatch {
     return this.monitor.report();
   }
 
-  recording(): string {
+  /** The recording so far, ending with a fresh keyframe: its last moment shows every log exactly. */
+  async recording(): Promise<string> {
+    await this.takeKeyframe();
     return this.recorder.text();
   }
 
   /** Takes the first keyframe and starts both clocks; again after a reconfigure, a keyframe only. */
   start(): void {
-    this.takeKeyframe();
+    void this.takeKeyframe();
     if (this.stopKeyframes) return;
     const every = this.options.keyframeEveryMs ?? KEYFRAME_EVERY_MS;
-    this.stopKeyframes = this.options.every(every, () => this.takeKeyframe());
+    this.stopKeyframes = this.options.every(every, () => void this.takeKeyframe());
     this.scheduleFlush();
   }
 
@@ -87,9 +89,9 @@ export class SessionWatch {
     await this.flushQuietly();
   }
 
-  private takeKeyframe(): void {
+  private takeKeyframe(): Promise<void> {
     const at = this.options.now();
-    this.options.snapshot().then(
+    return this.options.snapshot().then(
       (state) => this.recorder.keyframe(at, state),
       () => undefined,
     );
