@@ -98,6 +98,20 @@ describe('SafetyMonitor', () => {
     });
   });
 
+  it('Leader Completeness: a new leader whose log ends before a committed index', () => {
+    const report = feed(monitor(), [
+      append('a', 1, 2, 1),
+      append('b', 1, 2, 1),
+      commit('a', 2),
+      append('c', 1, 1, 1),
+      leader('c', 2),
+    ]).report();
+    expect(report.leaderCompleteness).toMatchObject({
+      ok: false,
+      violation: { nodes: ['c', 'a'], index: 2, terms: [1, 0] },
+    });
+  });
+
   it('Leader Completeness: a committed entry replaced on a node', () => {
     const report = feed(monitor(), [append('a', 1, 1, 1), commit('a', 1), append('a', 1, 1, 2)]).report();
     expect(report.leaderCompleteness).toMatchObject({ ok: false, violation: { index: 1, terms: [1, 2] } });
