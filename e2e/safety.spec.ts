@@ -2,7 +2,7 @@
 // through the control API with the UNSAFE lesson switched on, and the dashboard's Leader
 // Completeness light turns red with the evidence (nodes, index, terms). The same steps with the
 // commit rule on leave all four lights green.
-import type { ClusterState, KvResult, LessonSettings, LinkRequest } from '../src/shared/api';
+import type { ClusterState, KvResult, LessonSettings } from '../src/shared/api';
 import { SAFETY_PROPERTIES } from '../src/shared/safety';
 import { type Figure8Api, stageFigure8 } from '../test/integration/support/figure8';
 import type { HeadlessHost } from './fixtures/headless-host';
