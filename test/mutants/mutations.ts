@@ -54,6 +54,16 @@ export const MUTATIONS: readonly Mutation[] = [
     quick: true,
   },
   {
+    name: 'monitor-ignores-term-runs',
+    breaks:
+      'the live safety monitor: a catch-up batch spanning several terms is taken as all of its last term, so a correct cluster shows a red light',
+    file: 'src/main/monitor/log-terms.ts',
+    original: '    const runs = event.runs ?? [[first, event.term]];',
+    replacement: '    const runs: [number, number][] = [[first, event.term]];',
+    killedBy: ['src/main/monitor/safety-monitor.test.ts'],
+    quick: true,
+  },
+  {
     name: 'monitor-state-machine-check-off',
     breaks:
       'the live safety monitor: two nodes applying different entries at one index go unreported (State Machine Safety stays green)',
