@@ -378,6 +378,7 @@ export class ClusterHost implements ClusterApi {
       await this.stop();
       this.lastViews.clear();
       this.failures.clear();
+      this.watch.resetMonitor();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
       this.ring = new HashRing(partitions.length);

@@ -30,7 +30,7 @@ export interface SessionWatchOptions {
 }
 
 export class SessionWatch {
-  readonly monitor: SafetyMonitor;
+  monitor: SafetyMonitor;
   readonly recorder: SessionRecorder;
   private stopKeyframes: (() => void) | null = null;
   private flushTimer: unknown;
@@ -55,6 +55,14 @@ export class SessionWatch {
       this.failed = true;
       this.options.log?.(`safety monitor and recorder stopped: ${error instanceof Error ? error.message : error}`);
     }
+  }
+
+  /**
+   * A new configuration is a new cluster (other folders, other logs): what the monitor learnt of
+   * the old one must not be held against it. The recording goes on, as one session.
+   */
+  resetMonitor(): void {
+    this.monitor = new SafetyMonitor(this.options.groupOf);
   }
 
   nodeStarted(node: NodeId, lastIndex: number): void {
