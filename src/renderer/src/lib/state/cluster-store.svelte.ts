@@ -96,6 +96,8 @@ export class ClusterStore {
   busy = $state(0);
   /** Host time (ms) of the recorded moment shown instead of the live cluster, or null when live. */
   recordedAt = $state<number | null>(null);
+  /** The file `raftlab replay` serves, once known: the recorded states shown later do not say it. */
+  replayFile = $state<string | null>(null);
 
   readonly names: NameOf = $derived(shortNamer(this.state?.nodes.map((node) => node.id) ?? []));
   readonly nodeIds: readonly NodeId[] = $derived(this.state?.partitions.flat() ?? []);
@@ -241,6 +243,7 @@ export class ClusterStore {
     // The ring is rebuilt only when it really changed, so its paths are not recomputed every poll.
     const state =
       previous && ringSignature(previous.ring) === ringSignature(next.ring) ? { ...next, ring: previous.ring } : next;
+    if (state.replay) this.replayFile = state.replay.file;
     const wallMs = performance.now();
     this.clock.setPaused(state.clock.paused, wallMs);
     const displayNow = this.clock.now(wallMs);
@@ -360,10 +363,10 @@ export class ClusterStore {
   private async act(description: string, action: (bridge: ClusterBridge) => Promise<void>): Promise<boolean> {
     const bridge = this.bridge;
     if (!bridge) return false;
-    if (this.recordedAt !== null || this.state?.replay) {
+    if (this.recordedAt !== null || this.replayFile !== null) {
       this.say(
         `Could not ${description}: this is a recorded moment, not the live cluster` +
-          (this.state?.replay ? ' (raftlab replay is read-only)' : '; press Live on the timeline first'),
+          (this.replayFile !== null ? ' (raftlab replay is read-only)' : '; press Live on the timeline first'),
         'error',
       );
       return false;
