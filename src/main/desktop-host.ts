@@ -36,6 +36,7 @@ export function createDesktopHost(options: {
     maxValueBytes: DEFAULT_RUN_OPTIONS.maxValueBytes,
     requestTimeoutMs: DEFAULT_RUN_OPTIONS.requestTimeoutMs,
     ...(options.log ? { log: options.log } : {}),
+    lessons: true,
   });
 }
 

@@ -25,6 +25,8 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   reconfigure: { method: 'POST', path: '/api/config' },
   // `{id}` is the group number here.
   changeMembers: { method: 'POST', path: '/api/groups/{id}/members' },
+  setLesson: { method: 'POST', path: '/api/lesson' },
+  recording: { method: 'GET', path: '/api/recording' },
 };
 
 export const EVENTS_PATH = '/api/events';

@@ -23,6 +23,7 @@ import type {
   ProposeResult,
   RaftConfig,
   RaftCore,
+  RaftOptions,
   RaftStatus,
   Ready,
   Role,
@@ -227,7 +228,7 @@ export class SimNode {
     return result;
   }
 
-  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
+  setOptions(options: RaftOptions): void {
     this.running().loop.setRaftOptions(options);
     this.settle();
   }

@@ -402,7 +402,7 @@ describe('--help', () => {
 
   it('refuses help on an unknown topic', () => {
     expect(usageError(['help', 'server']).message).toBe(
-      "no help for 'server'; the commands are node, cluster, client, admin",
+      "no help for 'server'; the commands are node, cluster, client, admin, replay",
     );
     expect(usageError(['help', 'node', 'x']).message).toBe("unexpected argument 'x' after 'help node'");
   });
@@ -411,7 +411,7 @@ describe('--help', () => {
 describe('the command itself', () => {
   it.each([
     [[], /^missing command: say node, cluster or client$/],
-    [['start'], /^unknown command 'start'; the commands are node, cluster, client, admin \(or the seed's form/],
+    [['start'], /^unknown command 'start'; the commands are node, cluster, client, admin, replay \(or the seed's form/],
     [['--in-memory', 'cluster'], /^unknown option '--in-memory' before the command; options go after it$/],
   ])('refuses %j: %s', (argv, message) => {
     const error = usageError(argv);

@@ -23,6 +23,7 @@ import {
   MAX_VALUE_BYTES_LIMIT,
   type RunOptions,
 } from './options';
+import { parseReplayArgs, type ReplayCommand } from './replay-args';
 import { type HelpTopic, usageText } from './usage';
 
 export interface HostPort {
@@ -86,7 +87,8 @@ export type CliCommand =
       readonly target: HostPort;
       /** The command words as typed; empty opens the interactive prompt. */
       readonly command: readonly string[];
-    };
+    }
+  | ReplayCommand;
 
 /** `raftlab admin <host:port> members [--json] | remove-node <ip:port>`. */
 export interface AdminCommand {
@@ -112,7 +114,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['node', 'cluster', 'client', 'admin'] as const;
+const COMMANDS = ['node', 'cluster', 'client', 'admin', 'replay'] as const;
 
 /** `argv` without the runtime and script, i.e. `process.argv.slice(2)`. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -126,6 +128,14 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === 'cluster') return parseCluster(rest);
   if (first === 'client') return parseClient(rest);
   if (first === 'admin') return parseAdmin(rest);
+  if (first === 'replay') {
+    return (
+      parseReplayArgs(rest, {
+        parseHostPort: (text, what, host, lowest) => parseHostPort(text, what, host, lowest, 'replay'),
+        usageError: (message) => new UsageError(message, 'replay'),
+      }) ?? help('replay')
+    );
+  }
   if (first.startsWith('-')) {
     throw new UsageError(`unknown option '${first}' before the command; options go after it`, 'main');
   }

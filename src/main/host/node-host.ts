@@ -12,6 +12,7 @@ import type {
   Message,
   NodeId,
   ProposeResult,
+  RaftOptions,
   RaftStatus,
 } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
@@ -415,7 +416,7 @@ export class NodeHost implements LocalGroup {
     this.loop!.forceTimeout();
   }
 
-  setRaftOptions(options: { preVote?: boolean; checkQuorum?: boolean }): void {
+  setRaftOptions(options: RaftOptions): void {
     if (this.stopped) return;
     this.loop!.setRaftOptions(options);
   }

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type HttpAnswer, httpCall } from '../../../test/integration/support/http';
 import { ApiError, CLUSTER_OPERATIONS, type ClusterEvent, type ClusterOperation } from '../../shared/api';
 import { ControlServer, PortInUseError } from './control-server';
-import { STUB_KV_RESULT, STUB_STATE, StubCluster } from './testing/stub-cluster';
+import { STUB_KV_RESULT, STUB_RECORDING, STUB_STATE, StubCluster } from './testing/stub-cluster';
 
 const TOKEN = 'test-token-123';
 const N1 = '127.0.0.1:5001';
@@ -150,6 +150,14 @@ describe('ControlServer', () => {
       body: { add: '127.0.0.1:6009' },
       args: [1, { add: '127.0.0.1:6009' }],
     },
+    {
+      operation: 'setLesson',
+      method: 'POST',
+      path: '/api/lesson',
+      body: { skipNoop: true, unsafeCommitByCount: false },
+      args: [{ skipNoop: true, unsafeCommitByCount: false }],
+    },
+    { operation: 'recording', method: 'GET', path: '/api/recording', args: [] },
   ];
 
   it('has a test case for every operation', () => {
@@ -163,7 +171,11 @@ describe('ControlServer', () => {
       expect(cluster.calls).toEqual([{ operation, args }]);
       if (operation === 'state') expect(answer.json).toEqual(STUB_STATE);
       else if (operation === 'kv') expect(answer.json).toEqual(STUB_KV_RESULT);
-      else expect(answer.json).toEqual({ ok: true });
+      else if (operation === 'recording') {
+        // The file itself, as JSON lines a download saves as is: not a JSON string of it.
+        expect(answer.text).toBe(STUB_RECORDING);
+        expect(answer.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      } else expect(answer.json).toEqual({ ok: true });
     });
   }
 

@@ -90,6 +90,16 @@ const CHECKERS: { readonly [K in ClusterOperation]: Checker } = {
     }
     return [Number(group), hasAdd ? { add: nodeId(body.add, 'add') } : { remove: nodeId(body.remove, 'remove') }];
   },
+  setLesson: (args) => {
+    const body = object(args[0], ['skipNoop', 'unsafeCommitByCount']);
+    const settings: { skipNoop?: boolean; unsafeCommitByCount?: boolean } = {};
+    if (body.skipNoop !== undefined) settings.skipNoop = boolean(body.skipNoop, 'skipNoop');
+    if (body.unsafeCommitByCount !== undefined) {
+      settings.unsafeCommitByCount = boolean(body.unsafeCommitByCount, 'unsafeCommitByCount');
+    }
+    return [settings];
+  },
+  recording: () => [],
   reconfigure: (args) => {
     const partitions = args[0];
     // A configuration sent as JSON lists is accepted too; the cluster parses the text either way.

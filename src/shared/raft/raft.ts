@@ -25,12 +25,14 @@ import type {
   FollowerProgress,
   HardState,
   InitialState,
+  LessonOptions,
   Membership,
   Message,
   NodeId,
   ProposeResult,
   RaftConfig,
   RaftCore,
+  RaftOptions,
   RaftStatus,
   ReadState,
   Ready,
@@ -75,6 +77,8 @@ export class Raft implements RaftCore {
   private snapshotToInstall: SnapshotMeta | null = null;
   preVote: boolean;
   checkQuorum: boolean;
+  /** Figure 8 lesson switches (types.ts, LessonOptions); both off unless a lesson turns them on. */
+  lesson: Required<LessonOptions> = { skipNoop: false, unsafeCommitByCount: false };
 
   // Persistent state (Figure 2). Terms never decrease.
   term: number;
@@ -205,9 +209,10 @@ export class Raft implements RaftCore {
     return this.behaviour.transferLeadership(this, to);
   }
 
-  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
+  setOptions(options: RaftOptions): void {
     if (options.preVote !== undefined) this.preVote = options.preVote;
     if (options.checkQuorum !== undefined) this.checkQuorum = options.checkQuorum;
+    if (options.lesson !== undefined) this.lesson = { ...this.lesson, ...options.lesson };
   }
 
   hasReady(): boolean {
@@ -313,6 +318,7 @@ export class Raft implements RaftCore {
       learner: this.members.current.learners.includes(this.id),
       pendingConfIndex:
         this.behaviour.role === 'leader' && this.pendingConfIndex > this.log.committed ? this.pendingConfIndex : 0,
+      ...(this.lesson.skipNoop || this.lesson.unsafeCommitByCount ? { lesson: { ...this.lesson } } : {}),
     };
   }
 
