@@ -2,6 +2,7 @@
 // handlers, the preload bridge, the HTTP control API and the renderer's transport all derive from
 // `ClusterApi` and the operation list below, so a new operation is added here first.
 import type { MessageType, NodeId, Role } from './raft/types';
+import { STAGING_OPERATIONS, type StagingApi, type StagingView } from './staging-api';
 
 export type { MessageType, NodeId, Role };
 
@@ -36,6 +37,10 @@ export interface NodeView {
   readonly electionTimeoutMs: number;
   /** Leaders only: each follower's replication progress. */
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
+  /** Candidates: who granted (true) or refused (false) the (pre-)vote so far. */
+  readonly votes?: Readonly<Record<NodeId, boolean>>;
+  /** Host time (ms) each peer's last message reached this node. */
+  readonly lastContactMs?: Readonly<Record<NodeId, number>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
 }
@@ -92,6 +97,8 @@ export interface ClusterState {
   readonly raft: RaftOptions;
   /** Events the host had to drop because a view could not keep up. */
   readonly droppedEvents: number;
+  /** Held messages and the guided scenario (staging-api.ts). */
+  readonly staging?: StagingView;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +218,7 @@ export class ApiError extends Error {
 }
 
 /** What any view may do to the cluster. Every method resolves once the host has acted. */
-export interface ClusterApi {
+export interface ClusterApi extends StagingApi {
   state(): Promise<ClusterState>;
   kill(node: NodeId): Promise<void>;
   restart(node: NodeId): Promise<void>;
@@ -245,6 +252,7 @@ export const CLUSTER_OPERATIONS = [
   'setRaftOptions',
   'kv',
   'reconfigure',
+  ...STAGING_OPERATIONS,
 ] as const satisfies readonly (keyof ClusterApi)[];
 
 export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];

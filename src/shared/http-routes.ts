@@ -22,6 +22,14 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   setRaftOptions: { method: 'POST', path: '/api/raft' },
   kv: { method: 'POST', path: '/api/kv' },
   reconfigure: { method: 'POST', path: '/api/config' },
+  step: { method: 'POST', path: '/api/step' },
+  dropMessage: { method: 'POST', path: '/api/messages/{id}/drop' },
+  alignTimers: { method: 'POST', path: '/api/timers/align' },
+  spreadTimers: { method: 'POST', path: '/api/timers/spread' },
+  scenarios: { method: 'GET', path: '/api/scenarios' },
+  startScenario: { method: 'POST', path: '/api/scenarios/{id}/start' },
+  stopScenario: { method: 'POST', path: '/api/scenarios/stop' },
+  nextScenarioStep: { method: 'POST', path: '/api/scenarios/next' },
 };
 
 export const EVENTS_PATH = '/api/events';
@@ -29,6 +37,9 @@ export const EVENTS_PATH = '/api/events';
 /** Bodies of the routes whose body is not simply the operation's one argument. */
 export interface PartitionBody {
   readonly sides: readonly (readonly string[])[];
+}
+export interface StepBody {
+  readonly messages: number;
 }
 export interface ReconfigureBody {
   readonly partitions: string;

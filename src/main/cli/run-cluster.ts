@@ -19,6 +19,7 @@ export interface RunClusterArgs {
   readonly token: string | null;
   readonly tokenFile: string | null;
   readonly allowHosts: readonly string[];
+  readonly paused?: boolean;
   readonly options: RunOptions;
 }
 
@@ -59,6 +60,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     requestTimeoutMs: options.requestTimeoutMs,
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     ...(secret ? { secret: secret.secret } : {}),
+    ...(args.paused ? { paused: true } : {}),
     log,
   });
   await host.start();

@@ -36,6 +36,10 @@ import { LinkFaultTable } from './link-faults';
 import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
 import { clusterEventOf, deadNodeView, liveNodeView } from './views';
+import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
+import { SCENARIOS } from '../scenarios/catalog';
+import { ScenarioEngine } from '../scenarios/engine';
+import { StagingTools } from '../staging/staging-tools';
 
 export interface ClusterHostOptions {
   readonly partitions: Partitions;
@@ -45,6 +49,8 @@ export interface ClusterHostOptions {
   readonly timing: NodeTiming;
   readonly timescale: number;
   readonly network?: NetworkSettings;
+  /** Start with the clock paused and every message held (`--paused`), for staging a lesson. */
+  readonly paused?: boolean;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly maxValueBytes: number;
@@ -87,6 +93,14 @@ export class ClusterHost implements ClusterApi {
   /** Serializes the operations that start or stop nodes, so two clicks never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly seed: number;
+  /** Issue 15: stepping, dropping by hand, timers, vote tallies; and the guided scenarios. */
+  private readonly staging = new StagingTools({ liveNodes: () => this.nodes.values(), faults: () => this.faults });
+  private readonly scenarioEngine = new ScenarioEngine({
+    api: this,
+    subscribe: (listener) => this.hub.subscribe(listener),
+    catalog: SCENARIOS,
+    onStatus: (status) => this.options.log?.(`scenario ${status.id}: step ${status.step}/${status.steps} ${status.phase}`),
+  });
 
   constructor(private readonly options: ClusterHostOptions) {
     this.seed = options.seed ?? randomInt(2 ** 31);
@@ -94,8 +108,9 @@ export class ClusterHost implements ClusterApi {
     this.partitions = options.partitions;
     this.nodeIds = allNodes(options.partitions);
     this.ring = new HashRing(options.partitions.length);
-    this.clock = new ScaledClock({ timescale: options.timescale });
+    this.clock = new ScaledClock({ timescale: options.timescale, paused: options.paused ?? false });
     this.faults = this.makeFaults();
+    if (options.paused) this.faults.setPaused(true);
     this.raftOptions = { preVote: options.preVote, checkQuorum: options.checkQuorum };
   }
 
@@ -124,6 +139,7 @@ export class ClusterHost implements ClusterApi {
 
   /** Stops for good: also the clock and the event hub. */
   async dispose(): Promise<void> {
+    await this.scenarioEngine.stop();
     await this.stop();
     this.hub.dispose();
     this.clock.dispose();
@@ -146,7 +162,7 @@ export class ClusterHost implements ClusterApi {
     const nodes = this.nodeIds.map((id) => {
       const node = this.nodes.get(id);
       return node
-        ? liveNodeView(node, tickMs)
+        ? this.staging.decorate(liveNodeView(node, tickMs), node)
         : deadNodeView(id, this.groupOf(id), this.lastViews.get(id), this.failures.get(id));
     });
     const groups: GroupView[] = this.partitions.map((members, id) => {
@@ -170,6 +186,7 @@ export class ClusterHost implements ClusterApi {
       clock: this.clock.settings(),
       raft: this.raftOptions,
       droppedEvents: this.hub.droppedEvents,
+      staging: { held: this.staging.held(), scenario: this.scenarioEngine.status() },
     };
   }
 
@@ -239,6 +256,7 @@ export class ClusterHost implements ClusterApi {
       // Messages are held first, timers frozen second; on resume the other way round.
       if (settings.paused) this.faults.setPaused(true);
       this.clock.setPaused(settings.paused);
+      if (settings.paused) this.staging.onPaused();
       if (!settings.paused) this.faults.setPaused(false);
     }
     const { timescale, paused } = this.clock.settings();
@@ -331,6 +349,45 @@ export class ClusterHost implements ClusterApi {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // StagingApi (issue 15): see src/main/staging and src/main/scenarios.
+
+  async step(count: number): Promise<StepResult> {
+    const result = this.staging.step(count);
+    this.fault({ action: 'clock', detail: `stepped ${result.delivered} message(s)` });
+    return result;
+  }
+
+  async dropMessage(id: number): Promise<void> {
+    this.staging.dropMessage(id);
+  }
+
+  async alignTimers(): Promise<void> {
+    const count = this.staging.alignTimers();
+    this.fault({ action: 'timeout', detail: `aligned ${count} election timer(s)` });
+  }
+
+  async spreadTimers(): Promise<void> {
+    const count = this.staging.spreadTimers();
+    this.fault({ action: 'timeout', detail: `spread ${count} election timer(s)` });
+  }
+
+  async scenarios(): Promise<ScenarioSummary[]> {
+    return this.scenarioEngine.list();
+  }
+
+  startScenario(id: string): Promise<void> {
+    return this.scenarioEngine.start(id);
+  }
+
+  stopScenario(): Promise<void> {
+    return this.scenarioEngine.stop();
+  }
+
+  async nextScenarioStep(): Promise<void> {
+    this.scenarioEngine.next();
+  }
+
+  // ---------------------------------------------------------------------------------------------
 
   /** The folder of this configuration's nodes (and of its secret). */
   private clusterFolder(): string {
@@ -372,6 +429,9 @@ export class ClusterHost implements ClusterApi {
       faults: this.faults,
       nextMessageId: () => this.nextMessageId++,
       onEvent: (event) => {
+        if (event.type === 'transport' && event.event.type === 'deliver') {
+          this.staging.noteDelivered(event.event.message.from, id, this.clock.now());
+        }
         if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
       },
       ...(options.log ? { log: options.log } : {}),

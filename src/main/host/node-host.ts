@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
+import type { Entry, Message, NodeId, RaftCore, RaftStatus } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
@@ -277,6 +277,21 @@ export class NodeHost implements LocalGroup {
   forceTimeout(): void {
     if (this.stopped) return;
     this.loop!.forceTimeout();
+  }
+
+  /** The core itself, for the staging tools' timers and vote tallies (null once stopped). */
+  raftCore(): RaftCore | null {
+    return this.stopped || !this.loop ? null : this.loop.core;
+  }
+
+  /** Outgoing messages held by pause (staging tools). */
+  heldMessages(): { readonly id: number; readonly message: Message }[] {
+    return this.stopped ? [] : (this.transport?.heldMessages() ?? []);
+  }
+
+  /** Pause began: queued messages waiting out their delay are held too. */
+  recallDelayed(): void {
+    if (!this.stopped) this.transport?.recallDelayed();
   }
 
   setRaftOptions(options: { preVote?: boolean; checkQuorum?: boolean }): void {

@@ -13,7 +13,8 @@ import type {
   NodeId,
   RaftOptions,
 } from '../../../../shared/api';
-import type { PartitionBody, ReconfigureBody } from '../../../../shared/http-routes';
+import type { PartitionBody, ReconfigureBody, StepBody } from '../../../../shared/http-routes';
+import type { ScenarioSummary, StepResult } from '../../../../shared/staging-api';
 import { HTTP_ROUTES } from '../../../../shared/http-routes';
 import { errorMessage, eventsUrl, operationUrl, parseEventBatch, requestHeaders } from './http-urls';
 
@@ -108,6 +109,31 @@ export class HttpBridge implements ClusterBridge {
   async reconfigure(partitions: string): Promise<void> {
     const body: ReconfigureBody = { partitions };
     await this.call('reconfigure', body);
+  }
+  step(count: number): Promise<StepResult> {
+    const body: StepBody = { messages: count };
+    return this.call<StepResult>('step', body);
+  }
+  async dropMessage(id: number): Promise<void> {
+    await this.call('dropMessage', undefined, String(id));
+  }
+  async alignTimers(): Promise<void> {
+    await this.call('alignTimers');
+  }
+  async spreadTimers(): Promise<void> {
+    await this.call('spreadTimers');
+  }
+  scenarios(): Promise<ScenarioSummary[]> {
+    return this.call<ScenarioSummary[]>('scenarios');
+  }
+  async startScenario(id: string): Promise<void> {
+    await this.call('startScenario', undefined, id);
+  }
+  async stopScenario(): Promise<void> {
+    await this.call('stopScenario');
+  }
+  async nextScenarioStep(): Promise<void> {
+    await this.call('nextScenarioStep');
   }
 
   onEvents(listener: (events: readonly ClusterEvent[]) => void): () => void {
