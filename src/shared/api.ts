@@ -39,8 +39,8 @@ export interface NodeView {
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
   /** Candidates: who granted (true) or refused (false) the (pre-)vote so far. */
   readonly votes?: Readonly<Record<NodeId, boolean>>;
-  /** Host time (ms) each peer's last message reached this node. */
-  readonly lastContactMs?: Readonly<Record<NodeId, number>>;
+  /** Host ms since each peer's last message reached this node (absent: never heard from it). */
+  readonly contactAgoMs?: Readonly<Record<NodeId, number>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
 }

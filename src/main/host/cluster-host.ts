@@ -22,10 +22,14 @@ import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } 
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
+import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
 import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
+import { SCENARIOS } from '../scenarios/catalog';
+import { ScenarioEngine } from '../scenarios/engine';
+import { StagingTools } from '../staging/staging-tools';
 import { openStorage } from '../storage';
 import { MemoryVolume } from '../storage/memory';
 import type { RaftStorage } from '../storage/types';
@@ -36,10 +40,6 @@ import { LinkFaultTable } from './link-faults';
 import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
 import { clusterEventOf, deadNodeView, liveNodeView } from './views';
-import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
-import { SCENARIOS } from '../scenarios/catalog';
-import { ScenarioEngine } from '../scenarios/engine';
-import { StagingTools } from '../staging/staging-tools';
 
 export interface ClusterHostOptions {
   readonly partitions: Partitions;
@@ -94,12 +94,17 @@ export class ClusterHost implements ClusterApi {
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly seed: number;
   /** Issue 15: stepping, dropping by hand, timers, vote tallies; and the guided scenarios. */
-  private readonly staging = new StagingTools({ liveNodes: () => this.nodes.values(), faults: () => this.faults });
+  private readonly staging = new StagingTools({
+    liveNodes: () => this.nodes.values(),
+    faults: () => this.faults,
+    now: () => this.clock.now(),
+  });
   private readonly scenarioEngine = new ScenarioEngine({
     api: this,
     subscribe: (listener) => this.hub.subscribe(listener),
     catalog: SCENARIOS,
-    onStatus: (status) => this.options.log?.(`scenario ${status.id}: step ${status.step}/${status.steps} ${status.phase}`),
+    onStatus: (status) =>
+      this.options.log?.(`scenario ${status.id}: step ${status.step}/${status.steps} ${status.phase}`),
   });
 
   constructor(private readonly options: ClusterHostOptions) {

@@ -87,7 +87,12 @@ export class ScenarioEngine {
   async start(id: string): Promise<void> {
     const scenario = this.options.catalog.find((candidate) => candidate.id === id);
     if (!scenario) {
-      throw new ApiError(404, `no scenario '${id}'; the scenarios are ${this.list().map((s) => s.id).join(', ')}`);
+      throw new ApiError(
+        404,
+        `no scenario '${id}'; the scenarios are ${this.list()
+          .map((s) => s.id)
+          .join(', ')}`,
+      );
     }
     const state = await this.options.api.state();
     const size = state.groups[0]?.members.length ?? 0;
@@ -131,7 +136,7 @@ export class ScenarioEngine {
   /** Ends the narrated pause. 409 when the scenario is not at one. */
   next(): void {
     const run = this.run;
-    if (!run || run.phase !== 'narrating' || !run.proceed) {
+    if (run?.phase !== 'narrating' || !run.proceed) {
       throw new ApiError(409, 'no scenario is waiting at a narrated pause');
     }
     run.proceed();

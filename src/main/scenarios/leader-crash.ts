@@ -6,7 +6,8 @@ import { act, leaderOf, narrate, need, nodeOf, type Scenario, short, wait } from
 export const leaderCrash: Scenario = {
   id: 'leader-crash',
   title: 'Leader crash',
-  summary: 'The leader dies; a follower times out and is elected in a later term; the old leader returns as a follower.',
+  summary:
+    'The leader dies; a follower times out and is elected in a later term; the old leader returns as a follower.',
   preconditions: { minGroupSize: 3 },
   steps: [
     ...prepareCluster(),
@@ -38,7 +39,8 @@ export const leaderCrash: Scenario = {
     ),
     act(
       async (context) => context.api.restart(need<string>(context, 'oldLeader')),
-      ({ vars }) => `${short(vars.get('oldLeader') as string)} restarts from its disk, still in term ${vars.get('oldTerm')}.`,
+      ({ vars }) =>
+        `${short(vars.get('oldLeader') as string)} restarts from its disk, still in term ${vars.get('oldTerm')}.`,
     ),
     wait('the old leader to follow the new term', (context, state) => {
       const old = nodeOf(state, need<string>(context, 'oldLeader'));

@@ -6,7 +6,8 @@ import { act, leaderOf, membersOf, narrate, need, nodeOf, type Scenario, short, 
 export const leaderElection: Scenario = {
   id: 'leader-election',
   title: 'Leader election',
-  summary: 'All nodes start as followers; the first whose election timer runs out becomes a candidate and wins a majority.',
+  summary:
+    'All nodes start as followers; the first whose election timer runs out becomes a candidate and wins a majority.',
   preconditions: { minGroupSize: 3 },
   steps: [
     ...prepareCluster(),

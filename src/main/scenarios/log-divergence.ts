@@ -2,8 +2,8 @@
 // holds; the new leader writes different entries at the same indexes; after the heal the new
 // leader backs up nextIndex until the logs match and overwrites the old leader's tail.
 import type { ClusterState, LogEntryView } from '../../shared/api';
-import { prepareCluster } from './prepare';
 import { isolateLeader, majorityElects, oldLeaderRejoins, sendInBackground, setThrough } from './isolation';
+import { prepareCluster } from './prepare';
 import { act, narrate, need, nodeOf, type Scenario, short, wait } from './scenario';
 
 function entryAt(state: ClusterState, id: string, index: number): LogEntryView | undefined {
@@ -13,7 +13,8 @@ function entryAt(state: ClusterState, id: string, index: number): LogEntryView |
 export const logDivergence: Scenario = {
   id: 'log-divergence',
   title: 'Log divergence and repair',
-  summary: 'An isolated leader and a new leader write different entries at the same index; the heal repairs the old log.',
+  summary:
+    'An isolated leader and a new leader write different entries at the same index; the heal repairs the old log.',
   preconditions: { minGroupSize: 3 },
   steps: [
     ...prepareCluster(),
@@ -48,9 +49,12 @@ export const logDivergence: Scenario = {
       ({ vars }) =>
         `At index ${vars.get('divergeAt')} the old leader ${short(vars.get('oldLeader') as string)} holds an entry of term ${vars.get('oldEntryTerm')}, the new leader ${short(vars.get('newLeader') as string)} one of term ${vars.get('newEntryTerm')}. Only the new leader's is committed. Next: the heal.`,
     ),
-    act(async ({ api }) => api.heal(), 'The partition heals. The new leader probes: its AppendEntries are refused until nextIndex backs up to where the logs agree.'),
+    act(
+      async ({ api }) => api.heal(),
+      'The partition heals. The new leader probes: its AppendEntries are refused until nextIndex backs up to where the logs agree.',
+    ),
     oldLeaderRejoins(),
-    wait('the old leader to hold the new leader\'s entry', (context, state) => {
+    wait("the old leader to hold the new leader's entry", (context, state) => {
       const index = need<number>(context, 'divergeAt');
       return entryAt(state, need<string>(context, 'oldLeader'), index)?.term === need<number>(context, 'newEntryTerm');
     }),

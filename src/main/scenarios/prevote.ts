@@ -3,7 +3,18 @@
 // first asks whether it could win; nobody answers, its term stays, and the heal disturbs nobody.
 import type { ClusterState } from '../../shared/api';
 import { prepareCluster } from './prepare';
-import { act, leaderOf, membersOf, narrate, need, nodeOf, type Scenario, type ScenarioContext, short, wait } from './scenario';
+import {
+  act,
+  leaderOf,
+  membersOf,
+  narrate,
+  need,
+  nodeOf,
+  type Scenario,
+  type ScenarioContext,
+  short,
+  wait,
+} from './scenario';
 
 /** Records the leader and term, then cuts one follower off from every other node. */
 async function isolateFollower(context: ScenarioContext, suffix: string): Promise<void> {
@@ -54,10 +65,12 @@ export const preVote: Scenario = {
       await context.api.setRaftOptions({ preVote: true });
       await isolateFollower(context, 'On');
     }, 'Now PreVote is on, and a follower is cut off the same way.'),
-    wait('the cut-off follower to try two pre-elections', (context) => {
+    wait('the cut-off follower to try two pre-elections', (context, state) => {
       const follower = need<string>(context, 'followerOn');
       const since = context.events.slice(need<number>(context, 'markOn'));
-      return since.filter((e) => e.type === 'role' && e.node === follower && e.role === 'precandidate').length >= 2;
+      const asked = since.filter((e) => e.type === 'send' && e.from === follower && e.kind === 'PreVote').length;
+      // Two rounds: one PreVote to each other member, twice.
+      return asked >= 2 * (membersOf(state).length - 1);
     }),
     narrate(
       ({ vars }) =>

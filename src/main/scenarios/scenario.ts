@@ -56,9 +56,7 @@ export function wait(
   timeoutMs = 15_000,
   say?: Narration,
 ): ScenarioStep {
-  return say === undefined
-    ? { kind: 'wait', what, until, timeoutMs }
-    : { kind: 'wait', what, until, timeoutMs, say };
+  return say === undefined ? { kind: 'wait', what, until, timeoutMs } : { kind: 'wait', what, until, timeoutMs, say };
 }
 
 export function narrate(say: Narration): ScenarioStep {

@@ -6,7 +6,10 @@ import { prepareCluster } from './prepare';
 import { act, leaderOf, membersOf, narrate, need, nodeOf, type Scenario, short, wait } from './scenario';
 
 /** The first term after `afterTerm` in which two or more nodes became candidates, with them. */
-export function splitTerm(events: readonly ClusterEvent[], afterTerm: number): { term: number; nodes: string[] } | null {
+export function splitTerm(
+  events: readonly ClusterEvent[],
+  afterTerm: number,
+): { term: number; nodes: string[] } | null {
   const byTerm = new Map<number, Set<string>>();
   for (const event of events) {
     if (event.type !== 'role' || event.role !== 'candidate' || event.term <= afterTerm) continue;

@@ -2,8 +2,8 @@
 // has taken writes. Serving a GET from its own state machine could return an old value, so it
 // first confirms leadership with a majority (ReadIndex); cut off, it cannot, and refuses.
 import type { KvResult } from '../../shared/api';
-import { prepareCluster } from './prepare';
 import { isolateLeader, majorityElects, oldLeaderRejoins, setThrough } from './isolation';
+import { prepareCluster } from './prepare';
 import { act, leaderOf, narrate, need, type Scenario, short } from './scenario';
 
 export const READ_KEY = 'lesson-color';
@@ -11,7 +11,8 @@ export const READ_KEY = 'lesson-color';
 export const staleRead: Scenario = {
   id: 'stale-read',
   title: 'A stale read refused',
-  summary: 'A leader cut off from the majority is asked for a value the new leader has since changed: it refuses instead of answering stale.',
+  summary:
+    'A leader cut off from the majority is asked for a value the new leader has since changed: it refuses instead of answering stale.',
   preconditions: { minGroupSize: 3 },
   steps: [
     ...prepareCluster(),
@@ -31,7 +32,8 @@ export const staleRead: Scenario = {
         const via = need<string>(context, 'oldLeader');
         context.vars.set('staleRead', await context.api.kv({ op: 'GET', key: READ_KEY, via }));
       },
-      ({ vars }) => `GET ${READ_KEY} sent to ${short(vars.get('oldLeader') as string)}. It must first hear from a majority that it still leads.`,
+      ({ vars }) =>
+        `GET ${READ_KEY} sent to ${short(vars.get('oldLeader') as string)}. It must first hear from a majority that it still leads.`,
     ),
     narrate(({ vars }) => {
       const result = vars.get('staleRead') as KvResult;

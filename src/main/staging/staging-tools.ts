@@ -27,6 +27,8 @@ export interface StagedFaults {
 export interface StagingHost {
   liveNodes(): Iterable<StagedNode>;
   faults(): StagedFaults;
+  /** Host time in ms. */
+  now(): number;
 }
 
 export class StagingTools {
@@ -85,10 +87,17 @@ export class StagingTools {
     const core = node?.raftCore() ?? null;
     const votes = core ? voteTally(core) : undefined;
     const contacts = this.contacts.get(view.id);
+    const now = this.host.now();
     return {
       ...view,
       ...(votes ? { votes } : {}),
-      ...(contacts ? { lastContactMs: Object.fromEntries(contacts) } : {}),
+      ...(contacts
+        ? {
+            contactAgoMs: Object.fromEntries(
+              [...contacts].map(([peer, at]) => [peer, Math.max(0, Math.round(now - at))]),
+            ),
+          }
+        : {}),
     };
   }
 
