@@ -14,8 +14,8 @@ import type {
   RaftOptions,
 } from '../../../../shared/api';
 import type { PartitionBody, ReconfigureBody, StepBody } from '../../../../shared/http-routes';
-import type { ScenarioSummary, StepResult } from '../../../../shared/staging-api';
 import { HTTP_ROUTES } from '../../../../shared/http-routes';
+import type { ScenarioSummary, StepResult } from '../../../../shared/staging-api';
 import { errorMessage, eventsUrl, operationUrl, parseEventBatch, requestHeaders } from './http-urls';
 
 /** An operation the server refused; `status` is the HTTP status (0 when the server was unreachable). */
