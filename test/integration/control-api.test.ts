@@ -163,7 +163,11 @@ describe('every route of HTTP_ROUTES', () => {
     expect(list.map((scenario) => scenario.id)).toContain('leader-crash');
     expectError(await call('startScenario', { id: 'no-such-lesson' }), 404, /no scenario 'no-such-lesson'/);
     expect((await call('startScenario', { id: 'leader-crash' })).json).toEqual({ ok: true });
-    await waitFor('the first narrated pause', async () => (await state()).staging?.scenario?.phase === 'narrating', 20_000);
+    await waitFor(
+      'the first narrated pause',
+      async () => (await state()).staging?.scenario?.phase === 'narrating',
+      20_000,
+    );
     expect((await call('nextScenarioStep')).json).toEqual({ ok: true });
     expect((await call('stopScenario')).json).toEqual({ ok: true });
     expect((await state()).staging?.scenario?.phase).toBe('stopped');
