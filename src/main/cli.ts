@@ -5,6 +5,7 @@ import { parseArgs, UsageError } from './cli/args';
 import { runClient } from './cli/run-client';
 import { runCluster } from './cli/run-cluster';
 import { runNode } from './cli/run-node';
+import { ReplayFileError, runReplay } from './cli/run-replay';
 
 function main(argv: readonly string[]): void {
   let command: ReturnType<typeof parseArgs>;
@@ -34,6 +35,14 @@ function main(argv: readonly string[]): void {
       break;
     case 'client':
       started = runClient(command.target, command.command).then((code) => process.exit(code));
+      break;
+    case 'replay':
+      // A file that is not a recording is bad input, as bad arguments are: exit 2.
+      started = runReplay(command, log).catch((error: unknown) => {
+        if (!(error instanceof ReplayFileError)) throw error;
+        console.error(`raftlab: ${error.message}`);
+        process.exit(2);
+      });
       break;
   }
   // A port in use, a corrupt log, a folder that cannot be written: each error already names its

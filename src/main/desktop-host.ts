@@ -39,6 +39,7 @@ export function createDesktopHost(options: {
     requestTimeoutMs: DEFAULT_RUN_OPTIONS.requestTimeoutMs,
     ...(options.paused ? { paused: true } : {}),
     ...(options.log ? { log: options.log } : {}),
+    lessons: true,
   });
 }
 

@@ -2,6 +2,7 @@
 // handlers, the preload bridge, the HTTP control API and the renderer's transport all derive from
 // `ClusterApi` and the operation list below, so a new operation is added here first.
 import type { MessageType, NodeId, Role } from './raft/types';
+import type { SafetyReport } from './safety';
 import { STAGING_OPERATIONS, type StagingApi, type StagingView } from './staging-api';
 
 export type { MessageType, NodeId, Role };
@@ -85,6 +86,20 @@ export interface RaftOptions {
   readonly checkQuorum: boolean;
 }
 
+/**
+ * The Figure 8 lessons (LessonOptions in raft/types.ts). `available` is false outside lesson mode
+ * (anything but `raftlab cluster` and the desktop app), where setLesson is refused.
+ */
+export interface LessonSettings {
+  readonly skipNoop: boolean;
+  /** UNSAFE: commit by counting replicas, whatever the entry's term. */
+  readonly unsafeCommitByCount: boolean;
+}
+
+export interface LessonState extends LessonSettings {
+  readonly available: boolean;
+}
+
 export interface ClusterState {
   /** The partition configuration, as parsed (CONTRACTS.md §1). */
   readonly partitions: readonly (readonly NodeId[])[];
@@ -99,6 +114,11 @@ export interface ClusterState {
   readonly droppedEvents: number;
   /** Held messages and the guided scenario (staging-api.ts). */
   readonly staging?: StagingView;
+  /** The live safety monitor's verdicts (src/main/monitor); absent from hosts that run none. */
+  readonly safety?: SafetyReport;
+  readonly lesson?: LessonState;
+  /** Set by `raftlab replay`: a recorded session, read-only. */
+  readonly replay?: { readonly file: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,9 +150,12 @@ export type ClusterEvent =
   | (EventBase & {
       readonly type: 'append';
       readonly node: NodeId;
+      /** The last entry appended; the batch is entries index-count+1 .. index, replacing any after. */
       readonly index: number;
       readonly term: number;
       readonly count: number;
+      /** Only when the batch spans several terms: where each term's run starts, as [index, term]. */
+      readonly runs?: readonly (readonly [number, number])[];
     })
   | (EventBase & { readonly type: 'commit'; readonly node: NodeId; readonly index: number })
   | (EventBase & { readonly type: 'apply'; readonly node: NodeId; readonly index: number })
@@ -165,7 +188,8 @@ export type ClusterEvent =
         | 'config'
         | 'transfer'
         | 'timeout'
-        | 'options';
+        | 'options'
+        | 'lesson';
       readonly node?: NodeId;
       readonly a?: NodeId;
       readonly b?: NodeId;
@@ -235,6 +259,10 @@ export interface ClusterApi extends StagingApi {
   kv(request: KvRequest): Promise<KvResult>;
   /** Starts over on a new partition configuration (the CONTRACTS.md §1 text). Rejects, leaving the running cluster alone, if it does not parse. */
   reconfigure(partitions: string): Promise<void>;
+  /** Switches the Figure 8 lessons on every node; refused (409) outside lesson mode. */
+  setLesson(settings: Partial<LessonSettings>): Promise<void>;
+  /** The session's recording (src/shared/recording.ts): JSON lines, the file `raftlab replay` reads. */
+  recording(): Promise<string>;
 }
 
 /** The operation names, for IPC channels and the preload bridge. */
@@ -252,6 +280,8 @@ export const CLUSTER_OPERATIONS = [
   'setRaftOptions',
   'kv',
   'reconfigure',
+  'setLesson',
+  'recording',
   ...STAGING_OPERATIONS,
 ] as const satisfies readonly (keyof ClusterApi)[];
 

@@ -22,6 +22,8 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   setRaftOptions: { method: 'POST', path: '/api/raft' },
   kv: { method: 'POST', path: '/api/kv' },
   reconfigure: { method: 'POST', path: '/api/config' },
+  setLesson: { method: 'POST', path: '/api/lesson' },
+  recording: { method: 'GET', path: '/api/recording' },
   step: { method: 'POST', path: '/api/step' },
   dropMessage: { method: 'POST', path: '/api/messages/{id}/drop' },
   alignTimers: { method: 'POST', path: '/api/timers/align' },

@@ -13,6 +13,7 @@ import type {
   ProposeResult,
   RaftConfig,
   RaftCore,
+  RaftOptions,
   RaftStatus,
   Role,
 } from '../../src/shared/raft/types';
@@ -194,7 +195,7 @@ export class SimNode {
     return accepted;
   }
 
-  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
+  setOptions(options: RaftOptions): void {
     this.running().loop.setRaftOptions(options);
     this.settle();
   }

@@ -14,6 +14,7 @@ import {
   type KvResult,
 } from '../../src/shared/api';
 import { EVENTS_PATH, HTTP_ROUTES } from '../../src/shared/http-routes';
+import { parseRecording } from '../../src/shared/recording';
 import { startCluster, type TestCluster, waitFor, waitForLeaders } from './support/cluster';
 import { type HttpAnswer, httpCall, openEventStream } from './support/http';
 import { leaderOf, membersOf, messageEvents } from './support/observe';
@@ -32,7 +33,8 @@ const covered = new Set<ClusterOperation>();
 beforeAll(async () => {
   staticDir = mkdtempSync(join(tmpdir(), 'raftlab-static-'));
   writeFileSync(join(staticDir, 'index.html'), INDEX_HTML);
-  cluster = await startCluster(1, 3);
+  // Lesson mode, as `raftlab cluster` runs, so that /api/lesson is served too.
+  cluster = await startCluster(1, 3, { lessons: true });
   server = new ControlServer({ api: cluster.host, staticDir, port: 0, token: TOKEN });
   base = await server.start();
   await waitForLeaders(cluster.host);
@@ -125,6 +127,22 @@ describe('every route of HTTP_ROUTES', () => {
     expect((await state()).raft).toEqual({ preVote: false, checkQuorum: true });
     await call('setRaftOptions', { body: { preVote: true, checkQuorum: true } });
     expect((await state()).raft).toEqual({ preVote: true, checkQuorum: true });
+  });
+
+  it('switches the Figure 8 lesson on and off, and serves the session recording as JSON lines', async () => {
+    await call('setLesson', { body: { skipNoop: true, unsafeCommitByCount: true } });
+    expect((await state()).lesson).toEqual({ available: true, skipNoop: true, unsafeCommitByCount: true });
+    await call('setLesson', { body: { skipNoop: false, unsafeCommitByCount: false } });
+    expect((await state()).lesson).toEqual({ available: true, skipNoop: false, unsafeCommitByCount: false });
+    expectError(await call('setLesson', { body: { unsafe: true } }), 400, /unknown field 'unsafe'/);
+
+    const answer = await call('recording');
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const recording = parseRecording(answer.text);
+    expect(recording.keyframes.length).toBeGreaterThan(0);
+    expect(recording.events.some((event) => event.type === 'fault' && event.action === 'lesson')).toBe(true);
+    expect((await state()).safety?.electionSafety).toEqual({ ok: true });
   });
 
   it('forces an election timeout and steps a leader down', async () => {

@@ -32,9 +32,45 @@ export const MUTATIONS: readonly Mutation[] = [
     breaks:
       '§5.4.2: a leader commits an entry of an earlier term by counting replicas; a later leader can overwrite it',
     file: 'src/shared/raft/leader.ts',
-    original: 'if (index <= log.committed || log.term(index) !== raft.term) return;',
+    original:
+      'if (index <= log.committed || (log.term(index) !== raft.term && !raft.lesson.unsafeCommitByCount)) return;',
     replacement: 'if (index <= log.committed) return;',
-    killedBy: ['test/raft/paper.test.ts', 'test/scenarios/figure8.test.ts', 'sim:1000'],
+    killedBy: [
+      'test/raft/paper.test.ts',
+      'test/scenarios/figure8.test.ts',
+      'test/raft/figure8-lesson.test.ts',
+      'sim:1000',
+    ],
+    quick: true,
+  },
+  {
+    name: 'monitor-misses-short-leader-log',
+    breaks:
+      'the live safety monitor: a new leader whose log ends before an index that was committed is not flagged, so a lost committed entry shows a green Leader Completeness light',
+    file: 'src/main/monitor/safety-monitor.ts',
+    original: '      if (held !== committed.term) {',
+    replacement: '      if (held !== undefined && held !== committed.term) {',
+    killedBy: ['src/main/monitor/safety-monitor.test.ts'],
+    quick: true,
+  },
+  {
+    name: 'monitor-ignores-term-runs',
+    breaks:
+      'the live safety monitor: a catch-up batch spanning several terms is taken as all of its last term, so a correct cluster shows a red light',
+    file: 'src/main/monitor/log-terms.ts',
+    original: '    const runs = event.runs ?? [[first, event.term]];',
+    replacement: '    const runs: [number, number][] = [[first, event.term]];',
+    killedBy: ['src/main/monitor/safety-monitor.test.ts'],
+    quick: true,
+  },
+  {
+    name: 'monitor-state-machine-check-off',
+    breaks:
+      'the live safety monitor: two nodes applying different entries at one index go unreported (State Machine Safety stays green)',
+    file: 'src/main/monitor/safety-monitor.ts',
+    original: "        this.violate('stateMachineSafety', {",
+    replacement: "        if (false) this.violate('stateMachineSafety', {",
+    killedBy: ['src/main/monitor/safety-monitor.test.ts'],
     quick: true,
   },
   {

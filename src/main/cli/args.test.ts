@@ -396,7 +396,9 @@ describe('--help', () => {
   });
 
   it('refuses help on an unknown topic', () => {
-    expect(usageError(['help', 'server']).message).toBe("no help for 'server'; the commands are node, cluster, client");
+    expect(usageError(['help', 'server']).message).toBe(
+      "no help for 'server'; the commands are node, cluster, client, replay",
+    );
     expect(usageError(['help', 'node', 'x']).message).toBe("unexpected argument 'x' after 'help node'");
   });
 });
@@ -404,7 +406,7 @@ describe('--help', () => {
 describe('the command itself', () => {
   it.each([
     [[], /^missing command: say node, cluster or client$/],
-    [['start'], /^unknown command 'start'; the commands are node, cluster, client \(or the seed's form/],
+    [['start'], /^unknown command 'start'; the commands are node, cluster, client, replay \(or the seed's form/],
     [['--in-memory', 'cluster'], /^unknown option '--in-memory' before the command; options go after it$/],
   ])('refuses %j: %s', (argv, message) => {
     const error = usageError(argv);

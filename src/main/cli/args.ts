@@ -23,6 +23,7 @@ import {
   MAX_VALUE_BYTES_LIMIT,
   type RunOptions,
 } from './options';
+import { parseReplayArgs, type ReplayCommand } from './replay-args';
 import { type HelpTopic, usageText } from './usage';
 
 export interface HostPort {
@@ -73,7 +74,8 @@ export type CliCommand =
       readonly target: HostPort;
       /** The command words as typed; empty opens the interactive prompt. */
       readonly command: readonly string[];
-    };
+    }
+  | ReplayCommand;
 
 /** Bad arguments: print `message`, then `usage`, and exit 2. */
 export class UsageError extends Error {
@@ -90,7 +92,7 @@ export class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['node', 'cluster', 'client'] as const;
+const COMMANDS = ['node', 'cluster', 'client', 'replay'] as const;
 
 /** `argv` without the runtime and script, i.e. `process.argv.slice(2)`. */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -103,6 +105,14 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === 'node') return parseNode(rest);
   if (first === 'cluster') return parseCluster(rest);
   if (first === 'client') return parseClient(rest);
+  if (first === 'replay') {
+    return (
+      parseReplayArgs(rest, {
+        parseHostPort: (text, what, host, lowest) => parseHostPort(text, what, host, lowest, 'replay'),
+        usageError: (message) => new UsageError(message, 'replay'),
+      }) ?? help('replay')
+    );
+  }
   if (first.startsWith('-')) {
     throw new UsageError(`unknown option '${first}' before the command; options go after it`, 'main');
   }

@@ -62,6 +62,8 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     ...(secret ? { secret: secret.secret } : {}),
     ...(args.paused ? { paused: true } : {}),
     log,
+    // A teacher's cluster: the Figure 8 lessons may be switched on through the control API.
+    lessons: true,
   });
   await host.start();
   const ids = args.partitions.flat();

@@ -4,7 +4,7 @@ import { formatPartitions, PRESET_DESCRIPTIONS, PRESET_NAMES, presetPartitions }
 import { MIN_SECRET_BYTES, SECRET_FILE_NAME } from '../host/cluster-secret';
 import { DEFAULT_RUN_OPTIONS as D, DEFAULT_SERVE_HOST } from './options';
 
-export type HelpTopic = 'main' | 'node' | 'cluster' | 'client';
+export type HelpTopic = 'main' | 'node' | 'cluster' | 'client' | 'replay';
 
 const MiB = 1024 * 1024;
 const presetLines = PRESET_NAMES.map((name) => `  ${name.padEnd(9)}${PRESET_DESCRIPTIONS[name]}`).join('\n');
@@ -47,7 +47,8 @@ Usage:
   raftlab cluster [options]                           run every node of a configuration here,
                                                       optionally serving the dashboard
   raftlab client <host:port> [COMMAND ARG...]         send one command, or open a prompt
-  raftlab help [node | cluster | client]              show help; so does --help on any command
+  raftlab replay <file> [--serve [HOST:]PORT]         show a recorded session in the dashboard
+  raftlab help [node | cluster | client | replay]     show help; so does --help on any command
 
 <partitions> is a list of groups, each a list of 'ip:port' addresses; keys are spread over the
 groups by a consistent-hash ring and each group is one Raft group. Presets:
@@ -138,7 +139,32 @@ Example:
   raftlab client 127.0.0.1:5001 SET color blue
   raftlab client 5001`;
 
-const TEXTS: Readonly<Record<HelpTopic, string>> = { main: MAIN, node: NODE, cluster: CLUSTER, client: CLIENT };
+const REPLAY = `Usage:
+  raftlab replay <file> [--serve [HOST:]PORT] [--token-file FILE | --token TOKEN]
+
+Serves a recorded session to the dashboard, with no cluster: scrub its timeline back and forth to
+see the diagram, the logs and the narration as they were at any moment. Nothing can be changed.
+<file> is a recording: the dashboard's 'Export' download, GET /api/recording, or the
+recording.jsonl that 'raftlab cluster' keeps in its data folder. A file that is not one is
+refused with the reason and exit code 2.
+
+Options:
+  --serve [HOST:]PORT        where to serve (default ${DEFAULT_SERVE_HOST}:0, a free port); prints
+                             'dashboard: URL' with the real port and the token
+  --token-file FILE          read the API token from FILE's one line
+  --token TOKEN              the API token (default: $RAFTLAB_TOKEN, else a random one)
+  -h, --help                 show this help
+
+Example:
+  raftlab replay raftlab-recording.jsonl --serve 8080`;
+
+const TEXTS: Readonly<Record<HelpTopic, string>> = {
+  main: MAIN,
+  node: NODE,
+  cluster: CLUSTER,
+  client: CLIENT,
+  replay: REPLAY,
+};
 
 export function usageText(topic: HelpTopic): string {
   return TEXTS[topic];

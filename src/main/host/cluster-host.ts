@@ -13,6 +13,7 @@ import {
   type GroupView,
   type KvRequest,
   type KvResult,
+  type LessonSettings,
   type LinkRequest,
   type NetworkSettings,
   type NodeView,
@@ -27,6 +28,8 @@ import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
+import { RECORDING_FILE_NAME, recordingFileAt } from '../recording/recording-file';
+import { SessionWatch } from '../recording/session-watch';
 import { SCENARIOS } from '../scenarios/catalog';
 import { ScenarioEngine } from '../scenarios/engine';
 import { StagingTools } from '../staging/staging-tools';
@@ -67,6 +70,11 @@ export interface ClusterHostOptions {
   readonly log?: (line: string) => void;
   /** Wraps each node's storage as it starts; tests inject storage failures through it. */
   readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage;
+  /**
+   * Lesson mode: the Figure 8 lessons may be switched on (setLesson). Only `raftlab cluster` and the
+   * desktop app, where a teacher drives the cluster, set it; anything else is refused.
+   */
+  readonly lessons?: boolean;
 }
 
 export class ClusterHost implements ClusterApi {
@@ -85,6 +93,9 @@ export class ClusterHost implements ClusterApi {
   private readonly kvClients = new Map<NodeId, Promise<RespClient>>();
   private readonly random: SeededRandom;
   private raftOptions: RaftOptions;
+  private lesson: LessonSettings = { skipNoop: false, unsafeCommitByCount: false };
+  /** The live safety monitor and the session's recording. */
+  private readonly watch: SessionWatch;
   private stopTicking: (() => void) | null = null;
   private nextMessageId = 1;
   private nextRequestId = 1;
@@ -117,6 +128,25 @@ export class ClusterHost implements ClusterApi {
     this.faults = this.makeFaults();
     if (options.paused) this.faults.setPaused(true);
     this.raftOptions = { preVote: options.preVote, checkQuorum: options.checkQuorum };
+    this.watch = new SessionWatch({
+      groupOf: (id) => this.groupOf(id),
+      now: () => this.clock.now(),
+      every: (ms, fn) => this.clock.every(ms, fn),
+      snapshot: () => this.state(),
+      header: {
+        raftlab: 'recording',
+        version: 1,
+        startedAt: new Date().toISOString(),
+        config: {
+          partitions: options.partitions,
+          timing: options.timing,
+          timescale: options.timescale,
+          seed: this.seed,
+        },
+      },
+      ...(options.inMemory ? {} : { file: recordingFileAt(join(this.clusterFolder(), RECORDING_FILE_NAME)) }),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   /** Starts every node. Rejects (having stopped those already started) if any cannot start. */
@@ -131,6 +161,7 @@ export class ClusterHost implements ClusterApi {
     this.stopTicking = this.clock.every(this.options.timing.tickMs, () => {
       for (const node of this.nodes.values()) node.tick();
     });
+    this.watch.start();
   }
 
   /** Graceful: every node finishes its Ready, closes its port and flushes. */
@@ -146,6 +177,7 @@ export class ClusterHost implements ClusterApi {
   async dispose(): Promise<void> {
     await this.scenarioEngine.stop();
     await this.stop();
+    await this.watch.stop();
     this.hub.dispose();
     this.clock.dispose();
   }
@@ -191,8 +223,36 @@ export class ClusterHost implements ClusterApi {
       clock: this.clock.settings(),
       raft: this.raftOptions,
       droppedEvents: this.hub.droppedEvents,
+      safety: this.watch.safety(),
+      lesson: { available: this.options.lessons === true, ...this.lesson },
       staging: { held: this.staging.held(), scenario: this.scenarioEngine.status() },
     };
+  }
+
+  /** The Figure 8 lessons (LessonOptions in shared/raft/types.ts): lesson mode only. */
+  async setLesson(settings: Partial<LessonSettings>): Promise<void> {
+    if (this.options.lessons !== true) {
+      throw new ApiError(
+        409,
+        'the Figure 8 lessons can be switched on only in lesson mode: `raftlab cluster` or the desktop app',
+      );
+    }
+    for (const field of ['skipNoop', 'unsafeCommitByCount'] as const) {
+      const value = settings[field];
+      if (value !== undefined && typeof value !== 'boolean') throw new ApiError(400, `${field} must be true or false`);
+    }
+    this.lesson = { ...this.lesson, ...definedOnly(settings) };
+    for (const node of this.nodes.values()) node.setRaftOptions({ lesson: this.lesson });
+    this.fault({
+      action: 'lesson',
+      detail:
+        `Figure 8 lesson: leader no-op ${this.lesson.skipNoop ? 'off' : 'on'}, ` +
+        (this.lesson.unsafeCommitByCount ? 'UNSAFE commit by counting replicas' : 'commit rule on (§5.4.2)'),
+    });
+  }
+
+  recording(): Promise<string> {
+    return this.watch.recording();
   }
 
   kill(id: NodeId): Promise<void> {
@@ -341,6 +401,7 @@ export class ClusterHost implements ClusterApi {
       await this.stop();
       this.lastViews.clear();
       this.failures.clear();
+      this.watch.resetMonitor();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
       this.ring = new HashRing(partitions.length);
@@ -437,7 +498,9 @@ export class ClusterHost implements ClusterApi {
         if (event.type === 'transport' && event.event.type === 'deliver') {
           this.staging.noteDelivered(event.event.message.from, id, this.clock.now());
         }
-        if (this.hub.active) this.hub.publish(clusterEventOf(id, event, this.clock.now()));
+        const clusterEvent = clusterEventOf(id, event, this.clock.now());
+        this.watch.observe(clusterEvent);
+        if (this.hub.active) this.hub.publish(clusterEvent);
       },
       ...(options.log ? { log: options.log } : {}),
       // A storage failure or a broken invariant stops the node (fail-stop); the others go on, and
@@ -461,6 +524,8 @@ export class ClusterHost implements ClusterApi {
       throw error;
     }
     this.nodes.set(id, node);
+    this.watch.nodeStarted(id, node.status().lastIndex);
+    if (this.lesson.skipNoop || this.lesson.unsafeCommitByCount) node.setRaftOptions({ lesson: this.lesson });
   }
 
   private makeFaults(): LinkFaultTable {
@@ -536,6 +601,7 @@ export class ClusterHost implements ClusterApi {
   }
 
   private publish(event: ClusterEvent): void {
+    this.watch.observe(event);
     if (this.hub.active) this.hub.publish(event);
   }
 }

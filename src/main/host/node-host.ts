@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/config';
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
-import type { Entry, Message, NodeId, RaftCore, RaftStatus } from '../../shared/raft/types';
+import type { Entry, Message, NodeId, RaftCore, RaftOptions, RaftStatus } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
@@ -294,7 +294,7 @@ export class NodeHost implements LocalGroup {
     if (!this.stopped) this.transport?.recallDelayed();
   }
 
-  setRaftOptions(options: { preVote?: boolean; checkQuorum?: boolean }): void {
+  setRaftOptions(options: RaftOptions): void {
     if (this.stopped) return;
     this.loop!.setRaftOptions(options);
   }

@@ -18,7 +18,17 @@
 // callbacks are made once per loop.
 
 import { RefusedMessageError } from '../../shared/raft/errors';
-import type { Entry, HardState, Message, NodeId, ProposeResult, RaftCore, Ready, Role } from '../../shared/raft/types';
+import type {
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftCore,
+  RaftOptions,
+  Ready,
+  Role,
+} from '../../shared/raft/types';
 import { NotLeaderError, ProposalDroppedError } from '../kv/local-group';
 import type { SaveOptions } from '../storage/types';
 import { invariantErrorOf } from './node-failure';
@@ -35,7 +45,14 @@ export type LoopEvent =
   | { readonly type: 'role'; readonly role: Role; readonly term: number; readonly leader: NodeId | null }
   | { readonly type: 'term'; readonly term: number }
   | { readonly type: 'vote'; readonly term: number; readonly votedFor: NodeId }
-  | { readonly type: 'append'; readonly index: number; readonly term: number; readonly count: number }
+  | {
+      readonly type: 'append';
+      readonly index: number;
+      readonly term: number;
+      readonly count: number;
+      /** Only when the batch spans several terms: where each term's run starts, as [index, term]. */
+      readonly runs?: readonly (readonly [number, number])[];
+    }
   | { readonly type: 'commit'; readonly index: number }
   | { readonly type: 'apply'; readonly index: number };
 
@@ -292,7 +309,7 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     this.schedule();
   }
 
-  setRaftOptions(options: { preVote?: boolean; checkQuorum?: boolean }): void {
+  setRaftOptions(options: RaftOptions): void {
     if (this.stopped) return;
     this.core.setOptions(options);
   }
@@ -564,8 +581,16 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> {
     }
     if (onEvent) {
       const last = ready.entries[ready.entries.length - 1];
-      if (last !== undefined)
-        onEvent({ type: 'append', index: last.index, term: last.term, count: ready.entries.length });
+      if (last !== undefined) {
+        const runs = termRunsOf(ready.entries);
+        onEvent({
+          type: 'append',
+          index: last.index,
+          term: last.term,
+          count: ready.entries.length,
+          ...(runs.length > 1 ? { runs } : {}),
+        });
+      }
       const applied = ready.committedEntries[ready.committedEntries.length - 1];
       if (applied !== undefined) onEvent({ type: 'apply', index: applied.index });
     }
@@ -593,4 +618,13 @@ function describeRole(id: NodeId, role: Role, term: number, leader: NodeId | nul
     case 'follower':
       return `${id} is a follower in term ${term}${leader ? ` (leader ${leader})` : ''}`;
   }
+}
+
+/** Where each term's run of entries starts, as [index, term]: the safety monitor needs every entry's term. */
+function termRunsOf(entries: readonly Entry[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const entry of entries) {
+    if (runs.length === 0 || runs[runs.length - 1]![1] !== entry.term) runs.push([entry.index, entry.term]);
+  }
+  return runs;
 }

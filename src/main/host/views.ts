@@ -67,7 +67,15 @@ export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): Clus
     case 'vote':
       return { type: 'vote', at, node, term: event.term, votedFor: event.votedFor };
     case 'append':
-      return { type: 'append', at, node, index: event.index, term: event.term, count: event.count };
+      return {
+        type: 'append',
+        at,
+        node,
+        index: event.index,
+        term: event.term,
+        count: event.count,
+        ...(event.runs ? { runs: event.runs } : {}),
+      };
     case 'commit':
       return { type: 'commit', at, node, index: event.index };
     case 'apply':

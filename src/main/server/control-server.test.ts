@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type HttpAnswer, httpCall } from '../../../test/integration/support/http';
 import { ApiError, CLUSTER_OPERATIONS, type ClusterEvent, type ClusterOperation } from '../../shared/api';
 import { ControlServer, PortInUseError } from './control-server';
-import { STUB_KV_RESULT, STUB_STATE, StubCluster } from './testing/stub-cluster';
+import { STUB_KV_RESULT, STUB_RECORDING, STUB_STATE, StubCluster } from './testing/stub-cluster';
 
 const TOKEN = 'test-token-123';
 const N1 = '127.0.0.1:5001';
@@ -142,6 +142,14 @@ describe('ControlServer', () => {
       body: { partitions: "[['127.0.0.1:6001']]" },
       args: ["[['127.0.0.1:6001']]"],
     },
+    {
+      operation: 'setLesson',
+      method: 'POST',
+      path: '/api/lesson',
+      body: { skipNoop: true, unsafeCommitByCount: false },
+      args: [{ skipNoop: true, unsafeCommitByCount: false }],
+    },
+    { operation: 'recording', method: 'GET', path: '/api/recording', args: [] },
     { operation: 'step', method: 'POST', path: '/api/step', body: { messages: 3 }, args: [3] },
     { operation: 'dropMessage', method: 'POST', path: '/api/messages/42/drop', args: [42] },
     { operation: 'alignTimers', method: 'POST', path: '/api/timers/align', args: [] },
@@ -187,7 +195,11 @@ describe('ControlServer', () => {
       expect(cluster.calls).toEqual([{ operation, args }]);
       if (operation === 'state') expect(answer.json).toEqual(STUB_STATE);
       else if (operation === 'kv') expect(answer.json).toEqual(STUB_KV_RESULT);
-      else expect(answer.json).toEqual({ ok: true });
+      else if (operation === 'recording') {
+        // The file itself, as JSON lines a download saves as is: not a JSON string of it.
+        expect(answer.text).toBe(STUB_RECORDING);
+        expect(answer.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      } else expect(answer.json).toEqual({ ok: true });
     });
   }
 

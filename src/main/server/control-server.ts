@@ -237,6 +237,11 @@ export class ControlServer {
     const args = checkOperationArgs(route.operation, rawArgs(route.operation, route.rawId, body));
     const operation = this.options.api[route.operation] as (...args: readonly unknown[]) => Promise<unknown>;
     const result = await operation.apply(this.options.api, args);
+    if (route.operation === 'recording' && typeof result === 'string') {
+      // The recording is a file (JSON lines), served as one so that a link downloads it as is.
+      sendRecording(response, result);
+      return;
+    }
     sendJson(response, 200, result === undefined ? { ok: true } : result);
   }
 
@@ -258,6 +263,16 @@ export class ControlServer {
 }
 
 /** The operation's arguments as they arrived, before their shapes are checked. */
+function sendRecording(response: ServerResponse, text: string): void {
+  const body = Buffer.from(text, 'utf8');
+  response.writeHead(200, {
+    'Content-Type': 'application/x-ndjson; charset=utf-8',
+    'Content-Length': body.length,
+    'Content-Disposition': 'attachment; filename="raftlab-recording.jsonl"',
+  });
+  response.end(body);
+}
+
 function rawArgs(operation: ClusterOperation, rawId: string | undefined, body: unknown): unknown[] {
   if (rawId !== undefined) {
     try {

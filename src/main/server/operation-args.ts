@@ -76,6 +76,16 @@ const CHECKERS: { readonly [K in ClusterOperation]: Checker } = {
     if (body.via !== undefined && body.via !== null && body.via !== '') request.via = nodeId(body.via, 'via');
     return [request];
   },
+  setLesson: (args) => {
+    const body = object(args[0], ['skipNoop', 'unsafeCommitByCount']);
+    const settings: { skipNoop?: boolean; unsafeCommitByCount?: boolean } = {};
+    if (body.skipNoop !== undefined) settings.skipNoop = boolean(body.skipNoop, 'skipNoop');
+    if (body.unsafeCommitByCount !== undefined) {
+      settings.unsafeCommitByCount = boolean(body.unsafeCommitByCount, 'unsafeCommitByCount');
+    }
+    return [settings];
+  },
+  recording: () => [],
   reconfigure: (args) => {
     const partitions = args[0];
     // A configuration sent as JSON lists is accepted too; the cluster parses the text either way.

@@ -18,10 +18,16 @@ export const LEADER: RoleBehaviour & { start(raft: Raft): void } = {
 
   start(raft: Raft): void {
     const next = raft.log.lastIndex() + 1;
-    for (const id of raft.others) raft.progress.set(id, new Progress(next, raft.config.maxInflightMessages));
+    for (const id of raft.others) {
+      const pr = new Progress(next, raft.config.maxInflightMessages);
+      // Without a no-op there are no entries to carry the probe: send it empty, at once.
+      pr.sendEmptyApp = raft.lesson.skipNoop;
+      raft.progress.set(id, pr);
+    }
     // Thesis §6.4 and §5.4.2: an empty entry of our term, so that we can commit (and learn the commit
-    // index) without waiting for a client.
-    raft.log.appendAsLeader([{ index: next, term: raft.term, type: 'noop', data: EMPTY }]);
+    // index) without waiting for a client. The Figure 8 lesson leaves it out, so that an earlier
+    // term's entry can sit on a majority with nothing of ours above it. Empty Apps still probe.
+    if (!raft.lesson.skipNoop) raft.log.appendAsLeader([{ index: next, term: raft.term, type: 'noop', data: EMPTY }]);
     raft.needsAppend = true;
   },
 
@@ -232,15 +238,16 @@ function maybeCommit(raft: Raft): void {
   const log = raft.log;
   const matches = raft.peers.map((p) => (p === raft.id ? log.persistedIndex : (raft.progress.get(p)?.match ?? 0)));
   const index = majorityValue(matches);
-  // §5.4.2 (Figure 8): never commit an entry of an earlier term by counting replicas.
-  if (index <= log.committed || log.term(index) !== raft.term) return;
+  // §5.4.2 (Figure 8): never commit an entry of an earlier term by counting replicas. Only the
+  // UNSAFE lesson mode skips this check, to show what goes wrong without it.
+  if (index <= log.committed || (log.term(index) !== raft.term && !raft.lesson.unsafeCommitByCount)) return;
   const firstOfTerm = log.term(log.committed) !== raft.term;
   log.commitTo(index);
   // No App just for the news: the next App with entries carries the new commit index, and if none
   // goes within a tick the tick sends it (followerCommitLags). At one client this halves the
   // messages per write, and the followers' acks of commit-only Apps no longer queue ahead of the
   // acks a commit waits for. §5.3 asks only that the index ride on future Apps and heartbeats.
-  if (firstOfTerm) admitWaitingReads(raft);
+  if (firstOfTerm && log.term(index) === raft.term) admitWaitingReads(raft);
 }
 
 /** Some follower holds entries we have committed but has not been told so. */

@@ -22,11 +22,13 @@ import type {
   FollowerProgress,
   HardState,
   InitialState,
+  LessonOptions,
   Message,
   NodeId,
   ProposeResult,
   RaftConfig,
   RaftCore,
+  RaftOptions,
   RaftStatus,
   ReadState,
   Ready,
@@ -51,6 +53,8 @@ export class Raft implements RaftCore {
   readonly config: RaftConfig;
   preVote: boolean;
   checkQuorum: boolean;
+  /** Figure 8 lesson switches (types.ts, LessonOptions); both off unless a lesson turns them on. */
+  lesson: Required<LessonOptions> = { skipNoop: false, unsafeCommitByCount: false };
 
   // Persistent state (Figure 2). Terms never decrease.
   term: number;
@@ -176,9 +180,10 @@ export class Raft implements RaftCore {
     return this.behaviour.transferLeadership(this, to);
   }
 
-  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
+  setOptions(options: RaftOptions): void {
     if (options.preVote !== undefined) this.preVote = options.preVote;
     if (options.checkQuorum !== undefined) this.checkQuorum = options.checkQuorum;
+    if (options.lesson !== undefined) this.lesson = { ...this.lesson, ...options.lesson };
   }
 
   hasReady(): boolean {
@@ -275,6 +280,7 @@ export class Raft implements RaftCore {
       progress,
       preVote: this.preVote,
       checkQuorum: this.checkQuorum,
+      ...(this.lesson.skipNoop || this.lesson.unsafeCommitByCount ? { lesson: { ...this.lesson } } : {}),
     };
   }
 

@@ -257,6 +257,28 @@ export interface RaftStatus {
   readonly progress: Readonly<Record<NodeId, FollowerProgress>>;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** Present only while a Figure 8 lesson switch is on (see LessonOptions). */
+  readonly lesson?: LessonOptions;
+}
+
+/**
+ * Figure 8 lesson switches, for teaching only; both off by default. The host accepts them only in
+ * lesson mode (`raftlab cluster`, the desktop app), never from `raftlab node`'s command line.
+ *  - skipNoop: a new leader appends no no-op, so an entry of an earlier term can sit on a majority
+ *    with nothing of the leader's term above it: the §5.4.2 situation, where the commit rule must
+ *    visibly hold it back.
+ *  - unsafeCommitByCount: UNSAFE. The leader commits whatever a majority holds, whatever its term:
+ *    the mistake Figure 8 warns about; a later leader can then overwrite a committed entry.
+ */
+export interface LessonOptions {
+  readonly skipNoop?: boolean;
+  readonly unsafeCommitByCount?: boolean;
+}
+
+export interface RaftOptions {
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+  readonly lesson?: LessonOptions;
 }
 
 /** The Raft core's whole surface. Pure: no I/O, no clock; time is `tick()`. */
@@ -277,7 +299,7 @@ export interface RaftCore {
   /** Leader only: hands leadership to `to`, or to the most up-to-date follower. False if impossible. */
   transferLeadership(to?: NodeId): boolean;
   /** Switches PreVote and CheckQuorum at run time, so a class can see what each one prevents. */
-  setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void;
+  setOptions(options: RaftOptions): void;
   hasReady(): boolean;
   /** Takes the pending work. Call `advance` with it once it is acted on, before the next `ready()`. */
   ready(): Ready;

@@ -24,6 +24,9 @@ export const STUB_KV_RESULT: KvResult = {
   via: '127.0.0.1:5001',
 };
 
+/** Two lines, as a recording's file begins: what GET /api/recording must pass through untouched. */
+export const STUB_RECORDING = '{"raftlab":"recording","version":1}\n{"type":"fault","at":1,"action":"heal"}\n';
+
 export class StubCluster {
   readonly calls: { operation: ClusterOperation; args: unknown[] }[] = [];
   readonly listeners = new Set<(events: readonly ClusterEvent[]) => void>();
@@ -59,6 +62,7 @@ export class StubCluster {
     }
     if (operation === 'state') return STUB_STATE;
     if (operation === 'kv') return STUB_KV_RESULT;
+    if (operation === 'recording') return STUB_RECORDING;
     return undefined;
   }
 }

@@ -85,5 +85,7 @@ function narrateFault(event: Extract<ClusterEvent, { type: 'fault' }>, name: Nam
       return event.node ? `Forced ${name(event.node)}'s election timer to fire` : `Forced an election timeout${detail}`;
     case 'options':
       return `Raft options changed${detail}`;
+    case 'lesson':
+      return event.detail ?? 'Figure 8 lesson changed';
   }
 }

@@ -11,10 +11,12 @@ import type {
   ClusterState,
   KvOp,
   KvResult,
+  LessonSettings,
   NodeId,
   NodeView,
   RaftOptions,
 } from '../../../../shared/api';
+import type { RecordedFrame } from '../../../../shared/recording';
 import { ringSignature } from '../geometry/ring-paths';
 import type { TimerReading } from '../geometry/timer-arc';
 import { timerRemaining } from '../geometry/timer-arc';
@@ -92,6 +94,10 @@ export class ClusterStore {
   selected = $state<NodeId | null>(null);
   hidden = $state(false);
   busy = $state(0);
+  /** Host time (ms) of the recorded moment shown instead of the live cluster, or null when live. */
+  recordedAt = $state<number | null>(null);
+  /** The file `raftlab replay` serves, once known: the recorded states shown later do not say it. */
+  replayFile = $state<string | null>(null);
 
   readonly names: NameOf = $derived(shortNamer(this.state?.nodes.map((node) => node.id) ?? []));
   readonly nodeIds: readonly NodeId[] = $derived(this.state?.partitions.flat() ?? []);
@@ -114,6 +120,8 @@ export class ClusterStore {
   private nextLineId = 1;
   private readonly toldVotes = new Map<NodeId, string>();
   private stopped = true;
+  /** The live feed, kept while a recorded moment is shown. */
+  private liveFeed: FeedLine[] | null = null;
 
   start(): void {
     if (!this.stopped) return;
@@ -173,7 +181,7 @@ export class ClusterStore {
       this.frames.stop();
       this.tracker.clear();
       this.flights = [];
-    } else if (!this.stopped) {
+    } else if (!this.stopped && this.recordedAt === null) {
       this.poller.start();
     }
   };
@@ -183,9 +191,41 @@ export class ClusterStore {
     return this.poller.pollNow();
   }
 
+  /**
+   * Shows a recorded moment (the timeline): its state and its narration replace the live picture,
+   * which stops updating until `showLive()`. Controls then refuse to act on what is not live.
+   */
+  showRecorded(frame: RecordedFrame): void {
+    this.liveFeed ??= this.feed;
+    this.recordedAt = frame.at;
+    this.poller.stop();
+    this.tracker.clear();
+    this.flights = [];
+    this.applyState(frame.state);
+    const nodes = frame.state.nodes;
+    const context = {
+      name: this.names,
+      isLeader: (id: NodeId) => nodes.some((n) => n.id === id && n.role === 'leader'),
+    };
+    const lines: FeedLine[] = [];
+    for (const event of frame.events) {
+      const text = narrate(event, context);
+      if (text) lines.push({ id: this.nextLineId++, text, time: `${(event.at / 1000).toFixed(1)} s`, tone: 'event' });
+    }
+    this.feed = appendLines([], lines);
+  }
+
+  showLive(): void {
+    if (this.recordedAt === null) return;
+    this.recordedAt = null;
+    if (this.liveFeed) this.feed = this.liveFeed;
+    this.liveFeed = null;
+    if (!this.hidden && !this.stopped) this.poller.start();
+  }
+
   private async fetchState(): Promise<boolean> {
     const bridge = this.bridge;
-    if (!bridge || this.stopped) return false;
+    if (!bridge || this.stopped || this.recordedAt !== null) return false;
     try {
       this.applyState(await bridge.state());
       this.pollError = null;
@@ -203,6 +243,7 @@ export class ClusterStore {
     // The ring is rebuilt only when it really changed, so its paths are not recomputed every poll.
     const state =
       previous && ringSignature(previous.ring) === ringSignature(next.ring) ? { ...next, ring: previous.ring } : next;
+    if (state.replay) this.replayFile = state.replay.file;
     const wallMs = performance.now();
     this.clock.setPaused(state.clock.paused, wallMs);
     const displayNow = this.clock.now(wallMs);
@@ -229,7 +270,7 @@ export class ClusterStore {
   // Events.
 
   private onEvents(events: readonly ClusterEvent[]): void {
-    if (events.length === 0 || this.stopped) return;
+    if (events.length === 0 || this.stopped || this.recordedAt !== null) return;
     const displayNow = this.clock.now(performance.now());
     const timescale = this.state?.clock.timescale ?? 1;
     let newestAt = Number.NEGATIVE_INFINITY;
@@ -322,6 +363,14 @@ export class ClusterStore {
   private async act(description: string, action: (bridge: ClusterBridge) => Promise<void>): Promise<boolean> {
     const bridge = this.bridge;
     if (!bridge) return false;
+    if (this.recordedAt !== null || this.replayFile !== null) {
+      this.say(
+        `Could not ${description}: this is a recorded moment, not the live cluster` +
+          (this.replayFile !== null ? ' (raftlab replay is read-only)' : '; press Live on the timeline first'),
+        'error',
+      );
+      return false;
+    }
     this.busy++;
     try {
       await action(bridge);
@@ -391,6 +440,16 @@ export class ClusterStore {
 
   setDropRate(dropRate: number): Promise<boolean> {
     return this.act('change the drop rate', (bridge) => bridge.setNetwork({ dropRate }));
+  }
+
+  setLesson(settings: Partial<LessonSettings>): Promise<boolean> {
+    return this.act('change the Figure 8 lesson', (bridge) => bridge.setLesson(settings));
+  }
+
+  /** The session's recording (JSON lines), for the timeline and its export. */
+  async fetchRecording(): Promise<string> {
+    if (!this.bridge) throw new Error('not connected');
+    return this.bridge.recording();
   }
 
   setRaftOptions(options: Partial<RaftOptions>): Promise<boolean> {

@@ -8,6 +8,7 @@ import type {
   ClusterState,
   KvRequest,
   KvResult,
+  LessonSettings,
   LinkRequest,
   NetworkSettings,
   NodeId,
@@ -45,6 +46,11 @@ export class HttpBridge implements ClusterBridge {
   ) {}
 
   private async call<T>(operation: ClusterOperation, body?: unknown, node?: NodeId): Promise<T> {
+    const text = await this.callText(operation, body, node);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private async callText(operation: ClusterOperation, body?: unknown, node?: NodeId): Promise<string> {
     const route = HTTP_ROUTES[operation];
     const hasBody = body !== undefined;
     let response: Response;
@@ -66,7 +72,7 @@ export class HttpBridge implements ClusterBridge {
     const text = await response.text();
     if (!response.ok)
       throw new RequestFailed(response.status, errorMessage(response.status, response.statusText, text));
-    return (text ? JSON.parse(text) : undefined) as T;
+    return text;
   }
 
   state(): Promise<ClusterState> {
@@ -134,6 +140,13 @@ export class HttpBridge implements ClusterBridge {
   }
   async nextScenarioStep(): Promise<void> {
     await this.call('nextScenarioStep');
+  }
+  async setLesson(settings: Partial<LessonSettings>): Promise<void> {
+    await this.call('setLesson', settings);
+  }
+  /** JSON lines, not one JSON value: read as text. */
+  recording(): Promise<string> {
+    return this.callText('recording');
   }
 
   onEvents(listener: (events: readonly ClusterEvent[]) => void): () => void {
