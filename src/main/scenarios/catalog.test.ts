@@ -5,7 +5,7 @@ import { SCENARIOS } from './catalog';
 import { splitTerm } from './split-vote';
 
 describe('the scenario catalog', () => {
-  it('has the seven lessons of issue 15 (Figure 8 waits for the lesson modes), each startable by its id', () => {
+  it('has the lessons of issue 15, Figure 8 with the rule and UNSAFE, each startable by its id', () => {
     expect(SCENARIOS.map((scenario) => scenario.id)).toEqual([
       'leader-election',
       'leader-crash',
@@ -14,6 +14,8 @@ describe('the scenario catalog', () => {
       'log-divergence',
       'prevote',
       'stale-read',
+      'figure-8',
+      'figure-8-unsafe',
     ]);
     for (const scenario of SCENARIOS) {
       expect(STAGING_CHECKERS.startScenario([scenario.id])).toEqual([scenario.id]);

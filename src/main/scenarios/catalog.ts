@@ -1,4 +1,5 @@
 // Every guided scenario, in the order the menu lists them. A new scenario is one file and a line here.
+import { figure8Rule, figure8Unsafe } from './figure-8';
 import { leaderCrash } from './leader-crash';
 import { leaderElection } from './leader-election';
 import { logDivergence } from './log-divergence';
@@ -16,4 +17,6 @@ export const SCENARIOS: readonly Scenario[] = [
   logDivergence,
   preVote,
   staleRead,
+  figure8Rule,
+  figure8Unsafe,
 ];

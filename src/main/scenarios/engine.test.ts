@@ -192,6 +192,13 @@ describe('the scenario engine', () => {
     expect(cluster.calls).toEqual([]);
   });
 
+  it('refuses a lesson-mode scenario where the host has no lesson mode (409)', async () => {
+    const lesson: Scenario = { ...story, id: 'lesson', preconditions: { minGroupSize: 3, lessonMode: true } };
+    const { cluster, engine } = setup([lesson]);
+    await expect(engine.start('lesson')).rejects.toMatchObject({ status: 409, message: /needs lesson mode/ });
+    expect(cluster.calls).toEqual([]);
+  });
+
   it('refuses a catalog with two scenarios of one id', () => {
     expect(() => setup([story, story])).toThrow(/two scenarios share the id 'story'/);
   });

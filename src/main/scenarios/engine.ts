@@ -102,6 +102,12 @@ export class ScenarioEngine {
         `'${scenario.title}' needs a group of at least ${scenario.preconditions.minGroupSize} nodes; group 0 has ${size}`,
       );
     }
+    if (scenario.preconditions.lessonMode && state.lesson?.available !== true) {
+      throw new ApiError(
+        409,
+        `'${scenario.title}' needs lesson mode, which only raftlab cluster and the desktop app offer`,
+      );
+    }
     await this.stop();
     const events: ClusterEvent[] = [];
     const context = { api: this.options.api, state: () => this.options.api.state(), events, vars: new Map() };

@@ -33,6 +33,8 @@ export type ScenarioStep =
 export interface ScenarioPreconditions {
   /** Group 0 needs at least this many members. */
   readonly minGroupSize: number;
+  /** Needs the Figure 8 lesson modes (`raftlab cluster` and the desktop app have them). */
+  readonly lessonMode?: boolean;
 }
 
 export interface Scenario {
