@@ -1,7 +1,7 @@
 // Every guided scenario, started from the dashboard's menu and stepped with Next, on a real
 // 3-node headless host. Each test checks that the situation really happened, from the host's own
 // event history and state, not that the script ran. Each prints its time to stage.
-import type { ClusterState } from '../src/shared/api';
+import type { ClusterEvent, ClusterState } from '../src/shared/api';
 import type { HeadlessHost } from './fixtures/headless-host';
 import { expect, test } from './fixtures/test';
 import { expectEveryGroupLed } from './flows/elections';
@@ -26,6 +26,12 @@ async function stage(dashboard: DashboardPage, probe: ClusterProbe, host: Headle
   const status = await runScenarioFromUi(dashboard, host, title);
   console.log(`time to stage '${title}': ${status.seconds} s`);
   return { events: history.events, before, after: await probe.state() };
+}
+
+/** The term of entry `index` in an append batch: its term run when the batch spans terms. */
+function termAt(event: Extract<ClusterEvent, { type: 'append' }>, index: number): number {
+  const run = (event.runs ?? []).filter(([start]) => start <= index).at(-1);
+  return run ? run[1] : event.term;
 }
 
 function node(state: ClusterState, id: string) {
@@ -125,8 +131,9 @@ test("log divergence: two leaders' logs differ at one index, and the heal overwr
     events
       .slice(from, to)
       // An append event names the last entry of the batch and how many it holds.
-      .filter((e) => e.type === 'append' && e.node === id && e.index - e.count < index && index <= e.index)
-      .map((e) => (e as { term: number }).term);
+      .flatMap((e) =>
+        e.type === 'append' && e.node === id && e.index - e.count < index && index <= e.index ? [termAt(e, index)] : [],
+      );
   const oldTerms = appendsAt(oldLeader, cut, healed);
   const newLeader = after.groups[0]!.leader!;
   expect(newLeader).not.toBe(oldLeader);
