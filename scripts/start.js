@@ -8,6 +8,9 @@ import { buildFiles, rebuildReason } from './staleness.js';
 
 // Rebuild whenever out/ is older than its sources, not only when it is missing: otherwise an
 // edit to src/ would start yesterday's app.
+// `npm start -- --paused`: the cluster starts with its clock paused, for staging a lesson.
+if (process.argv.includes('--paused')) process.env.RAFTLAB_PAUSED = '1';
+
 const stale = rebuildReason(buildFiles(process.cwd()));
 if (stale !== null) {
   console.error(`raftlab: building the app first (npm run build): ${stale}...`);

@@ -20,6 +20,10 @@ export const LISTED_SHORTCUTS: readonly (readonly [key: string, does: RegExp])[]
   ['[', /slower/i],
   [']', /faster/i],
   ['/', /key/i],
+  ['PgDn', /clicker/i],
+  ['.', /deliver the next message/i],
+  ['a', /align/i],
+  ['A', /spread/i],
   ['Esc', /close/i],
 ];
 

@@ -23,6 +23,8 @@ export function createDesktopHost(options: {
   dataDir: string;
   partitions?: Partitions;
   log?: (line: string) => void;
+  /** `npm start -- --paused` (RAFTLAB_PAUSED=1): the clock starts paused, for staging a lesson. */
+  paused?: boolean;
 }): ClusterHost {
   return new ClusterHost({
     partitions: options.partitions ?? DEFAULT_PARTITIONS,
@@ -35,6 +37,7 @@ export function createDesktopHost(options: {
     checkQuorum: DEFAULT_RUN_OPTIONS.checkQuorum,
     maxValueBytes: DEFAULT_RUN_OPTIONS.maxValueBytes,
     requestTimeoutMs: DEFAULT_RUN_OPTIONS.requestTimeoutMs,
+    ...(options.paused ? { paused: true } : {}),
     ...(options.log ? { log: options.log } : {}),
     lessons: true,
   });

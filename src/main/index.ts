@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   const dataDir = process.env.RAFTLAB_DATA_DIR ?? join(app.getPath('userData'), 'cluster-data');
-  host = createDesktopHost({ dataDir, log: (line) => console.log(line) });
+  host = createDesktopHost({ dataDir, log: (line) => console.log(line), paused: process.env.RAFTLAB_PAUSED === '1' });
   try {
     await host.start();
   } catch (error) {

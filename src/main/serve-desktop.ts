@@ -15,7 +15,7 @@ const { token } = await resolveApiToken({ envToken: process.env.RAFTLAB_TOKEN })
 });
 const dataDir = process.env.RAFTLAB_DATA_DIR ?? perUserDataDir(process.env, process.platform, homedir());
 log(`raftlab: cluster data in ${dataDir}`);
-const host = createDesktopHost({ dataDir, log });
+const host = createDesktopHost({ dataDir, log, paused: process.env.RAFTLAB_PAUSED === '1' });
 try {
   await host.start();
 } catch (error) {

@@ -3,6 +3,7 @@
 // `ClusterApi` and the operation list below, so a new operation is added here first.
 import type { MessageType, NodeId, Role } from './raft/types';
 import type { SafetyReport } from './safety';
+import { STAGING_OPERATIONS, type StagingApi, type StagingView } from './staging-api';
 
 export type { MessageType, NodeId, Role };
 
@@ -43,6 +44,10 @@ export interface NodeView {
   readonly electionTimeoutMs: number;
   /** Leaders only: each follower's replication progress. */
   readonly progress: Readonly<Record<NodeId, FollowerProgressView>>;
+  /** Candidates: who granted (true) or refused (false) the (pre-)vote so far. */
+  readonly votes?: Readonly<Record<NodeId, boolean>>;
+  /** Host ms since each peer's last message reached this node (absent: never heard from it). */
+  readonly contactAgoMs?: Readonly<Record<NodeId, number>>;
   /** A dead node that stopped itself (fail-stop): why, e.g. "storage failed: ..." or "broken invariant: ...". */
   readonly failure?: string;
   /** A non-voting member: it gets the log, never votes or campaigns (it is catching up to be promoted). */
@@ -117,6 +122,8 @@ export interface ClusterState {
   readonly raft: RaftOptions;
   /** Events the host had to drop because a view could not keep up. */
   readonly droppedEvents: number;
+  /** Held messages and the guided scenario (staging-api.ts). */
+  readonly staging?: StagingView;
   /** The live safety monitor's verdicts (src/main/monitor); absent from hosts that run none. */
   readonly safety?: SafetyReport;
   readonly lesson?: LessonState;
@@ -268,7 +275,7 @@ export class ApiError extends Error {
 }
 
 /** What any view may do to the cluster. Every method resolves once the host has acted. */
-export interface ClusterApi {
+export interface ClusterApi extends StagingApi {
   state(): Promise<ClusterState>;
   kill(node: NodeId): Promise<void>;
   restart(node: NodeId): Promise<void>;
@@ -318,6 +325,7 @@ export const CLUSTER_OPERATIONS = [
   'changeMembers',
   'setLesson',
   'recording',
+  ...STAGING_OPERATIONS,
 ] as const satisfies readonly (keyof ClusterApi)[];
 
 export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];

@@ -27,6 +27,14 @@ export const HTTP_ROUTES: Readonly<Record<ClusterOperation, HttpRoute>> = {
   changeMembers: { method: 'POST', path: '/api/groups/{id}/members' },
   setLesson: { method: 'POST', path: '/api/lesson' },
   recording: { method: 'GET', path: '/api/recording' },
+  step: { method: 'POST', path: '/api/step' },
+  dropMessage: { method: 'POST', path: '/api/messages/{id}/drop' },
+  alignTimers: { method: 'POST', path: '/api/timers/align' },
+  spreadTimers: { method: 'POST', path: '/api/timers/spread' },
+  scenarios: { method: 'GET', path: '/api/scenarios' },
+  startScenario: { method: 'POST', path: '/api/scenarios/{id}/start' },
+  stopScenario: { method: 'POST', path: '/api/scenarios/stop' },
+  nextScenarioStep: { method: 'POST', path: '/api/scenarios/next' },
 };
 
 export const EVENTS_PATH = '/api/events';
@@ -34,6 +42,9 @@ export const EVENTS_PATH = '/api/events';
 /** Bodies of the routes whose body is not simply the operation's one argument. */
 export interface PartitionBody {
   readonly sides: readonly (readonly string[])[];
+}
+export interface StepBody {
+  readonly messages: number;
 }
 export interface ReconfigureBody {
   readonly partitions: string;

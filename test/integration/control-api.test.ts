@@ -157,6 +157,44 @@ describe('every route of HTTP_ROUTES', () => {
     });
   });
 
+  it('pauses, steps and drops held messages, aligns and spreads the timers', async () => {
+    await waitForLeaders(cluster.host);
+    await call('setClock', { body: { paused: true } });
+    const leader = leaderOf(await state())!.id;
+    await call('forceTimeout', { id: membersOf(await state()).find((n) => n.id !== leader)!.id });
+    const held = await waitFor('held messages', async () => {
+      const list = (await state()).staging?.held ?? [];
+      return list.length >= 2 ? list : null;
+    });
+    expect((await call('step', { body: { messages: 1 } })).json).toEqual({ delivered: 1 });
+    expect((await call('dropMessage', { id: String(held[1]!.id) })).json).toEqual({ ok: true });
+    expectError(await call('dropMessage', { id: String(held[1]!.id) }), 404, /not held/);
+    await call('setClock', { body: { paused: false } });
+    expectError(await call('step', { body: { messages: 1 } }), 409, /paused/);
+    expect((await call('alignTimers')).json).toEqual({ ok: true });
+    expect((await call('spreadTimers')).json).toEqual({ ok: true });
+    await waitForLeaders(cluster.host);
+  });
+
+  it('lists, starts, advances and stops a guided scenario', async () => {
+    const list = (await call('scenarios')).json as { id: string }[];
+    expect(list.map((scenario) => scenario.id)).toContain('leader-crash');
+    expectError(await call('startScenario', { id: 'no-such-lesson' }), 404, /no scenario 'no-such-lesson'/);
+    expect((await call('startScenario', { id: 'leader-crash' })).json).toEqual({ ok: true });
+    await waitFor(
+      'the first narrated pause',
+      async () => (await state()).staging?.scenario?.phase === 'narrating',
+      20_000,
+    );
+    expect((await call('nextScenarioStep')).json).toEqual({ ok: true });
+    expect((await call('stopScenario')).json).toEqual({ ok: true });
+    expect((await state()).staging?.scenario?.phase).toBe('stopped');
+    expectError(await call('nextScenarioStep'), 409, /no scenario is waiting/);
+    // The scenario may have stopped with its leader down: bring every node back for what follows.
+    for (const node of (await state()).nodes) if (!node.alive) await call('restart', { id: node.id });
+    await waitForLeaders(cluster.host, 20_000);
+  });
+
   it('starts over on a new configuration', async () => {
     const partitions = await freePartitions(1, 3);
     const answer = await call('reconfigure', { body: { partitions: JSON.stringify(partitions).replaceAll('"', "'") } });

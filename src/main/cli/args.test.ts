@@ -249,9 +249,15 @@ describe('raftlab cluster', () => {
       token: null,
       tokenFile: null,
       allowHosts: [],
+      paused: false,
       options: DEFAULT_RUN_OPTIONS,
       notes: [],
     });
+  });
+
+  it('takes --paused, to start with the clock paused for staging', () => {
+    expect(cluster(['cluster', '--paused']).paused).toBe(true);
+    expect(() => parseArgs(['node', '127.0.0.1', '5001', 'readme', '--paused'])).toThrow(/belongs to 'cluster'/);
   });
 
   it('takes a preset by name', () => {

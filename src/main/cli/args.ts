@@ -64,6 +64,8 @@ export type CliCommand =
       readonly tokenFile: string | null;
       /** From --allow-host (repeatable): names besides localhost the control API answers to. */
       readonly allowHosts: readonly string[];
+      /** --paused: the clock starts paused (nothing ticks, every message is held) for staging. */
+      readonly paused: boolean;
       readonly options: RunOptions;
       readonly notes: readonly string[];
     }
@@ -203,6 +205,7 @@ const CLUSTER_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--token': { metavar: 'TOKEN' },
   '--token-file': { metavar: 'FILE' },
   '--allow-host': { metavar: 'NAME', repeatable: true },
+  '--paused': { metavar: null },
 };
 
 interface SplitArgs {
@@ -384,6 +387,7 @@ function parseCluster(args: readonly string[]): CliCommand {
     token,
     tokenFile,
     allowHosts,
+    paused: split.options.has('--paused'),
     options,
     notes: [],
   };

@@ -19,6 +19,7 @@ export interface RunClusterArgs {
   readonly token: string | null;
   readonly tokenFile: string | null;
   readonly allowHosts: readonly string[];
+  readonly paused?: boolean;
   readonly options: RunOptions;
 }
 
@@ -60,6 +61,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
     clientLimits: { maxClients: options.maxClients, idleTimeoutMs: options.idleTimeoutSeconds * 1000 },
     ...(secret ? { secret: secret.secret } : {}),
     snapshotEntries: options.snapshotEntries,
+    ...(args.paused ? { paused: true } : {}),
     log,
     // A teacher's cluster: the Figure 8 lessons may be switched on through the control API.
     lessons: true,

@@ -123,6 +123,8 @@ Dashboard:
   --allow-host NAME          also answer requests addressed to the host name NAME (repeatable);
                              IP addresses and localhost always work, any other name gets 421,
                              which stops DNS rebinding
+  --paused                   start with the clock paused: no timer runs and every message is
+                             held until stepped (POST /api/step) or resumed, for staging a lesson
 
 ${RUN_OPTIONS}
 

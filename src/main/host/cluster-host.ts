@@ -24,12 +24,16 @@ import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } 
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
+import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
 import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
 import { RECORDING_FILE_NAME, recordingFileAt } from '../recording/recording-file';
 import { SessionWatch } from '../recording/session-watch';
+import { SCENARIOS } from '../scenarios/catalog';
+import { ScenarioEngine } from '../scenarios/engine';
+import { StagingTools } from '../staging/staging-tools';
 import { openSnapshotStore, openStorage } from '../storage';
 import { MemoryVolume } from '../storage/memory';
 import type { RaftStorage } from '../storage/types';
@@ -49,6 +53,8 @@ export interface ClusterHostOptions {
   readonly timing: NodeTiming;
   readonly timescale: number;
   readonly network?: NetworkSettings;
+  /** Start with the clock paused and every message held (`--paused`), for staging a lesson. */
+  readonly paused?: boolean;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly maxValueBytes: number;
@@ -103,6 +109,19 @@ export class ClusterHost implements ClusterApi {
   /** Serializes the operations that start or stop nodes, so two clicks never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly seed: number;
+  /** Issue 15: stepping, dropping by hand, timers, vote tallies; and the guided scenarios. */
+  private readonly staging = new StagingTools({
+    liveNodes: () => this.nodes.values(),
+    faults: () => this.faults,
+    now: () => this.clock.now(),
+  });
+  private readonly scenarioEngine = new ScenarioEngine({
+    api: this,
+    subscribe: (listener) => this.hub.subscribe(listener),
+    catalog: SCENARIOS,
+    onStatus: (status) =>
+      this.options.log?.(`scenario ${status.id}: step ${status.step}/${status.steps} ${status.phase}`),
+  });
 
   constructor(private readonly options: ClusterHostOptions) {
     this.seed = options.seed ?? randomInt(2 ** 31);
@@ -110,8 +129,9 @@ export class ClusterHost implements ClusterApi {
     this.partitions = options.partitions;
     this.nodeIds = allNodes(options.partitions);
     this.ring = new HashRing(options.partitions.length);
-    this.clock = new ScaledClock({ timescale: options.timescale });
+    this.clock = new ScaledClock({ timescale: options.timescale, paused: options.paused ?? false });
     this.faults = this.makeFaults();
+    if (options.paused) this.faults.setPaused(true);
     this.raftOptions = { preVote: options.preVote, checkQuorum: options.checkQuorum };
     this.watch = new SessionWatch({
       groupOf: (id) => this.groupOf(id),
@@ -160,6 +180,7 @@ export class ClusterHost implements ClusterApi {
 
   /** Stops for good: also the clock and the event hub. */
   async dispose(): Promise<void> {
+    await this.scenarioEngine.stop();
     await this.stop();
     await this.watch.stop();
     this.hub.dispose();
@@ -183,7 +204,7 @@ export class ClusterHost implements ClusterApi {
     const nodes = this.nodeIds.map((id) => {
       const node = this.nodes.get(id);
       return node
-        ? liveNodeView(node, tickMs)
+        ? this.staging.decorate(liveNodeView(node, tickMs), node)
         : deadNodeView(id, this.groupOf(id), this.lastViews.get(id), this.failures.get(id));
     });
     const groups: GroupView[] = this.partitions.map((members, id) => {
@@ -209,6 +230,7 @@ export class ClusterHost implements ClusterApi {
       droppedEvents: this.hub.droppedEvents,
       safety: this.watch.safety(),
       lesson: { available: this.options.lessons === true, ...this.lesson },
+      staging: { held: this.staging.held(), scenario: this.scenarioEngine.status() },
     };
   }
 
@@ -313,6 +335,7 @@ export class ClusterHost implements ClusterApi {
       // Messages are held first, timers frozen second; on resume the other way round.
       if (settings.paused) this.faults.setPaused(true);
       this.clock.setPaused(settings.paused);
+      if (settings.paused) this.staging.onPaused();
       if (!settings.paused) this.faults.setPaused(false);
     }
     const { timescale, paused } = this.clock.settings();
@@ -455,6 +478,45 @@ export class ClusterHost implements ClusterApi {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // StagingApi (issue 15): see src/main/staging and src/main/scenarios.
+
+  async step(count: number): Promise<StepResult> {
+    const result = this.staging.step(count);
+    this.fault({ action: 'clock', detail: `stepped ${result.delivered} message(s)` });
+    return result;
+  }
+
+  async dropMessage(id: number): Promise<void> {
+    this.staging.dropMessage(id);
+  }
+
+  async alignTimers(): Promise<void> {
+    const count = this.staging.alignTimers();
+    this.fault({ action: 'timeout', detail: `aligned ${count} election timer(s)` });
+  }
+
+  async spreadTimers(): Promise<void> {
+    const count = this.staging.spreadTimers();
+    this.fault({ action: 'timeout', detail: `spread ${count} election timer(s)` });
+  }
+
+  async scenarios(): Promise<ScenarioSummary[]> {
+    return this.scenarioEngine.list();
+  }
+
+  startScenario(id: string): Promise<void> {
+    return this.scenarioEngine.start(id);
+  }
+
+  stopScenario(): Promise<void> {
+    return this.scenarioEngine.stop();
+  }
+
+  async nextScenarioStep(): Promise<void> {
+    this.scenarioEngine.next();
+  }
+
+  // ---------------------------------------------------------------------------------------------
 
   /** The members of `group` as its leader (or any live member) knows them now. */
   private membersNow(group: number): NodeId[] {
@@ -519,6 +581,9 @@ export class ClusterHost implements ClusterApi {
       },
       nextMessageId: () => this.nextMessageId++,
       onEvent: (event) => {
+        if (event.type === 'transport' && event.event.type === 'deliver') {
+          this.staging.noteDelivered(event.event.message.from, id, this.clock.now());
+        }
         const clusterEvent = clusterEventOf(id, event, this.clock.now());
         this.watch.observe(clusterEvent);
         if (this.hub.active) this.hub.publish(clusterEvent);

@@ -231,3 +231,43 @@ describe('LinkFaultTable', () => {
     expect(faults.cutLinks()).toEqual([]);
   });
 });
+
+describe('LinkFaultTable: stepping and dropping held messages (staging)', () => {
+  it('while paused lets exactly the stepped ids go, at once, and holds the rest', () => {
+    const faults = table();
+    faults.setPaused(true);
+    const released = vi.fn();
+    faults.onRelease(released);
+    faults.stepHeld([11]);
+    expect(released).toHaveBeenCalledTimes(1);
+    expect(faults.verdict(n1, n2, 10)).toEqual({ action: 'hold' });
+    expect(faults.verdict(n1, n2, 11)).toEqual({ action: 'deliver', delayMs: 0 });
+    // A step is spent once used.
+    expect(faults.verdict(n1, n2, 11)).toEqual({ action: 'hold' });
+  });
+
+  it('refuses to step a running cluster with a 409', () => {
+    expect(apiErrorOf(() => table().stepHeld([1])).status).toBe(409);
+  });
+
+  it('drops a message marked by hand when its link reaches it, and only that one', () => {
+    const faults = table();
+    faults.setPaused(true);
+    faults.dropHeld(5);
+    expect(faults.isDoomed(5)).toBe(true);
+    expect(faults.verdict(n1, n2, 4)).toEqual({ action: 'hold' });
+    expect(faults.verdict(n1, n2, 5)).toEqual({ action: 'drop', reason: 'dropped by hand' });
+    expect(faults.isDoomed(5)).toBe(false);
+  });
+
+  it('forgets its marks on resume, after the release has examined every held message', () => {
+    const faults = table();
+    faults.setPaused(true);
+    faults.stepHeld([3]);
+    faults.dropHeld(4);
+    faults.setPaused(false);
+    expect(faults.isDoomed(4)).toBe(false);
+    faults.setPaused(true);
+    expect(faults.verdict(n1, n2, 3)).toEqual({ action: 'hold' });
+  });
+});

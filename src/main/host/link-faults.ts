@@ -26,6 +26,10 @@ export class LinkFaultTable implements LinkFaults {
   private readonly cuts = new Map<NodeId, Set<NodeId>>();
   private settings: NetworkSettings = { latencyMs: [0, 0], dropRate: 0 };
   private isPaused = false;
+  /** Held messages a step lets go at their next examination, by message id. */
+  private readonly stepped = new Set<number>();
+  /** Messages dropped by hand: dropped at their next examination instead of delivered. */
+  private readonly doomed = new Set<number>();
   private readonly releaseListeners = new Set<() => void>();
 
   constructor(options: LinkFaultTableOptions) {
@@ -34,8 +38,13 @@ export class LinkFaultTable implements LinkFaults {
     this.random = options.random;
   }
 
-  verdict(from: NodeId, to: NodeId): LinkVerdict {
-    if (this.isPaused) return { action: 'hold' };
+  verdict(from: NodeId, to: NodeId, messageId?: number): LinkVerdict {
+    if (messageId !== undefined && this.doomed.delete(messageId)) return { action: 'drop', reason: 'dropped by hand' };
+    if (this.isPaused) {
+      // A stepped message leaves at once: its added delay would never pass on the frozen clock.
+      if (messageId !== undefined && this.stepped.delete(messageId)) return { action: 'deliver', delayMs: 0 };
+      return { action: 'hold' };
+    }
     if (this.isCut(from, to)) return { action: 'drop', reason: 'cut' };
     const { latencyMs, dropRate } = this.settings;
     if (dropRate > 0 && this.unit() < dropRate) return { action: 'drop', reason: 'loss' };
@@ -130,7 +139,33 @@ export class LinkFaultTable implements LinkFaults {
   setPaused(paused: boolean): void {
     if (paused === this.isPaused) return;
     this.isPaused = paused;
-    if (!paused) this.release();
+    if (!paused) {
+      this.release();
+      // Everything held was examined again just now: stale marks must not match a reused id.
+      this.stepped.clear();
+      this.doomed.clear();
+    }
+  }
+
+  /**
+   * While paused: lets these held messages go. The caller picks them so that on every link they
+   * are the oldest held (links release from their head only).
+   */
+  stepHeld(ids: readonly number[]): void {
+    if (!this.isPaused) throw new ApiError(409, 'stepping needs the clock paused; pause it first');
+    for (const id of ids) this.stepped.add(id);
+    this.release();
+  }
+
+  /** Drops one message instead of delivering it, once its link reaches it (at once if it is oldest). */
+  dropHeld(id: number): void {
+    this.doomed.add(id);
+    this.release();
+  }
+
+  /** Dropped by hand and not yet reached by its link: the view hides it already. */
+  isDoomed(id: number): boolean {
+    return this.doomed.has(id);
   }
 
   /** The cut links for the state snapshot: a two-way cut is one entry, ordered as the configuration. */

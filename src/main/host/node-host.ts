@@ -12,6 +12,7 @@ import type {
   Message,
   NodeId,
   ProposeResult,
+  RaftCore,
   RaftOptions,
   RaftStatus,
 } from '../../shared/raft/types';
@@ -414,6 +415,21 @@ export class NodeHost implements LocalGroup {
   forceTimeout(): void {
     if (this.stopped) return;
     this.loop!.forceTimeout();
+  }
+
+  /** The core itself, for the staging tools' timers and vote tallies (null once stopped). */
+  raftCore(): RaftCore | null {
+    return this.stopped || !this.loop ? null : this.loop.core;
+  }
+
+  /** Outgoing messages held by pause (staging tools). */
+  heldMessages(): { readonly id: number; readonly message: Message }[] {
+    return this.stopped ? [] : (this.transport?.heldMessages() ?? []);
+  }
+
+  /** Pause began: queued messages waiting out their delay are held too. */
+  recallDelayed(): void {
+    if (!this.stopped) this.transport?.recallDelayed();
   }
 
   setRaftOptions(options: RaftOptions): void {

@@ -93,6 +93,10 @@ class Fifo<T> {
     return item;
   }
 
+  peekAll(): T[] {
+    return this.items.slice(this.head);
+  }
+
   drain(): T[] {
     const rest = this.items.slice(this.head);
     this.items = [];
@@ -153,6 +157,22 @@ export class PeerLink {
     this.scheduleFlush();
   }
 
+  /** The messages waiting for a verdict (paused), oldest first: what a staging tool may step or drop. */
+  heldItems(): readonly Outgoing[] {
+    return this.held.peekAll();
+  }
+
+  /**
+   * Pause was just switched on: messages examined but not yet written (waiting out their added
+   * delay) go back to the head of `held`, in order, so that stepping sees every message in flight
+   * and a stepped message is not stuck behind one whose due time the frozen clock never reaches.
+   */
+  recall(): void {
+    if (this.state === 'closed' || this.ready.length === 0) return;
+    const back = [...this.ready.drain(), ...this.held.drain()];
+    for (const item of back) this.held.push(item);
+  }
+
   /** Kill-style: destroy the socket, cancel timers, and return every queued message, now dropped. */
   close(): Outgoing[] {
     if (this.state === 'closed') return [];
@@ -178,7 +198,7 @@ export class PeerLink {
    * on 'hold' the caller keeps it in `held`.
    */
   private verdictFor(item: Outgoing): 'moved' | 'dropped' | 'hold' {
-    const verdict = this.context.faults?.verdict(this.context.self, this.context.peer) ?? DELIVER_NOW;
+    const verdict = this.context.faults?.verdict(this.context.self, this.context.peer, item.id) ?? DELIVER_NOW;
     if (verdict.action === 'hold') return 'hold';
     if (verdict.action === 'drop') {
       this.queuedBytes -= item.frame.length;

@@ -215,6 +215,21 @@ export class PeerTransport {
     return this.links.get(peer)?.queuedMessages ?? 0;
   }
 
+  /** Messages held by pause on every outbound link, each link's oldest first (staging tools). */
+  heldMessages(): { readonly id: number; readonly message: Message }[] {
+    if (this.closed) return [];
+    // Snapshot stream frames (message null) are not Raft messages: they are not listed for stepping.
+    return [...this.links.values()].flatMap((link) =>
+      link.heldItems().flatMap(({ id, message }) => (message === null ? [] : [{ id, message }])),
+    );
+  }
+
+  /** Pause began: every link takes back what waits out its delay (see PeerLink.recall). */
+  recallDelayed(): void {
+    if (this.closed) return;
+    for (const link of this.links.values()) link.recall();
+  }
+
   /** Kill-style: every socket destroyed at once, timers cancelled, queued messages dropped ('closed'). */
   close(): void {
     if (this.closed) return;

@@ -29,7 +29,8 @@ export type LinkVerdict =
 
 /** Consulted by the sender for every message, so faults act in the transport, before TCP. */
 export interface LinkFaults {
-  verdict(from: NodeId, to: NodeId): LinkVerdict;
+  /** `messageId` names the message, so a staging tool can let one held message go or drop it. */
+  verdict(from: NodeId, to: NodeId, messageId?: number): LinkVerdict;
   /** Registers a callback for when held messages may be re-examined (resume, heal). Returns an unsubscribe. */
   onRelease(listener: () => void): () => void;
   /** True while the link from `from` to `to` is cut (not merely slow or lossy). Client forwarding checks it. */

@@ -4,6 +4,7 @@
 // message that says why.
 import { ApiError, type ClusterBridge, type ClusterEvent, type ClusterState, type KvResult } from '../../shared/api';
 import { frameAt, parseRecording, type Recording, recordingSpan } from '../../shared/recording';
+import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
 
 const READ_ONLY =
   'this is a recorded session (raftlab replay): nothing in it can be changed. ' +
@@ -51,6 +52,21 @@ export class ReplayHost implements ClusterBridge {
   setLesson = refuse;
   takeSnapshot = refuse;
   changeMembers = refuse;
+  dropMessage = refuse;
+  alignTimers = refuse;
+  spreadTimers = refuse;
+  startScenario = refuse;
+  stopScenario = refuse;
+  nextScenarioStep = refuse;
+
+  async step(): Promise<StepResult> {
+    throw new ApiError(409, READ_ONLY);
+  }
+
+  /** A recording has no cluster to stage scenarios on: the menu lists none. */
+  async scenarios(): Promise<ScenarioSummary[]> {
+    return [];
+  }
 
   async kv(): Promise<KvResult> {
     throw new ApiError(409, READ_ONLY);

@@ -158,7 +158,39 @@ describe('ControlServer', () => {
       args: [{ skipNoop: true, unsafeCommitByCount: false }],
     },
     { operation: 'recording', method: 'GET', path: '/api/recording', args: [] },
+    { operation: 'step', method: 'POST', path: '/api/step', body: { messages: 3 }, args: [3] },
+    { operation: 'dropMessage', method: 'POST', path: '/api/messages/42/drop', args: [42] },
+    { operation: 'alignTimers', method: 'POST', path: '/api/timers/align', args: [] },
+    { operation: 'spreadTimers', method: 'POST', path: '/api/timers/spread', args: [] },
+    { operation: 'scenarios', method: 'GET', path: '/api/scenarios', args: [] },
+    { operation: 'startScenario', method: 'POST', path: '/api/scenarios/split-vote/start', args: ['split-vote'] },
+    { operation: 'stopScenario', method: 'POST', path: '/api/scenarios/stop', args: [] },
+    { operation: 'nextScenarioStep', method: 'POST', path: '/api/scenarios/next', args: [] },
   ];
+
+  it('steps one message when POST /api/step has no body', async () => {
+    const answer = await send(base, 'POST', '/api/step');
+    expect(answer.status).toBe(200);
+    expect(cluster.calls).toEqual([{ operation: 'step', args: [1] }]);
+  });
+
+  it('refuses bad staging and scenario arguments with a 400, before touching the cluster', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['/api/step', { messages: 0 }, /'messages'/],
+      ['/api/step', { messages: 1.5 }, /'messages'/],
+      ['/api/step', { messages: '2' }, /'messages'/],
+      ['/api/step', { count: 2 }, /unknown field 'count'/],
+      ['/api/messages/abc/drop', undefined, /message id/],
+      ['/api/messages/0/drop', undefined, /message id/],
+      ['/api/scenarios/Not%20One/start', undefined, /scenario id/],
+    ];
+    for (const [path, body, message] of cases) {
+      const answer = await send(base, 'POST', path, body === undefined ? {} : { body: JSON.stringify(body) });
+      expect(answer.status, path).toBe(400);
+      expect((answer.json as { error: string }).error).toMatch(message);
+    }
+    expect(cluster.calls).toEqual([]);
+  });
 
   it('has a test case for every operation', () => {
     expect(new Set(routeCases.map((c) => c.operation))).toEqual(new Set(CLUSTER_OPERATIONS));

@@ -291,6 +291,8 @@ function rawArgs(operation: ClusterOperation, rawId: string | undefined, body: u
       return [fieldOf(body, 'sides', '{"sides": [["127.0.0.1:5001"], ["127.0.0.1:5002"]]}')];
     case 'reconfigure':
       return [fieldOf(body, 'partitions', `{"partitions": "[['127.0.0.1:5001']]"}`)];
+    case 'step':
+      return [fieldOf(body ?? {}, 'messages', '{"messages": 1}') ?? 1];
     default:
       return [body];
   }

@@ -2,6 +2,7 @@
 // body or an IPC call from the page), so a wrong shape gets a 400 naming the field instead of
 // reaching the cluster. Ranges and node ids are the cluster's to judge; this checks only shapes.
 import { ApiError, type ClusterApi, type ClusterOperation, type KvOp } from '../../shared/api';
+import { STAGING_CHECKERS } from '../staging/staging-args';
 
 export type OperationArgs = { [K in ClusterOperation]: Parameters<ClusterApi[K]> };
 
@@ -109,6 +110,7 @@ const CHECKERS: { readonly [K in ClusterOperation]: Checker } = {
     }
     return [partitions];
   },
+  ...STAGING_CHECKERS,
 };
 
 /** Returns the arguments with the operation's types, or throws ApiError(400) naming the bad field. */

@@ -13,6 +13,10 @@ export type ShortcutAction =
   | 'focusKey'
   | 'nextNode'
   | 'previousNode'
+  | 'clickerNext'
+  | 'stepMessage'
+  | 'alignTimers'
+  | 'spreadTimers'
   | 'close';
 
 export interface Shortcut {
@@ -35,6 +39,14 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['['], action: 'slower', description: 'Slower (more slow motion)' },
   { keys: [']'], action: 'faster', description: 'Faster (less slow motion)' },
   { keys: ['/'], action: 'focusKey', description: 'Type a key in the client panel' },
+  {
+    keys: ['PageDown'],
+    action: 'clickerNext',
+    description: "Presenter's clicker: the scenario's next step; while paused, deliver the next message",
+  },
+  { keys: ['.'], action: 'stepMessage', description: 'While paused, deliver the next message' },
+  { keys: ['a'], action: 'alignTimers', description: 'Align every election timer (they fire together)' },
+  { keys: ['A'], action: 'spreadTimers', description: 'Spread the election timers far apart' },
   { keys: ['Escape'], action: 'close', description: 'Close the help, clear the selection' },
 ];
 
@@ -42,6 +54,7 @@ export const KEY_LABELS: Readonly<Record<string, string>> = {
   ' ': 'Space',
   ArrowRight: '→',
   ArrowLeft: '←',
+  PageDown: 'PgDn',
   Escape: 'Esc',
 };
 

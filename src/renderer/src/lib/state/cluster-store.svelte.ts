@@ -385,6 +385,11 @@ export class ClusterStore {
     }
   }
 
+  /** For the staging and scenario components: an action reported like every other. */
+  stage(description: string, action: (bridge: ClusterBridge) => Promise<void>): Promise<boolean> {
+    return this.act(description, action);
+  }
+
   kill(node: NodeId): Promise<boolean> {
     return this.act(`kill ${node}`, (bridge) => bridge.kill(node));
   }

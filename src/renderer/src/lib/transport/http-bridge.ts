@@ -15,8 +15,9 @@ import type {
   NodeId,
   RaftOptions,
 } from '../../../../shared/api';
-import type { PartitionBody, ReconfigureBody } from '../../../../shared/http-routes';
+import type { PartitionBody, ReconfigureBody, StepBody } from '../../../../shared/http-routes';
 import { HTTP_ROUTES } from '../../../../shared/http-routes';
+import type { ScenarioSummary, StepResult } from '../../../../shared/staging-api';
 import { errorMessage, eventsUrl, operationUrl, parseEventBatch, requestHeaders } from './http-urls';
 
 /** An operation the server refused; `status` is the HTTP status (0 when the server was unreachable). */
@@ -118,6 +119,31 @@ export class HttpBridge implements ClusterBridge {
   async reconfigure(partitions: string): Promise<void> {
     const body: ReconfigureBody = { partitions };
     await this.call('reconfigure', body);
+  }
+  step(count: number): Promise<StepResult> {
+    const body: StepBody = { messages: count };
+    return this.call<StepResult>('step', body);
+  }
+  async dropMessage(id: number): Promise<void> {
+    await this.call('dropMessage', undefined, String(id));
+  }
+  async alignTimers(): Promise<void> {
+    await this.call('alignTimers');
+  }
+  async spreadTimers(): Promise<void> {
+    await this.call('spreadTimers');
+  }
+  scenarios(): Promise<ScenarioSummary[]> {
+    return this.call<ScenarioSummary[]>('scenarios');
+  }
+  async startScenario(id: string): Promise<void> {
+    await this.call('startScenario', undefined, id);
+  }
+  async stopScenario(): Promise<void> {
+    await this.call('stopScenario');
+  }
+  async nextScenarioStep(): Promise<void> {
+    await this.call('nextScenarioStep');
   }
   async setLesson(settings: Partial<LessonSettings>): Promise<void> {
     await this.call('setLesson', settings);
