@@ -47,6 +47,11 @@ export class DashboardPage {
     await this.page.goto(url);
   }
 
+  /** The feed's sentences without their times, oldest first. */
+  feedSentences(): Promise<string[]> {
+    return this.feed.locator('li .text').allInnerTexts();
+  }
+
   /** The feed's lines, oldest first. */
   feedLines(): Promise<string[]> {
     return this.feed.getByRole('listitem').allInnerTexts();

@@ -20,7 +20,7 @@ import type { TimerReading } from '../geometry/timer-arc';
 import { timerRemaining } from '../geometry/timer-arc';
 import { DisplayClock, HostTimeMap } from '../model/display-clock';
 import { type Flight, FlightTracker, type MessageEvent } from '../model/flight-tracker';
-import { narrate } from '../model/narration';
+import { Narrator } from '../model/narration';
 import { type NameOf, shortNamer } from '../model/node-names';
 import { pickBridge, type TransportKind } from '../transport/pick-bridge';
 import { appendLines, type FeedLine } from './feed';
@@ -112,7 +112,21 @@ export class ClusterStore {
   private lastTimerFrameWallMs = Number.NEGATIVE_INFINITY;
   private unsubscribe: (() => void) | null = null;
   private nextLineId = 1;
-  private readonly toldVotes = new Map<NodeId, string>();
+  /** Tells the events as sentences; it reads the events only, never the polled snapshot. */
+  private readonly narrator = new Narrator({
+    name: (id) => this.names(id),
+    groupOf: (id) => {
+      const partitions = this.state?.partitions;
+      const index = partitions?.findIndex((members) => members.includes(id)) ?? -1;
+      return partitions && index >= 0 ? { id: index, members: partitions[index]! } : undefined;
+    },
+    // CheckQuorum counts who was heard within an election timeout; the shortest drawn one stands in
+    // for the configured minimum. A message lost since also rules a peer out (see the Narrator).
+    quorumWindowMs: () => {
+      const drawn = (this.state?.nodes ?? []).map((node) => node.electionTimeoutMs).filter((ms) => ms > 0);
+      return drawn.length > 0 ? Math.min(...drawn) : 1000;
+    },
+  });
   private stopped = true;
 
   start(): void {
@@ -222,6 +236,7 @@ export class ClusterStore {
     this.now = displayNow;
     this.timerNow = displayNow;
     if (!previous) this.say(describeCluster(state), 'action');
+    this.narrator.seed(state.nodes);
     this.frames.ensure();
   }
 
@@ -245,10 +260,10 @@ export class ClusterStore {
       timers.set(node, { ...current, elapsedMs: 0, atDisplayMs });
     };
     let keys = this.keys;
-    const context = { name: this.names, isLeader: (id: NodeId) => this.node(id)?.role === 'leader' };
 
     for (const event of events) {
       const atDisplay = this.timeMap.toDisplay(event.at);
+      for (const text of this.narrator.narrate(event)) lines.push(this.line(text, 'event'));
       if (isMessageEvent(event)) {
         if (!this.hidden) this.tracker.apply(event, atDisplay);
         // A follower restarts its election timer on hearing from its leader (Raft §5.2).
@@ -259,18 +274,10 @@ export class ClusterStore {
       }
       if (event.type === 'role' || event.type === 'term') resetTimer(event.node, atDisplay);
       if (event.type === 'request') keys = rememberKey(keys, event.key);
-      if (event.type === 'vote') {
-        // The host repeats a vote when it saves unchanged hard state; tell each vote once.
-        const vote = `${event.term}/${event.votedFor}`;
-        if (this.toldVotes.get(event.node) === vote) continue;
-        this.toldVotes.set(event.node, vote);
-      }
       if (event.type === 'fault' && event.action === 'config') {
         this.tracker.clear();
         this.requestPath = null;
       }
-      const text = narrate(event, context);
-      if (text) lines.push(this.line(text, 'event'));
     }
     if (timers) this.timers = timers;
     if (keys !== this.keys) this.keys = keys;
@@ -403,7 +410,6 @@ export class ClusterStore {
       this.flights = [];
       this.requestPath = null;
       this.selected = null;
-      this.say('Restarted the cluster on the new configuration', 'action');
       return null;
     } catch (error) {
       return errorText(error);
