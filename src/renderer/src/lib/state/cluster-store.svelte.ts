@@ -22,6 +22,8 @@ import { DisplayClock, HostTimeMap } from '../model/display-clock';
 import { type Flight, FlightTracker, type MessageEvent } from '../model/flight-tracker';
 import { Narrator } from '../model/narration';
 import { type NameOf, shortNamer } from '../model/node-names';
+import { type RequestTrace, RequestTracer } from '../model/request-trace';
+import { positionOfKey } from '../model/ring-keys';
 import { pickBridge, type TransportKind } from '../transport/pick-bridge';
 import { appendLines, type FeedLine } from './feed';
 import { FrameLoop } from './frame-loop';
@@ -36,7 +38,6 @@ const FRAME_MIN_MS = 40;
 /** Timer arcs move slowly: ten updates a second, in steps of 1/48 of a turn, keep repaints rare. */
 const TIMER_FRAME_MIN_MS = 100;
 const TIMER_STEPS = 48;
-const HIGHLIGHT_MS = 4000;
 
 export interface KvOutcome {
   readonly op: KvOp;
@@ -46,10 +47,11 @@ export interface KvOutcome {
   readonly failure: string | null;
 }
 
-export interface RequestPath {
-  readonly via: NodeId;
-  readonly servedBy: NodeId | null;
-  readonly untilDisplayMs: number;
+/** The client panel's request while it waits: when it left (wall ms), to count its timeout down. */
+export interface PendingKv {
+  readonly op: KvOp;
+  readonly key: string;
+  readonly sinceWallMs: number;
 }
 
 function isMessageEvent(event: ClusterEvent): event is MessageEvent {
@@ -83,7 +85,12 @@ export class ClusterStore {
   /** The key being typed in the client panel, previewed on the ring. */
   previewKey = $state('');
   lastKv = $state.raw<KvOutcome | null>(null);
-  requestPath = $state.raw<RequestPath | null>(null);
+  /** The latest request's path through the cluster, hop by hop as its events arrive. */
+  requestTrace = $state.raw<RequestTrace | null>(null);
+  /** The panel's request in flight; its old reply is cleared meanwhile. */
+  pendingKv = $state.raw<PendingKv | null>(null);
+  /** Wall time, ticked once a second only while a request waits (for its countdown). */
+  wallNow = $state(0);
   timers = $state.raw<ReadonlyMap<NodeId, TimerReading>>(new Map());
   /** Display time, advanced by the animation loop. */
   now = $state(0);
@@ -128,6 +135,15 @@ export class ClusterStore {
     },
   });
   private stopped = true;
+  /** Each group's leader as the role events last told it; the request path draws forwards to it. */
+  private readonly eventLeaders = new Map<number, NodeId>();
+  private readonly tracer = new RequestTracer({
+    name: (id) => this.names(id),
+    groupOfKey: (key) => positionOfKey(key, Math.max(1, this.state?.partitions.length ?? 1)).group,
+    groupOfNode: (id) => this.groupIndexOf(id),
+    leaderOf: (group) => this.eventLeaders.get(group) ?? this.state?.groups[group]?.leader ?? null,
+  });
+  private countdown: ReturnType<typeof setInterval> | null = null;
 
   start(): void {
     if (!this.stopped) return;
@@ -150,6 +166,7 @@ export class ClusterStore {
     this.unsubscribe = null;
     this.poller.stop();
     this.frames.stop();
+    this.stopCountdown();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -157,6 +174,10 @@ export class ClusterStore {
 
   node(id: NodeId): NodeView | undefined {
     return this.state?.nodes.find((node) => node.id === id);
+  }
+
+  private groupIndexOf(id: NodeId): number {
+    return this.state?.partitions.findIndex((members) => members.includes(id)) ?? -1;
   }
 
   leaderOf(group: number): NodeView | undefined {
@@ -260,10 +281,13 @@ export class ClusterStore {
       timers.set(node, { ...current, elapsedMs: 0, atDisplayMs });
     };
     let keys = this.keys;
+    let traced = false;
 
     for (const event of events) {
       const atDisplay = this.timeMap.toDisplay(event.at);
       for (const text of this.narrator.narrate(event)) lines.push(this.line(text, 'event'));
+      if (event.type === 'role') this.noteLeader(event.node, event.role);
+      if (this.tracer.apply(event)) traced = true;
       if (isMessageEvent(event)) {
         if (!this.hidden) this.tracker.apply(event, atDisplay);
         // A follower restarts its election timer on hearing from its leader (Raft §5.2).
@@ -276,9 +300,12 @@ export class ClusterStore {
       if (event.type === 'request') keys = rememberKey(keys, event.key);
       if (event.type === 'fault' && event.action === 'config') {
         this.tracker.clear();
-        this.requestPath = null;
+        this.tracer.clear();
+        this.eventLeaders.clear();
+        traced = true;
       }
     }
+    if (traced) this.requestTrace = this.tracer.current;
     if (timers) this.timers = timers;
     if (keys !== this.keys) this.keys = keys;
     if (lines.length > 0) this.feed = appendLines(this.feed, lines);
@@ -287,6 +314,13 @@ export class ClusterStore {
       this.flights = this.tracker.visible(displayNow);
       this.frames.ensure();
     }
+  }
+
+  private noteLeader(node: NodeId, role: string): void {
+    const group = this.groupIndexOf(node);
+    if (group < 0) return;
+    if (role === 'leader') this.eventLeaders.set(group, node);
+    else if (this.eventLeaders.get(group) === node) this.eventLeaders.delete(group);
   }
 
   private line(text: string, tone: FeedLine['tone']): FeedLine {
@@ -305,7 +339,6 @@ export class ClusterStore {
     // While paused the display clock stands still: flights and timers are frozen, nothing moves.
     if (this.clock.paused) return false;
     if (this.tracker.size > 0) return true;
-    if (this.requestPath && this.requestPath.untilDisplayMs > this.now) return true;
     return this.state.nodes.some((node) => this.timerFraction(node.id) > 0);
   }
 
@@ -320,7 +353,6 @@ export class ClusterStore {
     if (visible.length !== before.length || visible.some((flight, i) => flight !== before[i])) {
       this.flights = visible;
     }
-    if (this.requestPath && this.requestPath.untilDisplayMs <= this.now) this.requestPath = null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -408,7 +440,8 @@ export class ClusterStore {
       await bridge.reconfigure(partitions);
       this.tracker.clear();
       this.flights = [];
-      this.requestPath = null;
+      this.tracer.clear();
+      this.requestTrace = null;
       this.selected = null;
       return null;
     } catch (error) {
@@ -424,23 +457,35 @@ export class ClusterStore {
     this.keys = rememberKey(this.keys, key);
     if (!bridge) return { op, key, result: null, failure: 'not connected' };
     this.busy++;
+    // The old reply goes at once: what shows while waiting is this request, counting down.
+    this.lastKv = null;
+    this.pendingKv = { op, key, sinceWallMs: performance.now() };
+    this.startCountdown();
     let outcome: KvOutcome;
     try {
       const result = await bridge.kv({ op, key, ...(op === 'SET' ? { value } : {}), ...(via ? { via } : {}) });
       outcome = { op, key, result, failure: null };
-      this.requestPath = {
-        via: result.via,
-        servedBy: result.servedBy,
-        untilDisplayMs: this.clock.now(performance.now()) + HIGHLIGHT_MS,
-      };
     } catch (error) {
       outcome = { op, key, result: null, failure: errorText(error) };
     } finally {
       this.busy--;
+      this.pendingKv = null;
+      this.stopCountdown();
     }
     this.lastKv = outcome;
-    this.frames.ensure();
     return outcome;
+  }
+
+  private startCountdown(): void {
+    this.wallNow = performance.now();
+    this.countdown ??= setInterval(() => {
+      this.wallNow = performance.now();
+    }, 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown !== null) clearInterval(this.countdown);
+    this.countdown = null;
   }
 
   // ---------------------------------------------------------------------------------------------
