@@ -97,6 +97,8 @@ export class ClusterStore {
   /** Display time for the election-timer arcs, advanced less often than `now`. */
   timerNow = $state(0);
   selected = $state<NodeId | null>(null);
+  /** Presenter mode: the diagram lays itself out for larger type. Set by the view. */
+  presenter = $state(false);
   hidden = $state(false);
   busy = $state(0);
 
