@@ -385,6 +385,15 @@ export class ClusterStore {
   }
 
   stepDown(node: NodeId): Promise<boolean> {
+    // Only a leader can hand over leadership; anything else would do nothing, so say why instead.
+    const view = this.node(node);
+    if (view && (view.role !== 'leader' || !view.alive)) {
+      const leader = this.state?.groups[view.group]?.leader;
+      const what = view.alive ? `is a ${view.role === 'precandidate' ? 'pre-candidate' : view.role}` : 'is dead';
+      const hint = leader ? `; the leader of group ${view.group} is ${this.names(leader)}` : '';
+      this.say(`${this.names(node)} ${what}: only a leader can step down${hint}`, 'error');
+      return Promise.resolve(false);
+    }
     return this.act(`step down ${node}`, (bridge) => bridge.stepDown(node));
   }
 
