@@ -30,13 +30,26 @@ import { FrameLoop } from './frame-loop';
 import { Poller } from './poller';
 import { rememberKey } from './written-keys';
 
+/** Without the event stream, snapshots are all there is: poll often. */
 const POLL_RUNNING_MS = 220;
+/**
+ * With the event stream, the events say when the picture changed (a role, a term, an append...):
+ * a poll follows each such change within CHANGE_POLL_MS, and otherwise (heartbeats only) one every
+ * IDLE_POLL_MS keeps the timers and the rest honest. Half of the renderer's idle cost was polling.
+ */
+const IDLE_POLL_MS = 2000;
+const CHANGE_POLL_MS = 120;
 const POLL_PAUSED_MS = 1000;
 const POLL_FAILED_MS = 1500;
 /** 25 frames a second is smooth enough for flights and less than half the work of a 60 Hz loop. */
 const FRAME_MIN_MS = 40;
-/** Timer arcs move slowly: ten updates a second, in steps of 1/48 of a turn, keep repaints rare. */
-const TIMER_FRAME_MIN_MS = 100;
+/**
+ * While only heartbeats and their replies fly (an idle cluster), 10 frames a second: they are small
+ * dots whose path the eye already knows, and each frame repaints the diagram.
+ */
+const ROUTINE_FRAME_MIN_MS = 100;
+/** Timer arcs move slowly: four updates a second, in steps of 1/48 of a turn, keep repaints rare. */
+const TIMER_FRAME_MIN_MS = 250;
 const TIMER_STEPS = 48;
 
 export interface KvOutcome {
@@ -53,6 +66,17 @@ export interface PendingKv {
   readonly key: string;
   readonly sinceWallMs: number;
 }
+
+/** Events after which the snapshot looks different; message traffic alone changes nothing in it. */
+const CHANGES_THE_PICTURE: ReadonlySet<ClusterEvent['type']> = new Set([
+  'role',
+  'term',
+  'vote',
+  'append',
+  'commit',
+  'fault',
+  'reply',
+]);
 
 function isMessageEvent(event: ClusterEvent): event is MessageEvent {
   return event.type === 'send' || event.type === 'deliver' || event.type === 'drop';
@@ -111,10 +135,14 @@ export class ClusterStore {
   private readonly tracker = new FlightTracker();
   private readonly poller = new Poller(
     () => this.fetchState(),
-    (succeeded) => (!succeeded ? POLL_FAILED_MS : this.paused ? POLL_PAUSED_MS : POLL_RUNNING_MS),
+    (succeeded) =>
+      !succeeded ? POLL_FAILED_MS : this.paused ? POLL_PAUSED_MS : this.connected ? IDLE_POLL_MS : POLL_RUNNING_MS,
   );
   private readonly frames = new FrameLoop(
-    FRAME_MIN_MS,
+    () =>
+      this.flights.some((flight) => flight.kind !== 'Heartbeat' && flight.kind !== 'HeartbeatResp')
+        ? FRAME_MIN_MS
+        : ROUTINE_FRAME_MIN_MS,
     () => this.needsMotion(),
     (wallMs) => this.onFrame(wallMs),
   );
@@ -284,6 +312,7 @@ export class ClusterStore {
     };
     let keys = this.keys;
     let traced = false;
+    let changed = false;
 
     for (const event of events) {
       const atDisplay = this.timeMap.toDisplay(event.at);
@@ -299,6 +328,7 @@ export class ClusterStore {
         continue;
       }
       if (event.type === 'role' || event.type === 'term') resetTimer(event.node, atDisplay);
+      if (CHANGES_THE_PICTURE.has(event.type)) changed = true;
       if (event.type === 'request') keys = rememberKey(keys, event.key);
       if (event.type === 'fault' && event.action === 'config') {
         this.tracker.clear();
@@ -308,6 +338,7 @@ export class ClusterStore {
       }
     }
     if (traced) this.requestTrace = this.tracer.current;
+    if (changed) this.poller.pollSoon(CHANGE_POLL_MS);
     if (timers) this.timers = timers;
     if (keys !== this.keys) this.keys = keys;
     if (lines.length > 0) this.feed = appendLines(this.feed, lines);
