@@ -43,4 +43,16 @@ test('renderer CPU at classroom speed with only heartbeats, and while the tab is
   }
   // Hidden, the page must do nothing: no polling, no animation, no rendering of events.
   expect(hidden.mainThreadShare).toBeLessThan(0.01);
+
+  // What happened while hidden is told once the tab shows again: nothing was lost, only deferred.
+  const leader = (await probe.state()).groups[0]?.leader ?? '';
+  await host.api('POST', `/api/nodes/${leader}/kill`);
+  await page.waitForTimeout(500);
+  expect(await dashboard.feedSentences()).not.toContain(`Killed ${leader.slice(leader.lastIndexOf(':') + 1)}`);
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expect.poll(() => dashboard.feedSentences()).toContain(`Killed ${leader.slice(leader.lastIndexOf(':') + 1)}`);
 });

@@ -39,6 +39,8 @@ const POLL_RUNNING_MS = 220;
  */
 const IDLE_POLL_MS = 2000;
 const CHANGE_POLL_MS = 120;
+/** At most this many events wait for a hidden tab (about ten minutes of an idle cluster at real time). */
+const BACKLOG_LIMIT = 20_000;
 const POLL_PAUSED_MS = 1000;
 const POLL_FAILED_MS = 1500;
 /** 25 frames a second is smooth enough for flights and less than half the work of a 60 Hz loop. */
@@ -165,6 +167,8 @@ export class ClusterStore {
     },
   });
   private stopped = true;
+  /** Events that arrived while the tab was hidden (bounded; the oldest go first). */
+  private backlog: ClusterEvent[] = [];
   /** Each group's leader as the role events last told it; the request path draws forwards to it. */
   private readonly eventLeaders = new Map<number, NodeId>();
   private readonly tracer = new RequestTracer({
@@ -239,6 +243,10 @@ export class ClusterStore {
       this.tracker.clear();
       this.flights = [];
     } else if (!this.stopped) {
+      // What happened while away is told now, in one go; its messages have long landed, so none fly.
+      const backlog = this.backlog;
+      this.backlog = [];
+      if (backlog.length > 0) this.tellEvents(backlog, true);
       this.poller.start();
     }
   };
@@ -296,6 +304,17 @@ export class ClusterStore {
 
   private onEvents(events: readonly ClusterEvent[]): void {
     if (events.length === 0 || this.stopped) return;
+    // A hidden tab does no work for what it cannot show: the events wait, in order, until it shows.
+    if (this.hidden) {
+      this.backlog.push(...events);
+      if (this.backlog.length > BACKLOG_LIMIT) this.backlog.splice(0, this.backlog.length - BACKLOG_LIMIT);
+      return;
+    }
+    this.tellEvents(events, false);
+  }
+
+  /** Narrates, traces and draws a batch of events; `replay` is a backlog, whose flights are over. */
+  private tellEvents(events: readonly ClusterEvent[], replay: boolean): void {
     const displayNow = this.clock.now(performance.now());
     const timescale = this.state?.clock.timescale ?? 1;
     let newestAt = Number.NEGATIVE_INFINITY;
@@ -320,7 +339,7 @@ export class ClusterStore {
       if (event.type === 'role') this.noteLeader(event.node, event.role);
       if (this.tracer.apply(event)) traced = true;
       if (isMessageEvent(event)) {
-        if (!this.hidden) this.tracker.apply(event, atDisplay);
+        if (!this.hidden && !replay) this.tracker.apply(event, atDisplay);
         // A follower restarts its election timer on hearing from its leader (Raft §5.2).
         if (event.type === 'deliver' && (event.kind === 'App' || event.kind === 'Heartbeat')) {
           resetTimer(event.to, atDisplay);
