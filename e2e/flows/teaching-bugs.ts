@@ -28,7 +28,8 @@ export async function arrowKeysMoveSliders(dashboard: DashboardPage): Promise<vo
 export async function spaceAfterClickingANodePauses(dashboard: DashboardPage, probe: ClusterProbe): Promise<void> {
   const { follower } = await leaderAndFollower(probe);
   const button = dashboard.diagram.selectButton(follower);
-  await button.click();
+  // On its circle: the middle of the node's box (circle, label and timer) may be the group's background.
+  await button.locator('circle.body').click();
   await expect(button).toHaveAttribute('aria-pressed', 'true');
   await dashboard.page.keyboard.press(' ');
   await expect(dashboard.clock.resumeButton).toBeVisible();
@@ -39,7 +40,8 @@ export async function spaceAfterClickingANodePauses(dashboard: DashboardPage, pr
 /** `s` on a follower says why nothing happens, and names the leader. */
 export async function stepDownOnAFollowerSaysWhy(dashboard: DashboardPage, probe: ClusterProbe): Promise<void> {
   const { leader, follower } = await leaderAndFollower(probe);
-  await dashboard.diagram.selectButton(follower).click();
+  await dashboard.diagram.selectButton(follower).locator('circle.body').click();
+  await expect(dashboard.diagram.selectButton(follower)).toHaveAttribute('aria-pressed', 'true');
   await dashboard.pressShortcut('s');
   const port = (id: string) => id.slice(id.lastIndexOf(':') + 1);
   await expect
