@@ -152,10 +152,14 @@ export async function logRepairAfterRestart(
     })
     .toBe(next.term);
   const old = portOf(leader);
-  await expectSaid(
-    dashboard,
-    `${old} replaced entry ${index} of term ${term} with the leader's entries of term ${next.term}`,
-  );
+  const replaced = `${old} replaced entry ${index} of term ${term} with the leader's entries of term ${next.term}`;
+  await expectSaid(dashboard, replaced);
+  // Its "why" shows what the line is about: that node, and the log cell it names.
+  await dashboard.whyButton(replaced).click();
+  await expect(dashboard.whyButton(replaced)).toHaveAttribute('aria-pressed', 'true');
+  await expect(dashboard.diagram.node(leader)).toHaveAttribute('data-focus', 'true');
+  await expect(dashboard.diagram.node(next.leader)).toHaveAttribute('data-focus', 'false');
+  await expect(dashboard.logs.entry(leader, index)).toHaveAttribute('data-focus', 'true');
   await write;
 }
 

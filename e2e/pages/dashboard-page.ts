@@ -59,6 +59,15 @@ export class DashboardPage {
     return this.feed.locator('li .text').allInnerTexts();
   }
 
+  /** The "why" button of the feed line that says `sentence`: it shows what the line is about. */
+  whyButton(sentence: string): Locator {
+    return this.feed
+      .getByRole('listitem')
+      .filter({ has: this.page.locator('.text', { hasText: sentence }) })
+      .last()
+      .getByRole('button', { name: /^Why/ });
+  }
+
   /** The feed's lines, oldest first. */
   feedLines(): Promise<string[]> {
     return this.feed.getByRole('listitem').allInnerTexts();

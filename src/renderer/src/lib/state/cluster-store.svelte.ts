@@ -20,6 +20,7 @@ import type { TimerReading } from '../geometry/timer-arc';
 import { timerRemaining } from '../geometry/timer-arc';
 import { DisplayClock, HostTimeMap } from '../model/display-clock';
 import { type Flight, FlightTracker, type MessageEvent } from '../model/flight-tracker';
+import { focusOfLine, type LineFocus } from '../model/line-focus';
 import { Narrator } from '../model/narration';
 import { type NameOf, shortNamer } from '../model/node-names';
 import { type RequestTrace, RequestTracer } from '../model/request-trace';
@@ -123,6 +124,8 @@ export class ClusterStore {
   /** Display time for the election-timer arcs, advanced less often than `now`. */
   timerNow = $state(0);
   selected = $state<NodeId | null>(null);
+  /** The feed line whose "why" is shown, and what it is about (nodes, log cells, their messages). */
+  focus = $state.raw<(LineFocus & { readonly lineId: number }) | null>(null);
   /** Presenter mode: the diagram lays itself out for larger type. Set by the view. */
   presenter = $state(false);
   hidden = $state(false);
@@ -547,6 +550,15 @@ export class ClusterStore {
   private stopCountdown(): void {
     if (this.countdown !== null) clearInterval(this.countdown);
     this.countdown = null;
+  }
+
+  /** Shows (or, for the line already shown, hides) what a feed line is about. */
+  toggleFocus(line: FeedLine): void {
+    if (this.focus?.lineId === line.id) {
+      this.focus = null;
+      return;
+    }
+    this.focus = { lineId: line.id, ...focusOfLine(line.text, this.nodeIds, this.names) };
   }
 
   // ---------------------------------------------------------------------------------------------
