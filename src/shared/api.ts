@@ -117,6 +117,17 @@ export type ClusterEvent =
       /** App: how many entries it carries. AppResp/VoteResp: whether it was a rejection. */
       readonly entries?: number;
       readonly reject?: boolean;
+      /**
+       * App: its prevLogIndex. AppResp: on success the follower's matching index, on reject the
+       * prevLogIndex that did not match. ReadIndexResp: the read index.
+       */
+      readonly index?: number;
+      /** App: its prevLogTerm. A rejecting AppResp: the term the follower holds at `index` (0: none). */
+      readonly logTerm?: number;
+      /** A rejecting AppResp: the first index the follower holds of `logTerm` (its conflict hint). */
+      readonly hint?: number;
+      /** Vote/PreVote: set when a leadership transfer (TimeoutNow) caused the campaign. */
+      readonly transfer?: boolean;
       /** For drops: why (cut, loss, dead, paused-overflow, ...). */
       readonly reason?: string;
     })
@@ -135,6 +146,8 @@ export type ClusterEvent =
       readonly via: NodeId;
       readonly op: KvOp;
       readonly key: string;
+      /** The node's request timeout in host ms (it stretches with the timescale, as every timer does). */
+      readonly timeoutMs?: number;
     })
   | (EventBase & {
       readonly type: 'reply';
@@ -144,6 +157,8 @@ export type ClusterEvent =
       readonly group: number;
       readonly ok: boolean;
       readonly ms: number;
+      /** A failed request: the error the client got, e.g. `TRYAGAIN group 0 did not answer ...`. */
+      readonly error?: string;
     })
   | (EventBase & {
       readonly type: 'fault';
@@ -163,6 +178,8 @@ export type ClusterEvent =
       readonly a?: NodeId;
       readonly b?: NodeId;
       readonly detail?: string;
+      /** `config`: set when the cluster restarted on the configuration it already had. */
+      readonly unchanged?: boolean;
     });
 
 export type ClusterEventType = ClusterEvent['type'];

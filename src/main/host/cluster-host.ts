@@ -273,7 +273,15 @@ export class ClusterHost implements ClusterApi {
     if (request.via !== undefined) this.requireNode(request.via);
     const group = this.ring.groupOf(new TextEncoder().encode(key));
     const id = this.nextRequestId++;
-    this.publish({ type: 'request', at: this.clock.now(), id, via, op, key });
+    this.publish({
+      type: 'request',
+      at: this.clock.now(),
+      id,
+      via,
+      op,
+      key,
+      timeoutMs: this.options.requestTimeoutMs,
+    });
     const started = performance.now();
     const args = op === 'SET' ? [op, key, request.value as string] : [op, key];
     let reply: RespReply;
@@ -289,7 +297,17 @@ export class ClusterHost implements ClusterApi {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const ok = reply.type !== 'error';
     const servedBy = ok ? this.leaderOf(group) : null;
-    this.publish({ type: 'reply', at: this.clock.now(), id, via, servedBy, group, ok, ms });
+    this.publish({
+      type: 'reply',
+      at: this.clock.now(),
+      id,
+      via,
+      servedBy,
+      group,
+      ok,
+      ms,
+      ...(reply.type === 'error' ? { error: reply.value } : {}),
+    });
     return {
       ok,
       value:
@@ -315,6 +333,7 @@ export class ClusterHost implements ClusterApi {
       throw error;
     }
     return this.serialized(async () => {
+      const unchanged = JSON.stringify(partitions) === JSON.stringify(this.partitions);
       await this.stop();
       this.lastViews.clear();
       this.failures.clear();
@@ -326,7 +345,11 @@ export class ClusterHost implements ClusterApi {
       this.faults.setNetwork(previous.network());
       this.faults.setPaused(previous.paused);
       await this.start();
-      this.fault({ action: 'config', detail: `${partitions.length} group(s), ${this.nodeIds.length} nodes` });
+      this.fault({
+        action: 'config',
+        detail: `${partitions.length} group(s), ${this.nodeIds.length} nodes`,
+        ...(unchanged ? { unchanged } : {}),
+      });
     });
   }
 

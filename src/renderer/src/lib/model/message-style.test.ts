@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../../../shared/raft/types';
-import { messageStyle, shapePath } from './message-style';
+import { LEGEND_KINDS, messageStyle, shapePath } from './message-style';
 
 describe('message style', () => {
   it('tells every request kind apart by colour and shape together', () => {
@@ -41,5 +41,17 @@ describe('message style', () => {
       expect(style.label.length).toBeGreaterThan(0);
       expect(shapePath(style.shape, 100)).toMatch(/^M/);
     }
+  });
+});
+
+describe('the legend', () => {
+  it('explains every kind of message the diagram draws, and each refusal', () => {
+    const labels = LEGEND_KINDS.map((item) => messageStyle(item.kind, item.detail).label);
+    for (const kind of MESSAGE_TYPES) expect(LEGEND_KINDS.map((item) => item.kind)).toContain(kind);
+    for (const refused of ['PreVote refused', 'Vote refused', 'AppendEntries failure', 'ReadIndex refused']) {
+      expect(labels).toContain(refused);
+    }
+    expect(labels).toContain('Heartbeat reply');
+    expect(new Set(labels).size).toBe(labels.length);
   });
 });

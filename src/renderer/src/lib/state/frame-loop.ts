@@ -1,12 +1,13 @@
 // A requestAnimationFrame loop that exists only while it is needed: `ensure()` starts it if
 // `needed()` says so, each frame asks again, and it ends by itself once nothing moves. Frames
-// closer together than `minIntervalMs` are skipped, to bound the work of a 60 or 120 Hz display.
+// closer together than `minIntervalMs` are skipped, to bound the work of a 60 or 120 Hz display; the
+// interval may be a function, asked each frame, so routine motion can run at a lower rate.
 export class FrameLoop {
   private frame: number | null = null;
   private lastTickWallMs = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly minIntervalMs: number,
+    private readonly minIntervalMs: number | (() => number),
     private readonly needed: () => boolean,
     private readonly tick: (wallMs: number) => void,
   ) {}
@@ -26,7 +27,8 @@ export class FrameLoop {
 
   private readonly step = (wallMs: number): void => {
     this.frame = null;
-    if (wallMs - this.lastTickWallMs >= this.minIntervalMs) {
+    const interval = typeof this.minIntervalMs === 'number' ? this.minIntervalMs : this.minIntervalMs();
+    if (wallMs - this.lastTickWallMs >= interval) {
       this.lastTickWallMs = wallMs;
       this.tick(wallMs);
     }
