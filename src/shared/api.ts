@@ -102,7 +102,20 @@ interface EventBase {
 }
 
 export type ClusterEvent =
-  | (EventBase & { readonly type: 'role'; readonly node: NodeId; readonly role: Role; readonly term: number })
+  | (EventBase & {
+      readonly type: 'role';
+      readonly node: NodeId;
+      readonly role: Role;
+      readonly term: number;
+      /** The leader the node knows of (null: none). Always set on `initial` events. */
+      readonly leader?: NodeId | null;
+      /**
+       * Set on the batch a view receives first when it subscribes: each live node's role, term and
+       * leader as they are now, with every older event already delivered before it. A view seeds
+       * what it knows of roles from these, never from a polled snapshot.
+       */
+      readonly initial?: true;
+    })
   | (EventBase & { readonly type: 'term'; readonly node: NodeId; readonly term: number })
   | (EventBase & { readonly type: 'vote'; readonly node: NodeId; readonly term: number; readonly votedFor: NodeId })
   | (EventBase & {
@@ -268,6 +281,8 @@ export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];
 
 /** The channel on which batches of events reach a view. */
 export const EVENTS_CHANNEL = 'raftlab:events';
+/** The page asks on this channel for the opening batch (see `openingEvents`) when it subscribes. */
+export const EVENTS_OPEN_CHANNEL = 'raftlab:events-open';
 
 /** What a view subscribes to: batches of events, at most ~20 a second. Returns an unsubscribe. */
 export type EventSubscriber = (listener: (events: readonly ClusterEvent[]) => void) => () => void;
@@ -275,4 +290,10 @@ export type EventSubscriber = (listener: (events: readonly ClusterEvent[]) => vo
 /** What the preload exposes to the page as `window.raftlab`, and what the browser transport implements. */
 export interface ClusterBridge extends ClusterApi {
   onEvents: EventSubscriber;
+  /**
+   * Host side only (the page's bridge has none): delivers the events still batched to every
+   * subscriber, then returns the opening batch for a new one, a `role` event with `initial: true`
+   * per live node. Sent first on a new stream, nothing older can follow it.
+   */
+  openingEvents?(): readonly ClusterEvent[];
 }

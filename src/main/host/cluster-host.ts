@@ -35,7 +35,7 @@ import { EventHub } from './event-hub';
 import { LinkFaultTable } from './link-faults';
 import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
-import { clusterEventOf, deadNodeView, liveNodeView } from './views';
+import { clusterEventOf, deadNodeView, initialRoleEvent, liveNodeView } from './views';
 
 export interface ClusterHostOptions {
   readonly partitions: Partitions;
@@ -131,6 +131,15 @@ export class ClusterHost implements ClusterApi {
 
   onEvents(listener: (events: readonly ClusterEvent[]) => void): () => void {
     return this.hub.subscribe(listener);
+  }
+
+  openingEvents(): readonly ClusterEvent[] {
+    this.hub.flushNow();
+    const at = this.clock.now();
+    return this.nodeIds.flatMap((id) => {
+      const node = this.nodes.get(id);
+      return node ? [initialRoleEvent(node, at)] : [];
+    });
   }
 
   /** A view that fell behind (a slow SSE client) missed these: they count in `droppedEvents`. */

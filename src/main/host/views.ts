@@ -58,6 +58,20 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
   };
 }
 
+/** A live node's role as a view's opening batch tells it (see `ClusterBridge.openingEvents`). */
+export function initialRoleEvent(node: NodeHost, at: number): ClusterEvent {
+  const status: RaftStatus = node.status();
+  return {
+    type: 'role',
+    at,
+    node: node.nodeId,
+    role: status.role,
+    term: status.term,
+    leader: status.leader,
+    initial: true,
+  };
+}
+
 export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): ClusterEvent {
   switch (event.type) {
     case 'role':

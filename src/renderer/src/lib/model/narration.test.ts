@@ -173,19 +173,48 @@ describe('narration of elections', () => {
 });
 
 describe('what the narration knows of the time before the page opened', () => {
-  it('takes roles from the first snapshot only for nodes no event has told of', () => {
+  const opening = (node: NodeId, r: 'follower' | 'candidate' | 'leader', term: number, leader: NodeId | null, at = 0) =>
+    ({ type: 'role', at, node, role: r, term, leader, initial: true }) as const;
+
+  it("takes roles from the stream's opening batch, silently, and tells what follows from them", () => {
     const n = narrator();
-    n.narrate(role(b, 'candidate', 3));
-    n.seed([
-      { id: a, alive: true, role: 'leader', term: 2 },
-      { id: b, alive: true, role: 'follower', term: 2 },
-    ]);
-    expect(tell(n, [msg('deliver', 'Vote', b, a, 3), role(a, 'follower', 3)])).toEqual([
+    expect(tell(n, [opening(a, 'leader', 2, a), opening(b, 'follower', 2, a), opening(c, 'follower', 2, a)])).toEqual(
+      [],
+    );
+    expect(
+      tell(n, [
+        { type: 'append', at: 0, node: a, index: 4, term: 2, count: 1 },
+        { type: 'commit', at: 0, node: a, index: 4 },
+        msg('deliver', 'Vote', b, a, 3),
+        role(a, 'follower', 3),
+      ]),
+    ).toEqual([
+      '5001 appended 1 entry up to index 4 in term 2',
+      '5001 committed index 4',
       '5001 stepped down: it saw the higher term 3 from 5002',
     ]);
-    // b stays the candidate the events said it was, whatever the snapshot showed.
-    expect(tell(n, [msg('deliver', 'Heartbeat', c, b, 3), role(b, 'follower', 3)])).toEqual([
-      '5002 lost the election for term 3: 5003 leads it',
+  });
+
+  it('lets the opening batch replace what older events said, as a reconnected stream needs', () => {
+    const n = narrator();
+    tell(n, [role(b, 'candidate', 3), grant(c, b, 3)]);
+    // The stream reconnected: meanwhile b lost to c, which leads term 3.
+    tell(n, [opening(b, 'follower', 3, c), opening(c, 'leader', 3, c)]);
+    expect(tell(n, [{ type: 'append', at: 0, node: c, index: 5, term: 3, count: 1 }])).toEqual([
+      '5003 appended 1 entry up to index 5 in term 3',
+    ]);
+    // b's old campaign is over: becoming a candidate again opens a new one, with no stale tally.
+    expect(tell(n, [role(b, 'candidate', 4), grant(d, b, 4), grant(e, b, 4), role(b, 'leader', 4)])).toEqual([
+      '5002 timed out and started an election for term 4',
+      '5002 became leader for term 4 with 3 of 5 votes',
+    ]);
+  });
+
+  it('does not count whom a leader heard from before it watched a whole election timeout', () => {
+    const n = narrator();
+    tell(n, [opening(a, 'leader', 2, a, 1000), msg('deliver', 'HeartbeatResp', b, a, 2, {}, 1100)]);
+    expect(tell(n, [role(a, 'follower', 2, 1200)])).toEqual([
+      '5001 stepped down in term 2: CheckQuorum did not hear from a majority of 5 within an election timeout',
     ]);
   });
 });
@@ -194,6 +223,14 @@ describe('narration of the log', () => {
   it("does not call a deposed leader's refusal for its stale term a log mismatch", () => {
     const n = narrator();
     elect(n, a, 2, [b, c]);
+    expect(tell(n, [msg('deliver', 'AppResp', b, a, 3, { reject: true, index: 0, logTerm: 0, hint: 0 })])).toEqual([]);
+  });
+
+  it('does not call it one either when the old leader already took the higher term from elsewhere', () => {
+    const n = narrator();
+    elect(n, a, 2, [b, c]);
+    tell(n, [msg('deliver', 'Vote', d, a, 3), { type: 'term', at: 0, node: a, term: 3 }, role(a, 'follower', 3)]);
+    // b's answer to a's last heartbeat of term 2 lands now, in term 3, with no conflict hint.
     expect(tell(n, [msg('deliver', 'AppResp', b, a, 3, { reject: true, index: 0, logTerm: 0, hint: 0 })])).toEqual([]);
   });
 

@@ -3,7 +3,9 @@
 // judging "is this node the leader?" from it credits an old leader with its successor's work. The
 // Narrator remembers just what the sentences need (each node's role and term as the events told
 // them, the votes each candidate got, the AppendEntries a follower refused), so the same stream
-// always gives the same lines.
+// always gives the same lines. What happened before the view subscribed it learns from the stream's
+// opening batch (`initial` role events), the one account of roles that is in order with the rest;
+// and where a reason needs history it did not see, it says less rather than guess.
 import type { ClusterEvent, NodeId, Role } from '../../../../shared/api';
 import type { NameOf } from './node-names';
 
@@ -21,8 +23,8 @@ type FaultEvent = Extract<ClusterEvent, { type: 'fault' }>;
 /** What the events said about one node. */
 interface NodeMemory {
   role: Role | null;
-  /** Whether an event ever told its role: a snapshot then never overrides it. */
-  roleTold: boolean;
+  /** Since when (host ms) the events have told everything about it: its counts start there. */
+  watchedSince: number | null;
   /** The term of the last role event, so a step-down in the same term is told as CheckQuorum. */
   roleTerm: number;
   term: number;
@@ -80,27 +82,14 @@ export class Narrator {
   /** Leader → follower: the prevLogTerm of the last AppendEntries sent, to say what did not match. */
   private readonly lastApp = new Map<string, { index: number; term: number }>();
   private readonly requests = new Map<number, PendingRequest>();
+  /** The host time of the first event this narrator saw: it has watched every node since. */
+  private firstAt: number | null = null;
 
   constructor(private readonly context: NarrationContext) {}
 
-  /**
-   * What the first snapshot shows of nodes the events have not yet spoken of: who led before the
-   * page opened. A node the events have told of is never overwritten from a snapshot.
-   */
-  seed(
-    nodes: readonly { readonly id: NodeId; readonly alive: boolean; readonly role: Role; readonly term: number }[],
-  ): void {
-    for (const node of nodes) {
-      const memory = this.memory(node.id);
-      if (memory.roleTold || !node.alive) continue;
-      memory.role = node.role;
-      memory.roleTerm = node.term;
-      memory.term = node.term;
-    }
-  }
-
   /** The sentences one event adds, oldest first; usually none or one. */
   narrate(event: ClusterEvent): string[] {
+    this.firstAt ??= event.at;
     switch (event.type) {
       case 'send':
       case 'deliver':
@@ -112,6 +101,10 @@ export class Narrator {
       case 'vote':
         return this.vote(event.node, event.term, event.votedFor);
       case 'role':
+        if (event.initial) {
+          this.opening(event.node, event.role, event.term, event.leader ?? null, event.at);
+          return [];
+        }
         return this.role(event.node, event.role, event.term, event.at);
       case 'append':
         return this.append(event.node, event.index, event.term, event.count);
@@ -131,6 +124,31 @@ export class Narrator {
     }
   }
 
+  /**
+   * The stream's opening batch: the node's role, term and leader as they are now. It says nothing
+   * (nothing happened), and replaces whatever was known, which is older. What the history would
+   * have told (votes, who was heard lately, a pending transfer) starts afresh from here.
+   */
+  private opening(node: NodeId, role: Role, term: number, leader: NodeId | null, at: number): void {
+    const memory = this.memory(node);
+    Object.assign(memory, {
+      role,
+      watchedSince: at,
+      roleTerm: term,
+      term,
+      higher: null,
+      timeoutNowFrom: null,
+      transferTo: null,
+      leaderHeard: leader === node ? null : leader,
+      preVotes: new Set(role === 'precandidate' ? [node] : []),
+      refused: null,
+    } satisfies Partial<NodeMemory>);
+    memory.heard.clear();
+    // Votes cast before are unknown: a tally of this group's election would be a guess.
+    const group = this.context.groupOf(node);
+    if (group) this.elections.delete(group.id);
+  }
+
   private name(id: NodeId): string {
     return this.context.name(id);
   }
@@ -140,7 +158,7 @@ export class Narrator {
     if (!memory) {
       memory = {
         role: null,
-        roleTold: false,
+        watchedSince: this.firstAt,
         roleTerm: 0,
         term: 0,
         higher: null,
@@ -238,8 +256,13 @@ export class Narrator {
   }
 
   private refusedAppend(event: MessageEvent): string[] {
-    // A refusal in a higher term is the follower telling a deposed leader its term: the step-down says so.
-    if (event.term > this.memory(event.to).term) return [];
+    // A refusal with no conflict hint answers an AppendEntries of an older term (§5.1): the
+    // follower tells a deposed leader its term, and the step-down says so. A log mismatch always
+    // names where to resume (an index of 1 or more), and it comes in the term the leader sent in;
+    // a reply of another term reaches a leader that has moved on and ignores it.
+    if (!event.hint) return [];
+    const leaderTerm = this.memory(event.to).term;
+    if (leaderTerm > 0 && event.term !== leaderTerm) return [];
     const index = event.index ?? 0;
     const leaderPair = `${event.to}>${event.from}`;
     this.backoffs.set(leaderPair, index);
@@ -311,7 +334,6 @@ export class Narrator {
         break;
     }
     memory.role = role;
-    memory.roleTold = true;
     memory.roleTerm = term;
     memory.term = term;
     memory.higher = null;
@@ -333,11 +355,13 @@ export class Narrator {
           return [`${who} stepped down: it saw the higher term ${term} from ${this.name(higher.from)}`];
         }
         if (term === memory.roleTerm) {
-          const heard = 1 + this.heardSince(node, memory, at - this.context.quorumWindowMs());
-          return [
-            `${who} stepped down in term ${term}: CheckQuorum heard only from ${heard} of ${size} within an election timeout`,
-            ...this.refusedReads(node),
-          ];
+          // A count needs a whole election timeout of watching; short of that, the rule alone is said.
+          const since = at - this.context.quorumWindowMs();
+          const watched = memory.watchedSince !== null && memory.watchedSince <= since;
+          const reason = watched
+            ? `CheckQuorum heard only from ${1 + this.heardSince(node, memory, since)} of ${size} within an election timeout`
+            : `CheckQuorum did not hear from a majority of ${size} within an election timeout`;
+          return [`${who} stepped down in term ${term}: ${reason}`, ...this.refusedReads(node)];
         }
         return [`${who} stepped down and is a follower in term ${term}`];
       }
@@ -469,11 +493,15 @@ export class Narrator {
     const pair = event.a && event.b ? `${this.name(event.a)} – ${this.name(event.b)}` : '';
     switch (event.action) {
       case 'kill':
-        if (event.node) Object.assign(this.memory(event.node), { role: null, roleTold: true });
+        if (event.node) this.memory(event.node).role = null;
         return [`Killed ${node}${detail}`];
       case 'restart':
-        // A node starts again as a follower (§5.2); its term is what its disk holds.
-        if (event.node) Object.assign(this.memory(event.node), { role: 'follower', roleTold: true });
+        // A node starts again as a follower (§5.2), its term what its disk holds, having heard from nobody.
+        if (event.node) {
+          const memory = this.memory(event.node);
+          Object.assign(memory, { role: 'follower', watchedSince: event.at });
+          memory.heard.clear();
+        }
         return [`Restarted ${node}`];
       case 'cut':
         return [pair ? `Cut link ${pair}${detail}` : `Cut a link${detail}`];

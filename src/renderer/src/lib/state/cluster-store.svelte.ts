@@ -298,7 +298,6 @@ export class ClusterStore {
     this.now = displayNow;
     this.timerNow = displayNow;
     if (!previous) this.say(describeCluster(state), 'action');
-    this.narrator.seed(state.nodes);
     this.frames.ensure();
   }
 
@@ -339,7 +338,7 @@ export class ClusterStore {
     for (const event of events) {
       const atDisplay = this.timeMap.toDisplay(event.at);
       for (const text of this.narrator.narrate(event)) lines.push(this.line(text, 'event'));
-      if (event.type === 'role') this.noteLeader(event.node, event.role);
+      if (event.type === 'role') this.noteLeader(event.node, event.role, event.initial ? event.leader : undefined);
       if (this.tracer.apply(event)) traced = true;
       if (isMessageEvent(event)) {
         if (!this.hidden && !replay) this.tracker.apply(event, atDisplay);
@@ -371,10 +370,12 @@ export class ClusterStore {
     }
   }
 
-  private noteLeader(node: NodeId, role: string): void {
+  /** `known`: the leader an opening event says the node knows of. */
+  private noteLeader(node: NodeId, role: string, known?: NodeId | null): void {
     const group = this.groupIndexOf(node);
     if (group < 0) return;
     if (role === 'leader') this.eventLeaders.set(group, node);
+    else if (known) this.eventLeaders.set(group, known);
     else if (this.eventLeaders.get(group) === node) this.eventLeaders.delete(group);
   }
 
