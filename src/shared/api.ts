@@ -62,6 +62,8 @@ export interface RingToken {
 export interface RingView {
   readonly hashSpace: number;
   readonly tokens: readonly RingToken[];
+  /** Each group's number of tokens: a view rebuilds the very ring that routes from it. */
+  readonly tokensPerGroup?: number;
 }
 
 export interface NetworkSettings {

@@ -2,6 +2,8 @@
 // parser fills them from the command line; the usage text quotes the same defaults, so the help
 // can never disagree with the behaviour.
 
+import { DEFAULT_TOKENS_PER_GROUP } from '../../shared/ring';
+
 export interface ElectionTimeoutMs {
   readonly min: number;
   readonly max: number;
@@ -33,6 +35,8 @@ export interface RunOptions {
   readonly secretFile: string | null;
   /** --insecure: no secret; any process that reaches the ports may speak Raft. */
   readonly insecure: boolean;
+  /** --ring-tokens: the ring's tokens per group; every node of a cluster must use the same. */
+  readonly ringTokensPerGroup: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -50,6 +54,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   maxClients: 10_000,
   secretFile: null,
   insecure: false,
+  ringTokensPerGroup: DEFAULT_TOKENS_PER_GROUP,
 };
 
 /** setTimeout's ceiling (2^31 - 1 ms), in whole seconds: about 24 days. */

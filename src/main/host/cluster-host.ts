@@ -21,7 +21,8 @@ import {
 import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { HashRing } from '../../shared/ring';
+import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
+import { ringScopedClusterId, tokensPerGroupProblem } from '../../shared/ring-tokens';
 import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
@@ -39,6 +40,11 @@ import { clusterEventOf, deadNodeView, initialRoleEvent, liveNodeView } from './
 
 export interface ClusterHostOptions {
   readonly partitions: Partitions;
+  /**
+   * The ring's tokens per group, for every node it hosts (DEFAULT_TOKENS_PER_GROUP when absent; the
+   * desktop app's classroom ring has fewer). A count other than the default is part of the config id.
+   */
+  readonly ringTokensPerGroup?: number;
   /** Each node keeps its state in `<dataDir>/<config id>/<ip>_<port>`. */
   readonly dataDir: string;
   readonly inMemory: boolean;
@@ -87,13 +93,17 @@ export class ClusterHost implements ClusterApi {
   /** Serializes the operations that start or stop nodes, so two clicks never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly seed: number;
+  private readonly ringTokensPerGroup: number;
 
   constructor(private readonly options: ClusterHostOptions) {
+    this.ringTokensPerGroup = options.ringTokensPerGroup ?? DEFAULT_TOKENS_PER_GROUP;
+    const problem = tokensPerGroupProblem(this.ringTokensPerGroup);
+    if (problem !== undefined) throw new RangeError(problem);
     this.seed = options.seed ?? randomInt(2 ** 31);
     this.random = new SeededRandom(this.seed);
     this.partitions = options.partitions;
     this.nodeIds = allNodes(options.partitions);
-    this.ring = new HashRing(options.partitions.length);
+    this.ring = this.makeRing(options.partitions.length);
     this.clock = new ScaledClock({ timescale: options.timescale });
     this.faults = this.makeFaults();
     this.raftOptions = { preVote: options.preVote, checkQuorum: options.checkQuorum };
@@ -174,7 +184,7 @@ export class ClusterHost implements ClusterApi {
       groups,
       nodes,
       links: this.faults.cutLinks(),
-      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens },
+      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens, tokensPerGroup: this.ringTokensPerGroup },
       network: this.faults.network(),
       clock: this.clock.settings(),
       raft: this.raftOptions,
@@ -348,7 +358,7 @@ export class ClusterHost implements ClusterApi {
       this.failures.clear();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
-      this.ring = new HashRing(partitions.length);
+      this.ring = this.makeRing(partitions.length);
       const previous = this.faults;
       this.faults = this.makeFaults();
       this.faults.setNetwork(previous.network());
@@ -366,7 +376,14 @@ export class ClusterHost implements ClusterApi {
 
   /** The folder of this configuration's nodes (and of its secret). */
   private clusterFolder(): string {
-    return join(this.options.dataDir, clusterIdOf(this.partitions).slice(0, 12));
+    return join(
+      this.options.dataDir,
+      ringScopedClusterId(clusterIdOf(this.partitions).slice(0, 12), this.ringTokensPerGroup),
+    );
+  }
+
+  private makeRing(groups: number): HashRing {
+    return new HashRing(groups, { tokensPerGroup: this.ringTokensPerGroup });
   }
 
   private async clusterSecret(): Promise<Uint8Array> {
@@ -391,6 +408,7 @@ export class ClusterHost implements ClusterApi {
     const node = new NodeHost({
       id,
       partitions: this.partitions,
+      ringTokensPerGroup: this.ringTokensPerGroup,
       storage,
       clock: this.clock,
       timing: options.timing,

@@ -7,7 +7,8 @@ import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/confi
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
 import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { HashRing } from '../../shared/ring';
+import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
+import { ringScopedClusterId } from '../../shared/ring-tokens';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
 import { KvRouter } from '../kv/router';
@@ -35,6 +36,8 @@ export type NodeEvent = LoopEvent | { readonly type: 'transport'; readonly event
 export interface NodeHostOptions {
   readonly id: NodeId;
   readonly partitions: Partitions;
+  /** The ring's tokens per group (DEFAULT_TOKENS_PER_GROUP when absent); the same on every node. */
+  readonly ringTokensPerGroup?: number;
   readonly storage: RaftStorage;
   readonly clock: HostClock;
   readonly timing: NodeTiming;
@@ -71,6 +74,7 @@ export const LOG_TAIL_ENTRIES = 40;
 export class NodeHost implements LocalGroup {
   readonly nodeId: NodeId;
   readonly group: number;
+  readonly ringTokensPerGroup: number;
   /** The Ready loop, from start() on: the core, the state machine and every waiting client. */
   private loop: ReadyLoop<KvStateMachine, ApplyResult> | null = null;
   private server: NodeServer | null = null;
@@ -84,6 +88,7 @@ export class NodeHost implements LocalGroup {
   constructor(private readonly options: NodeHostOptions) {
     this.nodeId = options.id;
     this.group = requireGroupOf(options.partitions, options.id);
+    this.ringTokensPerGroup = options.ringTokensPerGroup ?? DEFAULT_TOKENS_PER_GROUP;
   }
 
   /** Loads the node's state from storage, replays the committed log and opens its port. */
@@ -112,7 +117,7 @@ export class NodeHost implements LocalGroup {
     const onEvent = options.onEvent;
     this.transport = new PeerTransport({
       self: this.nodeId,
-      clusterId: clusterIdOf(options.partitions),
+      clusterId: ringScopedClusterId(clusterIdOf(options.partitions), this.ringTokensPerGroup),
       secret: options.secret,
       peers: members,
       clock: options.clock,
@@ -146,7 +151,7 @@ export class NodeHost implements LocalGroup {
     });
     const router = new KvRouter({
       local: this,
-      ring: new HashRing(options.partitions.length),
+      ring: new HashRing(options.partitions.length, { tokensPerGroup: this.ringTokensPerGroup }),
       partitions: options.partitions,
       clock: options.clock,
       forwarder: this.forwarder,

@@ -24,7 +24,7 @@ import { focusOfLine, type LineFocus } from '../model/line-focus';
 import { Narrator } from '../model/narration';
 import { type NameOf, shortNamer } from '../model/node-names';
 import { type RequestTrace, RequestTracer } from '../model/request-trace';
-import { positionOfKey } from '../model/ring-keys';
+import { positionOfKey, tokensPerGroupOf } from '../model/ring-keys';
 import { pickBridge, type TransportKind } from '../transport/pick-bridge';
 import { appendLines, type FeedLine } from './feed';
 import { FrameLoop } from './frame-loop';
@@ -176,7 +176,10 @@ export class ClusterStore {
   private readonly eventLeaders = new Map<number, NodeId>();
   private readonly tracer = new RequestTracer({
     name: (id) => this.names(id),
-    groupOfKey: (key) => positionOfKey(key, Math.max(1, this.state?.partitions.length ?? 1)).group,
+    groupOfKey: (key) => {
+      const groups = Math.max(1, this.state?.partitions.length ?? 1);
+      return positionOfKey(key, groups, tokensPerGroupOf(this.state?.ring, groups)).group;
+    },
     groupOfNode: (id) => this.groupIndexOf(id),
     leaderOf: (group) => this.eventLeaders.get(group) ?? this.state?.groups[group]?.leader ?? null,
   });
