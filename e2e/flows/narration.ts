@@ -13,6 +13,14 @@ export function portOf(id: string): string {
   return id.slice(id.lastIndexOf(':') + 1);
 }
 
+/**
+ * Waits until the page's event stream is open: the host then sends it every event, after the
+ * opening batch that told it each node's role. A fault staged before that would not be narrated.
+ */
+export async function awaitStream(dashboard: DashboardPage): Promise<void> {
+  await expect(dashboard.connectionStatus).toHaveText(/^Connected \(/, { timeout: 20_000 });
+}
+
 /** Waits until the feed holds a sentence equal to `line` (or matching it); returns that sentence. */
 export async function expectSaid(dashboard: DashboardPage, line: string | RegExp, timeout = 15_000): Promise<string> {
   let found = '';
@@ -58,6 +66,7 @@ export async function leaderCrashAndReelection(
   probe: ClusterProbe,
   host: HeadlessHost,
 ): Promise<void> {
+  await awaitStream(dashboard);
   const { leader, term } = await awaitLeader(probe);
   await host.api('POST', `/api/nodes/${leader}/kill`);
   await expectSaid(dashboard, `Killed ${portOf(leader)}`);
@@ -74,6 +83,7 @@ export async function leaderCrashAndReelection(
  * majority, and when the next election starts the feed calls it a split vote, with the tally.
  */
 export async function splitVote(dashboard: DashboardPage, probe: ClusterProbe, host: HeadlessHost): Promise<void> {
+  await awaitStream(dashboard);
   const { leader, term, state } = await awaitLeader(probe);
   const followers = (state.partitions[0] ?? []).filter((id) => id !== leader).slice(0, 3);
   await host.api('POST', `/api/nodes/${leader}/kill`);
@@ -100,6 +110,7 @@ export async function minorityPartitionThenHeal(
   probe: ClusterProbe,
   host: HeadlessHost,
 ): Promise<void> {
+  await awaitStream(dashboard);
   const { leader, term, state } = await awaitLeader(probe);
   const members = state.partitions[0] ?? [];
   const buddy = members.find((id) => id !== leader)!;
@@ -133,6 +144,7 @@ export async function logRepairAfterRestart(
   probe: ClusterProbe,
   host: HeadlessHost,
 ): Promise<void> {
+  await awaitStream(dashboard);
   const { leader, term, state } = await awaitLeader(probe);
   const index = nodeIn(state, leader).lastLogIndex + 1;
   const others = (state.partitions[0] ?? []).filter((id) => id !== leader);
@@ -172,6 +184,7 @@ export async function staleLeaderReadRefused(
   probe: ClusterProbe,
   host: HeadlessHost,
 ): Promise<void> {
+  await awaitStream(dashboard);
   const { leader, term, state } = await awaitLeader(probe);
   const others = (state.partitions[0] ?? []).filter((id) => id !== leader);
   await host.api('POST', '/api/network/partition', { sides: [[leader], others] });
@@ -204,6 +217,7 @@ export async function laggingFollowerRepaired(
   probe: ClusterProbe,
   host: HeadlessHost,
 ): Promise<void> {
+  await awaitStream(dashboard);
   const { leader, state } = await awaitLeader(probe);
   const follower = (state.partitions[0] ?? []).find((id) => id !== leader)!;
   await host.api('POST', '/api/links', { a: leader, b: follower, cut: true });

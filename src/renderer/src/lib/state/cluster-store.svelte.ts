@@ -27,7 +27,7 @@ import { type RequestTrace, RequestTracer } from '../model/request-trace';
 import { positionOfKey, tokensPerGroupOf } from '../model/ring-keys';
 import { pickBridge, type TransportKind } from '../transport/pick-bridge';
 import { appendLines, type FeedLine } from './feed';
-import { FrameLoop } from './frame-loop';
+import { FRAME_SLACK_MS, FrameLoop } from './frame-loop';
 import { Poller } from './poller';
 import { rememberKey } from './written-keys';
 
@@ -36,9 +36,10 @@ const POLL_RUNNING_MS = 220;
 /**
  * With the event stream, the events say when the picture changed (a role, a term, an append...):
  * a poll follows each such change within CHANGE_POLL_MS, and otherwise (heartbeats only) one every
- * IDLE_POLL_MS keeps the timers and the rest honest. Half of the renderer's idle cost was polling.
+ * IDLE_POLL_MS keeps the timers and the rest honest. Half of the renderer's idle cost was polling;
+ * heartbeats reset the timers from the events, so an idle poll only corrects drift.
  */
-const IDLE_POLL_MS = 2000;
+const IDLE_POLL_MS = 5000;
 const CHANGE_POLL_MS = 120;
 /** At most this many events wait for a hidden tab (about ten minutes of an idle cluster at real time). */
 const BACKLOG_LIMIT = 20_000;
@@ -47,10 +48,10 @@ const POLL_FAILED_MS = 1500;
 /** 25 frames a second is smooth enough for flights and less than half the work of a 60 Hz loop. */
 const FRAME_MIN_MS = 40;
 /**
- * While only heartbeats and their replies fly (an idle cluster), 10 frames a second: they are small
- * dots whose path the eye already knows, and each frame repaints the diagram.
+ * While only heartbeats and their replies fly (an idle cluster), 8 frames a second: they are small
+ * dots whose path the eye already knows, and each frame costs a paint of the flight overlay.
  */
-const ROUTINE_FRAME_MIN_MS = 100;
+const ROUTINE_FRAME_MIN_MS = 125;
 /** Timer arcs move slowly: four updates a second, in steps of 1/48 of a turn, keep repaints rare. */
 const TIMER_FRAME_MIN_MS = 250;
 const TIMER_STEPS = 48;
@@ -145,9 +146,11 @@ export class ClusterStore {
   );
   private readonly frames = new FrameLoop(
     () =>
-      this.flights.some((flight) => flight.kind !== 'Heartbeat' && flight.kind !== 'HeartbeatResp')
-        ? FRAME_MIN_MS
-        : ROUTINE_FRAME_MIN_MS,
+      this.tracker.size === 0
+        ? TIMER_FRAME_MIN_MS // only the timer arcs move
+        : this.flights.some((flight) => flight.kind !== 'Heartbeat' && flight.kind !== 'HeartbeatResp')
+          ? FRAME_MIN_MS
+          : ROUTINE_FRAME_MIN_MS,
     () => this.needsMotion(),
     (wallMs) => this.onFrame(wallMs),
   );
@@ -367,8 +370,14 @@ export class ClusterStore {
     if (keys !== this.keys) this.keys = keys;
     if (lines.length > 0) this.feed = appendLines(this.feed, lines);
     if (!this.hidden) {
-      this.now = displayNow;
-      this.flights = this.tracker.visible(displayNow);
+      // While the animation loop runs, its next frame (at most a routine interval away, and sooner
+      // for anything but heartbeats) draws the new flights: drawing them here too would render the
+      // diagram once per batch on top of once per frame. A flight's position is a function of
+      // time, so it only appears a little way along its path.
+      if (!this.frames.running) {
+        this.now = displayNow;
+        this.flights = this.tracker.visible(displayNow);
+      }
       this.frames.ensure();
     }
   }
@@ -403,7 +412,7 @@ export class ClusterStore {
 
   private onFrame(wallMs: number): void {
     this.now = this.clock.now(performance.now());
-    if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS) {
+    if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS - FRAME_SLACK_MS) {
       this.lastTimerFrameWallMs = wallMs;
       this.timerNow = this.now;
     }
