@@ -4,7 +4,11 @@ import { expect } from '@playwright/test';
 import type { DashboardPage } from '../pages/dashboard-page';
 import { pageExtent, renderedFontSizes } from '../support/rendered-text';
 
-export async function presenterViewFits(dashboard: DashboardPage, screenshot: () => Promise<unknown>): Promise<void> {
+export async function presenterViewFits(
+  dashboard: DashboardPage,
+  screenshot: () => Promise<unknown>,
+  ring: { readonly groups: number; readonly tokensPerGroup: number; readonly screenshot: () => Promise<unknown> },
+): Promise<void> {
   const { page, diagram } = dashboard;
   if (!(await dashboard.presenterModeOn())) await dashboard.presenterButton.click();
   expect(await dashboard.presenterModeOn()).toBe(true);
@@ -41,9 +45,16 @@ export async function presenterViewFits(dashboard: DashboardPage, screenshot: ()
   await dashboard.controlsButton.click();
   await expect(dashboard.drawer).toBeVisible();
   await expect(dashboard.ring.root).toBeVisible();
-  const ring = await renderedFontSizes(dashboard.ring.root.locator('svg text'));
-  expect(ring.length).toBeGreaterThan(0);
-  expect(Math.min(...ring), 'ring text of 14 px or more').toBeGreaterThanOrEqual(14);
+  const ringText = await renderedFontSizes(dashboard.ring.root.locator('svg text'));
+  expect(ringText.length).toBeGreaterThan(0);
+  expect(Math.min(...ringText), 'ring text of 14 px or more').toBeGreaterThanOrEqual(14);
+  // The classroom ring: every token drawn, and each group's share against the fair one.
+  await expect(dashboard.ring.root.getByTestId('ring-token')).toHaveCount(ring.groups * ring.tokensPerGroup);
+  await expect(dashboard.ring.root.getByText(`${ring.tokensPerGroup} tokens per group`)).toBeVisible();
+  if (ring.groups > 1) {
+    await expect(dashboard.ring.root.getByTestId('ring-share-0')).toHaveText(/^\s*group 0: \d+\.\d%\s\([+−]\d+%\)$/);
+  }
+  await ring.screenshot();
   await page.keyboard.press('Escape');
   await expect(dashboard.drawer).toBeHidden();
 }
