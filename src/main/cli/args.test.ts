@@ -102,7 +102,7 @@ describe('raftlab node', () => {
     });
   });
 
-  it('takes the ring\'s tokens per group from --ring-tokens, within the ring\'s bounds', () => {
+  it("takes the ring's tokens per group from --ring-tokens, within the ring's bounds", () => {
     expect(node(['node', '127.0.0.1', '5001', 'readme', '--ring-tokens', '16']).options.ringTokensPerGroup).toBe(16);
     expect(cluster(['cluster', '--ring-tokens=16']).options.ringTokensPerGroup).toBe(16);
     expect(() => parseArgs(['node', '127.0.0.1', '5001', 'readme', '--ring-tokens', '0'])).toThrow(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { HashRing } from '../../../../shared/ring';
 import { groupOfHash, hashToAngle, tokenArcs } from '../geometry/ring-geometry';
 import { groupArcPaths } from '../geometry/ring-paths';
-import { HashRing } from '../../../../shared/ring';
 import { formatHash, positionOfKey, ringFor, tokensPerGroupOf } from './ring-keys';
 
 describe('typed key preview', () => {
@@ -29,7 +29,7 @@ describe('typed key preview', () => {
     }
   });
 
-  it('routes a preview by the host\'s token count, not the default', () => {
+  it("routes a preview by the host's token count, not the default", () => {
     const classroom = new HashRing(3, { tokensPerGroup: 16 });
     for (let i = 0; i < 200; i++) expect(positionOfKey(`k${i}`, 3, 16).group).toBe(classroom.groupOf(`k${i}`));
     expect(tokensPerGroupOf({ ...classroom.view(), tokensPerGroup: 16 }, 3)).toBe(16);
