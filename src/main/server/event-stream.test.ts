@@ -129,6 +129,48 @@ describe('EventStream: the opening batch', () => {
   });
 });
 
+describe('EventStream: a slow client catching up', () => {
+  it('gets a fresh opening batch after the events it missed, so the gap cannot mislead it', async () => {
+    const timers = new ManualTimers();
+    const hub = new EventHub({ timers });
+    let openings = 0;
+    const stream = new EventStream({
+      subscribe: (listener) => hub.subscribe(listener),
+      opening: () => {
+        hub.flushNow();
+        openings++;
+        return [{ type: 'role', at: openings, node: A, role: 'leader', term: openings, leader: A, initial: true }];
+      },
+      maxBufferedBytes: 100,
+    });
+    // A response whose socket backlog the test sets: above maxBufferedBytes, the client is too slow.
+    const written: string[] = [];
+    const response = {
+      writableLength: 0,
+      writeHead: () => response,
+      write: (chunk: string) => written.push(chunk) > 0,
+      on: () => response,
+      end: () => {},
+    };
+    const request = { socket: { setNoDelay: () => {} } };
+    stream.open(request as never, response as never);
+    response.writableLength = 1000;
+    hub.publish({ type: 'role', at: 10, node: B, role: 'leader', term: 5 });
+    timers.fire();
+    response.writableLength = 0;
+    hub.publish({ type: 'commit', at: 11, node: B, index: 7 });
+    timers.fire();
+    await Promise.resolve();
+    const batches = written
+      .filter((chunk) => chunk.startsWith('data: '))
+      .map((chunk) => JSON.parse(chunk.slice('data: '.length)) as ClusterEvent[]);
+    expect(batches.map((batch) => batch.map((event) => event.at))).toEqual([[1], [11], [2]]);
+    expect(batches[2]?.[0]).toMatchObject({ type: 'role', initial: true });
+    expect(written.some((chunk) => chunk.startsWith(': dropped 1 events'))).toBe(true);
+    expect(stream.droppedEvents).toBe(1);
+  });
+});
+
 describe('ControlServer on a real cluster: the opening batch', () => {
   let cluster: TestCluster | undefined;
   let server: ControlServer | undefined;

@@ -122,12 +122,27 @@ export class EventStream {
         this.onDropped(events.length);
         continue;
       }
-      if (client.missedEvents > 0) {
+      const missed = client.missedEvents > 0;
+      if (missed) {
         response.write(`: dropped ${client.missedEvents} events while this client was slow\n\n`);
         client.missedEvents = 0;
       }
       response.write(frame);
+      // What it missed may have changed roles: it gets a fresh opening batch, once this batch has
+      // reached every subscriber (the opening flushes the hub, which must not happen inside a flush).
+      if (missed) queueMicrotask(() => this.reopen(client));
     }
+  }
+
+  private reopen(client: Client): void {
+    if (!this.clients.has(client)) return;
+    const opening = this.opening();
+    if (opening.length === 0) return;
+    if (client.response.writableLength > this.maxBufferedBytes) {
+      client.missedEvents += opening.length;
+      return;
+    }
+    client.response.write(`data: ${JSON.stringify(opening)}\n\n`);
   }
 
   private ping(): void {
