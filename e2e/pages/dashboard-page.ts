@@ -25,6 +25,10 @@ export class DashboardPage {
   /** The narration: role log, aria-live. */
   readonly feed: Locator;
   readonly helpDialog: Locator;
+  /** Presenter mode: the button that opens the controls drawer, the drawer, and the caption strip. */
+  readonly controlsButton: Locator;
+  readonly drawer: Locator;
+  readonly caption: Locator;
 
   constructor(readonly page: Page) {
     this.diagram = new Diagram(page);
@@ -40,11 +44,28 @@ export class DashboardPage {
     this.shortcutsButton = page.getByRole('button', { name: 'Keyboard shortcuts', exact: true });
     this.feed = page.getByRole('log', { name: 'Event feed', exact: true });
     this.helpDialog = page.getByRole('dialog', { name: 'Keyboard shortcuts', exact: true });
+    this.controlsButton = page.getByRole('button', { name: 'Controls', exact: true });
+    this.drawer = page.getByTestId('controls-drawer');
+    this.caption = page.getByTestId('caption');
   }
 
   /** Opens the dashboard link a host printed (with its token). */
   async open(url: string): Promise<void> {
     await this.page.goto(url);
+  }
+
+  /** The feed's sentences without their times, oldest first. */
+  feedSentences(): Promise<string[]> {
+    return this.feed.locator('li .text').allInnerTexts();
+  }
+
+  /** The "why" button of the feed line that says `sentence`: it shows what the line is about. */
+  whyButton(sentence: string): Locator {
+    return this.feed
+      .getByRole('listitem')
+      .filter({ has: this.page.locator('.text', { hasText: sentence }) })
+      .last()
+      .getByRole('button', { name: /^Why/ });
   }
 
   /** The feed's lines, oldest first. */

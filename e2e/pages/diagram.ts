@@ -12,7 +12,8 @@ export class Diagram {
 
   constructor(readonly page: Page) {
     this.root = page.getByRole('group', { name: /^Cluster diagram/ });
-    this.flights = this.root.getByTestId('flight');
+    // Flights are drawn on an overlay laid over the diagram (their own compositing layer).
+    this.flights = page.getByTestId('flight-overlay').getByTestId('flight');
     this.requestPath = this.root.getByTestId('request-path');
     this.resetZoomButton = page.getByRole('button', { name: 'Reset zoom', exact: true });
   }
@@ -50,9 +51,12 @@ export class Diagram {
 
   /** Flights drawn between two nodes, in either direction. */
   flightsBetween(a: string, b: string): Locator {
-    return this.root.locator(
-      `[data-testid="flight"][data-from="${a}"][data-to="${b}"], [data-testid="flight"][data-from="${b}"][data-to="${a}"]`,
-    );
+    return this.root
+      .page()
+      .getByTestId('flight-overlay')
+      .locator(
+        `[data-testid="flight"][data-from="${a}"][data-to="${b}"], [data-testid="flight"][data-from="${b}"][data-to="${a}"]`,
+      );
   }
 
   /** Where each drawn flight is, as its transform, in document order. */

@@ -3,9 +3,12 @@ import type { Locator, Page } from '@playwright/test';
 
 export class HashRingView {
   readonly preview: Locator;
+  /** The ring's drawing. */
+  readonly root: Locator;
 
   constructor(readonly page: Page) {
     this.preview = page.getByTestId('ring-preview');
+    this.root = page.locator('figure.ring');
   }
 
   /** A written key's marker, with data-group and data-hash. */

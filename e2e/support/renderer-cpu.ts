@@ -9,6 +9,9 @@ export interface IdleCpu {
   /** Main-thread task time as a share of one core (TaskDuration delta / window). */
   readonly mainThreadShare: number;
   readonly scriptShare: number;
+  /** Style recalculation and layout, the rendering work a frame costs before paint. */
+  readonly styleShare: number;
+  readonly layoutShare: number;
   /** OS CPU time of the renderer processes as a share of one core, or null where /proc is absent. */
   readonly rendererProcessShare: number | null;
   readonly rendererPids: readonly number[];
@@ -65,6 +68,8 @@ export async function measureIdleCpu(page: Page, browser: Browser, windowMs: num
     windowMs: elapsedMs,
     mainThreadShare: share('TaskDuration'),
     scriptShare: share('ScriptDuration'),
+    styleShare: share('RecalcStyleDuration'),
+    layoutShare: share('LayoutDuration'),
     rendererProcessShare:
       ticksBefore === null || ticksAfter === null
         ? null
@@ -76,7 +81,7 @@ export async function measureIdleCpu(page: Page, browser: Browser, windowMs: num
 export function describeIdleCpu(label: string, cpu: IdleCpu): string {
   const percent = (share: number | null): string => (share === null ? 'n/a' : `${(share * 100).toFixed(2)}%`);
   return (
-    `${label}: renderer main thread ${percent(cpu.mainThreadShare)} of a core (script ${percent(cpu.scriptShare)}), ` +
+    `${label}: renderer main thread ${percent(cpu.mainThreadShare)} of a core (script ${percent(cpu.scriptShare)}, style ${percent(cpu.styleShare)}, layout ${percent(cpu.layoutShare)}), ` +
     `renderer process ${percent(cpu.rendererProcessShare)} (pids ${cpu.rendererPids.join(', ')}), over ${(cpu.windowMs / 1000).toFixed(1)} s`
   );
 }

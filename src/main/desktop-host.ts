@@ -7,6 +7,7 @@
 // added latency nobody could see a message fly. The headless `raftlab cluster` stays at real time.
 import { isAbsolute, join } from 'node:path';
 import { DEFAULT_PARTITIONS, type Partitions } from '../shared/config';
+import { CLASSROOM_TOKENS_PER_GROUP } from '../shared/ring-tokens';
 import { DEFAULT_RUN_OPTIONS } from './cli/options';
 import { timingOf } from './cli/timing';
 import { ClusterHost } from './host/cluster-host';
@@ -28,6 +29,8 @@ export function createDesktopHost(options: {
 }): ClusterHost {
   return new ClusterHost({
     partitions: options.partitions ?? DEFAULT_PARTITIONS,
+    // A ring a class can read, each arc a real token (ring-tokens.ts); its own config id and folder.
+    ringTokensPerGroup: CLASSROOM_TOKENS_PER_GROUP,
     dataDir: options.dataDir,
     inMemory: false,
     timing: timingOf(DEFAULT_RUN_OPTIONS),

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, CLUSTER_OPERATIONS, type ClusterEvent, EVENTS_CHANNEL } from '../shared/api';
+import { ApiError, CLUSTER_OPERATIONS, type ClusterEvent, EVENTS_CHANNEL, EVENTS_OPEN_CHANNEL } from '../shared/api';
 import { channelOf, type IpcOutcome } from '../shared/ipc-channels';
 import { type IpcEvent, type IpcWindow, isAppUrl, registerIpc } from './ipc';
 import { StubCluster } from './server/testing/stub-cluster';
@@ -69,7 +69,33 @@ function setUp(options: { devServerUrl?: string } = {}) {
 describe('registerIpc', () => {
   it('registers exactly one handler per operation, on raftlab:<operation>', () => {
     const { ipcMain } = setUp();
-    expect([...ipcMain.handlers.keys()].sort()).toEqual(CLUSTER_OPERATIONS.map((op) => `raftlab:${op}`).sort());
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(
+      [...CLUSTER_OPERATIONS.map((op) => `raftlab:${op}`), EVENTS_OPEN_CHANNEL].sort(),
+    );
+  });
+
+  it("answers the page's subscription with its opening batch on its own channel, after every older batch", async () => {
+    const { cluster, ipcMain, sent } = setUp();
+    const older: ClusterEvent[] = [{ type: 'commit', at: 3, node: '127.0.0.1:5001', index: 9 }];
+    const opening: ClusterEvent[] = [
+      { type: 'role', at: 4, node: '127.0.0.1:5001', role: 'leader', term: 2, leader: '127.0.0.1:5001', initial: true },
+    ];
+    cluster.pending = older;
+    cluster.opening = opening;
+    expect(await ipcMain.call(EVENTS_OPEN_CHANNEL, eventFrom(APP_URL))).toEqual({ ok: true, value: 1 });
+    expect(sent).toEqual([
+      { channel: EVENTS_CHANNEL, payload: older },
+      { channel: EVENTS_OPEN_CHANNEL, payload: opening },
+    ]);
+  });
+
+  it('refuses the opening batch to a foreign page', async () => {
+    const { cluster, ipcMain, sent, refusals } = setUp();
+    cluster.opening = [{ type: 'role', at: 4, node: '127.0.0.1:5001', role: 'leader', term: 2, initial: true }];
+    const outcome = await ipcMain.call(EVENTS_OPEN_CHANNEL, eventFrom('https://evil.example/'));
+    expect(outcome.ok).toBe(false);
+    expect(sent).toEqual([]);
+    expect(refusals).toHaveLength(1);
   });
 
   it('passes a call from our page on to the cluster and returns its value', async () => {
@@ -152,7 +178,7 @@ describe('registerIpc', () => {
     expect(ipcMain.handlers.size).toBe(0);
     const { window } = fakeWindow();
     expect(() => registerIpc(ipcMain, cluster.bridge, window)).not.toThrow();
-    expect(ipcMain.handlers.size).toBe(CLUSTER_OPERATIONS.length);
+    expect(ipcMain.handlers.size).toBe(CLUSTER_OPERATIONS.length + 1);
   });
 });
 

@@ -3,7 +3,7 @@
 // frame showing our own page, and that its arguments have the operation's shape. Anything else is
 // refused, so a page that somehow navigated elsewhere cannot drive the cluster.
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { ApiError, CLUSTER_OPERATIONS, type ClusterBridge, EVENTS_CHANNEL } from '../shared/api';
+import { ApiError, CLUSTER_OPERATIONS, type ClusterBridge, EVENTS_CHANNEL, EVENTS_OPEN_CHANNEL } from '../shared/api';
 import { channelOf, type IpcOutcome } from '../shared/ipc-channels';
 import { APP_HOST, APP_SCHEME } from './electron-app-protocol';
 import { checkOperationArgs } from './server/operation-args';
@@ -68,12 +68,34 @@ export function registerIpc(
     window.webContents.send(EVENTS_CHANNEL, events);
   });
 
+  // The page subscribes after it loads (and again after a reload): it asks for its opening batch,
+  // each node's role as of now. Older events go out first (openingEvents flushes them), and the
+  // batch comes on its own channel, in order with the others, so the page knows where its stream
+  // begins and ignores what came before.
+  ipcMain.handle(EVENTS_OPEN_CHANNEL, async (event: IpcEvent): Promise<IpcOutcome> => {
+    const refusal = refusalOf(event, window, options);
+    if (refusal !== undefined) {
+      onRefused(`events: ${refusal}`);
+      return { ok: false, status: 403, error: `refused: ${refusal}` };
+    }
+    try {
+      const opening = api.openingEvents?.() ?? [];
+      if (!window.isDestroyed() && !window.webContents.isDestroyed()) {
+        window.webContents.send(EVENTS_OPEN_CHANNEL, opening);
+      }
+      return { ok: true, value: opening.length };
+    } catch (error) {
+      return failure(error);
+    }
+  });
+
   let disposed = false;
   const dispose = (): void => {
     if (disposed) return;
     disposed = true;
     unsubscribe();
     for (const operation of CLUSTER_OPERATIONS) ipcMain.removeHandler(channelOf(operation));
+    ipcMain.removeHandler(EVENTS_OPEN_CHANNEL);
   };
   window.webContents.once('destroyed', dispose);
   return dispose;

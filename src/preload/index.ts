@@ -10,6 +10,7 @@ import {
   type ClusterEvent,
   type ClusterOperation,
   EVENTS_CHANNEL,
+  EVENTS_OPEN_CHANNEL,
 } from '../shared/api';
 import { channelOf, unwrapOutcome } from '../shared/ipc-channels';
 
@@ -27,10 +28,25 @@ const bridge: ClusterBridge = {
   ...operations,
   onEvents(listener) {
     // Only the batch reaches the page, never the IPC event (which holds ipcRenderer as its sender).
-    const forward = (_event: IpcRendererEvent, events: readonly ClusterEvent[]): void => listener(events);
+    // The stream begins with the opening batch (each node's role now); batches before it are older
+    // than what it says, so they are ignored.
+    let opened = false;
+    const forward = (_event: IpcRendererEvent, events: readonly ClusterEvent[]): void => {
+      if (opened) listener(events);
+    };
+    const open = (_event: IpcRendererEvent, events: readonly ClusterEvent[]): void => {
+      opened = true;
+      listener(events);
+    };
     ipcRenderer.on(EVENTS_CHANNEL, forward);
+    ipcRenderer.on(EVENTS_OPEN_CHANNEL, open);
+    ipcRenderer.invoke(EVENTS_OPEN_CHANNEL).catch(() => {
+      // Without an opening batch the stream still flows; the page then learns roles as they change.
+      opened = true;
+    });
     return () => {
       ipcRenderer.removeListener(EVENTS_CHANNEL, forward);
+      ipcRenderer.removeListener(EVENTS_OPEN_CHANNEL, open);
     };
   },
 };

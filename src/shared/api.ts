@@ -78,6 +78,8 @@ export interface RingToken {
 export interface RingView {
   readonly hashSpace: number;
   readonly tokens: readonly RingToken[];
+  /** Each group's number of tokens: a view rebuilds the very ring that routes from it. */
+  readonly tokensPerGroup?: number;
 }
 
 export interface NetworkSettings {
@@ -139,7 +141,20 @@ interface EventBase {
 }
 
 export type ClusterEvent =
-  | (EventBase & { readonly type: 'role'; readonly node: NodeId; readonly role: Role; readonly term: number })
+  | (EventBase & {
+      readonly type: 'role';
+      readonly node: NodeId;
+      readonly role: Role;
+      readonly term: number;
+      /** The leader the node knows of (null: none). Always set on `initial` events. */
+      readonly leader?: NodeId | null;
+      /**
+       * Set on the batch a view receives first when it subscribes: each live node's role, term and
+       * leader as they are now, with every older event already delivered before it. A view seeds
+       * what it knows of roles from these, never from a polled snapshot.
+       */
+      readonly initial?: true;
+    })
   | (EventBase & { readonly type: 'term'; readonly node: NodeId; readonly term: number })
   | (EventBase & { readonly type: 'vote'; readonly node: NodeId; readonly term: number; readonly votedFor: NodeId })
   | (EventBase & {
@@ -154,6 +169,17 @@ export type ClusterEvent =
       /** App: how many entries it carries. AppResp/VoteResp: whether it was a rejection. */
       readonly entries?: number;
       readonly reject?: boolean;
+      /**
+       * App: its prevLogIndex. AppResp: on success the follower's matching index, on reject the
+       * prevLogIndex that did not match. ReadIndexResp: the read index.
+       */
+      readonly index?: number;
+      /** App: its prevLogTerm. A rejecting AppResp: the term the follower holds at `index` (0: none). */
+      readonly logTerm?: number;
+      /** A rejecting AppResp: the first index the follower holds of `logTerm` (its conflict hint). */
+      readonly hint?: number;
+      /** Vote/PreVote: set when a leadership transfer (TimeoutNow) caused the campaign. */
+      readonly transfer?: boolean;
       /** For drops: why (cut, loss, dead, paused-overflow, ...). */
       readonly reason?: string;
     })
@@ -183,6 +209,8 @@ export type ClusterEvent =
       readonly via: NodeId;
       readonly op: KvOp;
       readonly key: string;
+      /** The node's request timeout in host ms (it stretches with the timescale, as every timer does). */
+      readonly timeoutMs?: number;
     })
   | (EventBase & {
       readonly type: 'reply';
@@ -192,6 +220,8 @@ export type ClusterEvent =
       readonly group: number;
       readonly ok: boolean;
       readonly ms: number;
+      /** A failed request: the error the client got, e.g. `TRYAGAIN group 0 did not answer ...`. */
+      readonly error?: string;
     })
   | (EventBase & {
       readonly type: 'fault';
@@ -212,6 +242,8 @@ export type ClusterEvent =
       readonly a?: NodeId;
       readonly b?: NodeId;
       readonly detail?: string;
+      /** `config`: set when the cluster restarted on the configuration it already had. */
+      readonly unchanged?: boolean;
     })
   | (EventBase & {
       readonly type: 'membership';
@@ -332,6 +364,8 @@ export type ClusterOperation = (typeof CLUSTER_OPERATIONS)[number];
 
 /** The channel on which batches of events reach a view. */
 export const EVENTS_CHANNEL = 'raftlab:events';
+/** The page asks on this channel for the opening batch (see `openingEvents`) when it subscribes. */
+export const EVENTS_OPEN_CHANNEL = 'raftlab:events-open';
 
 /** What a view subscribes to: batches of events, at most ~20 a second. Returns an unsubscribe. */
 export type EventSubscriber = (listener: (events: readonly ClusterEvent[]) => void) => () => void;
@@ -339,4 +373,10 @@ export type EventSubscriber = (listener: (events: readonly ClusterEvent[]) => vo
 /** What the preload exposes to the page as `window.raftlab`, and what the browser transport implements. */
 export interface ClusterBridge extends ClusterApi {
   onEvents: EventSubscriber;
+  /**
+   * Host side only (the page's bridge has none): delivers the events still batched to every
+   * subscriber, then returns the opening batch for a new one, a `role` event with `initial: true`
+   * per live node. Sent first on a new stream, nothing older can follow it.
+   */
+  openingEvents?(): readonly ClusterEvent[];
 }

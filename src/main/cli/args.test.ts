@@ -101,6 +101,7 @@ describe('raftlab node', () => {
       secretFile: null,
       insecure: false,
       snapshotEntries: 2500,
+      ringTokensPerGroup: DEFAULT_RUN_OPTIONS.ringTokensPerGroup,
     });
   });
 
@@ -111,6 +112,17 @@ describe('raftlab node', () => {
       /--snapshot-entries/,
     );
     expect(usageError(['cluster', '--snapshot-entries', 'lots']).message).toMatch(/--snapshot-entries/);
+  });
+
+  it("takes the ring's tokens per group from --ring-tokens, within the ring's bounds", () => {
+    expect(node(['node', '127.0.0.1', '5001', 'readme', '--ring-tokens', '16']).options.ringTokensPerGroup).toBe(16);
+    expect(cluster(['cluster', '--ring-tokens=16']).options.ringTokensPerGroup).toBe(16);
+    expect(() => parseArgs(['node', '127.0.0.1', '5001', 'readme', '--ring-tokens', '0'])).toThrow(
+      /^--ring-tokens expects a whole number above 0, not '0'$/,
+    );
+    expect(() => parseArgs(['cluster', '--ring-tokens', '5000'])).toThrow(
+      /^--ring-tokens: the ring's tokens per group must be a whole number from 1 to 4096, not 5000$/,
+    );
   });
 
   it('keeps nothing on disk with --in-memory', () => {

@@ -14,6 +14,7 @@ import {
   presetPartitions,
 } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
+import { tokensPerGroupProblem } from '../../shared/ring-tokens';
 import { allowHostProblem } from '../server/host-check';
 import {
   DEFAULT_CLIENT_HOST,
@@ -189,6 +190,7 @@ const RUN_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   '--secret-file': { metavar: 'FILE' },
   '--insecure': { metavar: null },
   '--snapshot-entries': { metavar: 'N' },
+  '--ring-tokens': { metavar: 'N' },
 };
 
 const NODE_OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
@@ -492,6 +494,11 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     requestText === undefined ? d.requestTimeoutMs : parsePositiveInteger(requestText, '--request-timeout', topic);
   const idleText = options.get('--idle-timeout');
   const idleTimeoutSeconds = idleText === undefined ? d.idleTimeoutSeconds : parseIdleTimeout(idleText, topic);
+  const ringTokensText = options.get('--ring-tokens');
+  const ringTokensPerGroup =
+    ringTokensText === undefined ? d.ringTokensPerGroup : parsePositiveInteger(ringTokensText, '--ring-tokens', topic);
+  const ringProblem = tokensPerGroupProblem(ringTokensPerGroup);
+  if (ringProblem !== undefined) throw new UsageError(`--ring-tokens: ${ringProblem}`, topic);
   const maxClientsText = options.get('--max-clients');
   const maxClients =
     maxClientsText === undefined ? d.maxClients : parsePositiveInteger(maxClientsText, '--max-clients', topic);
@@ -514,6 +521,7 @@ function readRunOptions(options: ReadonlyMap<string, string>, topic: HelpTopic):
     secretFile: secretFile ?? null,
     insecure: flag('--insecure'),
     snapshotEntries,
+    ringTokensPerGroup,
   };
 }
 

@@ -2,6 +2,8 @@
 // parser fills them from the command line; the usage text quotes the same defaults, so the help
 // can never disagree with the behaviour.
 
+import { DEFAULT_TOKENS_PER_GROUP } from '../../shared/ring';
+
 export interface ElectionTimeoutMs {
   readonly min: number;
   readonly max: number;
@@ -35,6 +37,8 @@ export interface RunOptions {
   readonly insecure: boolean;
   /** --snapshot-entries: a snapshot after this many applied entries; the log before it is dropped. */
   readonly snapshotEntries: number;
+  /** --ring-tokens: the ring's tokens per group; every node of a cluster must use the same. */
+  readonly ringTokensPerGroup: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = {
@@ -53,6 +57,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   snapshotEntries: 10_000,
   secretFile: null,
   insecure: false,
+  ringTokensPerGroup: DEFAULT_TOKENS_PER_GROUP,
 };
 
 /** setTimeout's ceiling (2^31 - 1 ms), in whole seconds: about 24 days. */

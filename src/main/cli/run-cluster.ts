@@ -50,6 +50,7 @@ export async function runCluster(args: RunClusterArgs, log: (line: string) => vo
   for (const note of secret?.notes ?? []) log(`raftlab cluster: ${note}`);
   const host = new ClusterHost({
     partitions: args.partitions,
+    ringTokensPerGroup: options.ringTokensPerGroup,
     dataDir: options.dataDir,
     inMemory: options.inMemory,
     timing: timingOf(options),

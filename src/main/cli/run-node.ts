@@ -39,6 +39,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   const node = new NodeHost({
     id,
     partitions: args.partitions,
+    ringTokensPerGroup: options.ringTokensPerGroup,
     // One node per process: it blocks on its own disk, as Redis does, instead of hopping threads.
     storage: openStorage({
       dir,

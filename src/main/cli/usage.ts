@@ -39,6 +39,10 @@ const RUN_OPTIONS = `Options:
                              for nodes on other machines, copy that file and pass it here
   --insecure                 run with no secret: anyone who can reach the port can write to the
                              log. Only for a machine nobody else uses
+  --ring-tokens N            the hash ring's tokens per group (default ${D.ringTokensPerGroup}, well balanced;
+                             the desktop app's classroom ring has 16, readable). Every node of a
+                             cluster must use the same N for the life of its data: nodes with
+                             another N refuse each other as members of another cluster
   -h, --help                 show this help`;
 
 const MAIN = `raftlab: a Raft-replicated key-value store you can watch, break and heal.

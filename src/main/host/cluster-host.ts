@@ -23,7 +23,8 @@ import {
 import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { HashRing } from '../../shared/ring';
+import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
+import { ringScopedClusterId, tokensPerGroupProblem } from '../../shared/ring-tokens';
 import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
 import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
@@ -43,10 +44,15 @@ import { EventHub } from './event-hub';
 import { LinkFaultTable } from './link-faults';
 import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
-import { clusterEventOf, deadNodeView, liveNodeView } from './views';
+import { clusterEventOf, deadNodeView, initialRoleEvent, liveNodeView } from './views';
 
 export interface ClusterHostOptions {
   readonly partitions: Partitions;
+  /**
+   * The ring's tokens per group, for every node it hosts (DEFAULT_TOKENS_PER_GROUP when absent; the
+   * desktop app's classroom ring has fewer). A count other than the default is part of the config id.
+   */
+  readonly ringTokensPerGroup?: number;
   /** Each node keeps its state in `<dataDir>/<config id>/<ip>_<port>`. */
   readonly dataDir: string;
   readonly inMemory: boolean;
@@ -122,13 +128,17 @@ export class ClusterHost implements ClusterApi {
     onStatus: (status) =>
       this.options.log?.(`scenario ${status.id}: step ${status.step}/${status.steps} ${status.phase}`),
   });
+  private readonly ringTokensPerGroup: number;
 
   constructor(private readonly options: ClusterHostOptions) {
+    this.ringTokensPerGroup = options.ringTokensPerGroup ?? DEFAULT_TOKENS_PER_GROUP;
+    const problem = tokensPerGroupProblem(this.ringTokensPerGroup);
+    if (problem !== undefined) throw new RangeError(problem);
     this.seed = options.seed ?? randomInt(2 ** 31);
     this.random = new SeededRandom(this.seed);
     this.partitions = options.partitions;
     this.nodeIds = allNodes(options.partitions);
-    this.ring = new HashRing(options.partitions.length);
+    this.ring = this.makeRing(options.partitions.length);
     this.clock = new ScaledClock({ timescale: options.timescale, paused: options.paused ?? false });
     this.faults = this.makeFaults();
     if (options.paused) this.faults.setPaused(true);
@@ -191,6 +201,15 @@ export class ClusterHost implements ClusterApi {
     return this.hub.subscribe(listener);
   }
 
+  openingEvents(): readonly ClusterEvent[] {
+    this.hub.flushNow();
+    const at = this.clock.now();
+    return this.nodeIds.flatMap((id) => {
+      const node = this.nodes.get(id);
+      return node ? [initialRoleEvent(node, at)] : [];
+    });
+  }
+
   /** A view that fell behind (a slow SSE client) missed these: they count in `droppedEvents`. */
   countDroppedEvents(count: number): void {
     this.hub.countDropped(count);
@@ -223,7 +242,7 @@ export class ClusterHost implements ClusterApi {
       groups,
       nodes,
       links: this.faults.cutLinks(),
-      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens },
+      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens, tokensPerGroup: this.ringTokensPerGroup },
       network: this.faults.network(),
       clock: this.clock.settings(),
       raft: this.raftOptions,
@@ -370,7 +389,15 @@ export class ClusterHost implements ClusterApi {
     if (request.via !== undefined) this.requireNode(request.via);
     const group = this.ring.groupOf(new TextEncoder().encode(key));
     const id = this.nextRequestId++;
-    this.publish({ type: 'request', at: this.clock.now(), id, via, op, key });
+    this.publish({
+      type: 'request',
+      at: this.clock.now(),
+      id,
+      via,
+      op,
+      key,
+      timeoutMs: this.options.requestTimeoutMs,
+    });
     const started = performance.now();
     const args = op === 'SET' ? [op, key, request.value as string] : [op, key];
     let reply: RespReply;
@@ -386,7 +413,17 @@ export class ClusterHost implements ClusterApi {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const ok = reply.type !== 'error';
     const servedBy = ok ? this.leaderOf(group) : null;
-    this.publish({ type: 'reply', at: this.clock.now(), id, via, servedBy, group, ok, ms });
+    this.publish({
+      type: 'reply',
+      at: this.clock.now(),
+      id,
+      via,
+      servedBy,
+      group,
+      ok,
+      ms,
+      ...(reply.type === 'error' ? { error: reply.value } : {}),
+    });
     return {
       ok,
       value:
@@ -412,6 +449,7 @@ export class ClusterHost implements ClusterApi {
       throw error;
     }
     return this.serialized(async () => {
+      const unchanged = JSON.stringify(partitions) === JSON.stringify(this.partitions);
       await this.stop();
       this.lastViews.clear();
       this.failures.clear();
@@ -419,13 +457,17 @@ export class ClusterHost implements ClusterApi {
       this.watch.resetMonitor();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
-      this.ring = new HashRing(partitions.length);
+      this.ring = this.makeRing(partitions.length);
       const previous = this.faults;
       this.faults = this.makeFaults();
       this.faults.setNetwork(previous.network());
       this.faults.setPaused(previous.paused);
       await this.start();
-      this.fault({ action: 'config', detail: `${partitions.length} group(s), ${this.nodeIds.length} nodes` });
+      this.fault({
+        action: 'config',
+        detail: `${partitions.length} group(s), ${this.nodeIds.length} nodes`,
+        ...(unchanged ? { unchanged } : {}),
+      });
     });
   }
 
@@ -526,7 +568,14 @@ export class ClusterHost implements ClusterApi {
 
   /** The folder of this configuration's nodes (and of its secret). */
   private clusterFolder(): string {
-    return join(this.options.dataDir, clusterIdOf(this.partitions).slice(0, 12));
+    return join(
+      this.options.dataDir,
+      ringScopedClusterId(clusterIdOf(this.partitions).slice(0, 12), this.ringTokensPerGroup),
+    );
+  }
+
+  private makeRing(groups: number): HashRing {
+    return new HashRing(groups, { tokensPerGroup: this.ringTokensPerGroup });
   }
 
   private async clusterSecret(): Promise<Uint8Array> {
@@ -551,6 +600,7 @@ export class ClusterHost implements ClusterApi {
     const node = new NodeHost({
       id,
       partitions: this.partitions,
+      ringTokensPerGroup: this.ringTokensPerGroup,
       storage,
       clock: this.clock,
       timing: options.timing,

@@ -110,6 +110,15 @@ export class EventHub {
     this.timer = undefined;
   }
 
+  /**
+   * Delivers the pending batch now instead of at the next interval: a view about to open is told
+   * the state as of now, so everything older must reach the views already open first.
+   */
+  flushNow(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.flush();
+  }
+
   private flush(): void {
     this.timer = undefined;
     const batch = this.pending;

@@ -17,7 +17,8 @@ import type {
   RaftStatus,
 } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { HashRing } from '../../shared/ring';
+import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
+import { ringScopedClusterId } from '../../shared/ring-tokens';
 import { AdminCommands } from '../kv/admin-commands';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
@@ -58,6 +59,8 @@ export type NodeEvent =
 export interface NodeHostOptions {
   readonly id: NodeId;
   readonly partitions: Partitions;
+  /** The ring's tokens per group (DEFAULT_TOKENS_PER_GROUP when absent); the same on every node. */
+  readonly ringTokensPerGroup?: number;
   readonly storage: RaftStorage;
   readonly clock: HostClock;
   readonly timing: NodeTiming;
@@ -105,6 +108,7 @@ export const LOG_TAIL_ENTRIES = 40;
 export class NodeHost implements LocalGroup {
   readonly nodeId: NodeId;
   readonly group: number;
+  readonly ringTokensPerGroup: number;
   /** The Ready loop, from start() on: the core, the state machine and every waiting client. */
   private loop: ReadyLoop<KvStateMachine, ApplyResult> | null = null;
   private server: NodeServer | null = null;
@@ -123,6 +127,7 @@ export class NodeHost implements LocalGroup {
   constructor(private readonly options: NodeHostOptions) {
     this.nodeId = options.id;
     this.group = options.joined?.group ?? requireGroupOf(options.partitions, options.id);
+    this.ringTokensPerGroup = options.ringTokensPerGroup ?? DEFAULT_TOKENS_PER_GROUP;
   }
 
   /**
@@ -166,7 +171,7 @@ export class NodeHost implements LocalGroup {
     const shipping = this.startShipping();
     this.transport = new PeerTransport({
       self: this.nodeId,
-      clusterId: clusterIdOf(options.partitions),
+      clusterId: ringScopedClusterId(clusterIdOf(options.partitions), this.ringTokensPerGroup),
       secret: options.secret,
       peers: [...new Set([...members, ...(options.joined?.members ?? [])])],
       clock: options.clock,
@@ -222,7 +227,7 @@ export class NodeHost implements LocalGroup {
     });
     const router = new KvRouter({
       local: this,
-      ring: new HashRing(options.partitions.length),
+      ring: new HashRing(options.partitions.length, { tokensPerGroup: this.ringTokensPerGroup }),
       partitions: options.partitions,
       clock: options.clock,
       forwarder: this.forwarder,

@@ -70,6 +70,20 @@ export function deadNodeView(id: NodeId, group: number, last: NodeView | undefin
   };
 }
 
+/** A live node's role as a view's opening batch tells it (see `ClusterBridge.openingEvents`). */
+export function initialRoleEvent(node: NodeHost, at: number): ClusterEvent {
+  const status: RaftStatus = node.status();
+  return {
+    type: 'role',
+    at,
+    node: node.nodeId,
+    role: status.role,
+    term: status.term,
+    leader: status.leader,
+    initial: true,
+  };
+}
+
 export function clusterEventOf(node: NodeId, event: NodeEvent, at: number): ClusterEvent {
   switch (event.type) {
     case 'role':
@@ -117,14 +131,29 @@ function messageEventOf(event: TransportEvent, at: number): ClusterEvent {
   };
 }
 
-function messageDetail(message: Message): { entries?: number; reject?: boolean } {
+type MessageDetail = Partial<
+  Pick<
+    Extract<ClusterEvent, { kind: Message['type'] }>,
+    'entries' | 'reject' | 'index' | 'logTerm' | 'hint' | 'transfer'
+  >
+>;
+
+/** The few fields of a message that narration needs to say why (log repair, transfers, reads). */
+function messageDetail(message: Message): MessageDetail {
   switch (message.type) {
     case 'App':
-      return { entries: message.entries.length };
+      return { entries: message.entries.length, index: message.prevLogIndex, logTerm: message.prevLogTerm };
     case 'AppResp':
+      return message.reject
+        ? { reject: true, index: message.index, logTerm: message.conflictTerm, hint: message.conflictIndex }
+        : { reject: false, index: message.index };
+    case 'Vote':
+    case 'PreVote':
+      return message.transfer ? { transfer: true } : {};
+    case 'ReadIndexResp':
+      return { reject: message.reject, index: message.index };
     case 'VoteResp':
     case 'PreVoteResp':
-    case 'ReadIndexResp':
       return { reject: message.reject };
     default:
       return {};

@@ -80,6 +80,7 @@ export class ControlServer {
     this.allowedHostNames = [...(options.allowedHosts ?? []), ...(isIP(this.host) === 0 ? [this.host] : [])];
     this.events = new EventStream({
       subscribe: (listener) => options.api.onEvents(listener),
+      opening: () => options.api.openingEvents?.() ?? [],
       ...(options.ssePingIntervalMs !== undefined && { pingIntervalMs: options.ssePingIntervalMs }),
       ...(options.sseMaxBufferedBytes !== undefined && { maxBufferedBytes: options.sseMaxBufferedBytes }),
       ...(options.onEventsDropped !== undefined && { onDropped: options.onEventsDropped }),

@@ -7,6 +7,12 @@ import type { ClusterEvent, EventSubscriber } from '../../shared/api';
 
 export interface EventStreamOptions {
   readonly subscribe: EventSubscriber;
+  /**
+   * The batch a new client receives first: each node's role as of now, after every older event has
+   * gone to the clients already open (`ClusterBridge.openingEvents`). Without it a view knows no
+   * roles until they change, and a view that guessed them from a snapshot raced the stream.
+   */
+  readonly opening?: () => readonly ClusterEvent[];
   /** A comment line at this period keeps proxies and idle timeouts from closing the stream. */
   readonly pingIntervalMs?: number;
   /** Bytes queued on one client's socket beyond which its batches are dropped. */
@@ -28,6 +34,7 @@ interface Client {
 
 export class EventStream {
   private readonly subscribe: EventSubscriber;
+  private readonly opening: () => readonly ClusterEvent[];
   private readonly pingIntervalMs: number;
   private readonly maxBufferedBytes: number;
   private readonly onDropped: (events: number) => void;
@@ -39,6 +46,7 @@ export class EventStream {
 
   constructor(options: EventStreamOptions) {
     this.subscribe = options.subscribe;
+    this.opening = options.opening ?? (() => []);
     this.pingIntervalMs = options.pingIntervalMs ?? 15_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.onDropped = options.onDropped ?? (() => {});
@@ -73,10 +81,14 @@ export class EventStream {
     });
     request.socket.setNoDelay(true);
     response.write('retry: 2000\n: connected\n\n');
+    // Subscribed first, so that the opening batch's flush of older events reaches the clients
+    // already open; this one joins after it has its opening batch, so nothing older follows it.
+    if (!this.unsubscribe) this.unsubscribe = this.subscribe((events) => this.broadcast(events));
+    const opening = this.opening();
+    if (opening.length > 0) response.write(`data: ${JSON.stringify(opening)}\n\n`);
     const client: Client = { response, missedEvents: 0 };
     this.clients.add(client);
     response.on('close', () => this.remove(client));
-    if (!this.unsubscribe) this.unsubscribe = this.subscribe((events) => this.broadcast(events));
     if (!this.pingTimer) {
       this.pingTimer = setInterval(() => this.ping(), this.pingIntervalMs);
       this.pingTimer.unref();
@@ -110,12 +122,27 @@ export class EventStream {
         this.onDropped(events.length);
         continue;
       }
-      if (client.missedEvents > 0) {
+      const missed = client.missedEvents > 0;
+      if (missed) {
         response.write(`: dropped ${client.missedEvents} events while this client was slow\n\n`);
         client.missedEvents = 0;
       }
       response.write(frame);
+      // What it missed may have changed roles: it gets a fresh opening batch, once this batch has
+      // reached every subscriber (the opening flushes the hub, which must not happen inside a flush).
+      if (missed) queueMicrotask(() => this.reopen(client));
     }
+  }
+
+  private reopen(client: Client): void {
+    if (!this.clients.has(client)) return;
+    const opening = this.opening();
+    if (opening.length === 0) return;
+    if (client.response.writableLength > this.maxBufferedBytes) {
+      client.missedEvents += opening.length;
+      return;
+    }
+    client.response.write(`data: ${JSON.stringify(opening)}\n\n`);
   }
 
   private ping(): void {

@@ -32,6 +32,10 @@ export class StubCluster {
   readonly listeners = new Set<(events: readonly ClusterEvent[]) => void>();
   /** Thrown by the next call, then cleared. */
   failure: unknown;
+  /** Events not yet delivered: `openingEvents` delivers them first, as the real host's flush does. */
+  pending: ClusterEvent[] = [];
+  /** What `openingEvents` returns. */
+  opening: ClusterEvent[] = [];
   readonly bridge: ClusterBridge;
 
   constructor() {
@@ -45,6 +49,12 @@ export class StubCluster {
         return () => {
           this.listeners.delete(listener);
         };
+      },
+      openingEvents: () => {
+        const pending = this.pending;
+        this.pending = [];
+        if (pending.length > 0) this.emit(pending);
+        return this.opening;
       },
     } as unknown as ClusterBridge;
   }

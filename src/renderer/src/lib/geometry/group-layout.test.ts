@@ -5,6 +5,7 @@ import {
   type DiagramLayout,
   layoutDiagram,
   nodeBox,
+  PRESENTER_TEXT_SCALE,
   placeNodeLabel,
   placeNodesOnCircle,
 } from './group-layout';
@@ -17,7 +18,10 @@ function groupsOf(count: number, size: number): string[][] {
 
 function everyBox(layout: DiagramLayout) {
   return layout.groups.map((group) =>
-    group.nodes.flatMap((node) => [nodeBox(node, group.nodeRadius), placeNodeLabel(node, group.nodeRadius).box]),
+    group.nodes.flatMap((node) => [
+      nodeBox(node, group.nodeRadius),
+      placeNodeLabel(node, group.nodeRadius, group.textScale).box,
+    ]),
   );
 }
 
@@ -36,11 +40,14 @@ describe('nodes on a circle', () => {
   });
 });
 
-describe('diagram layout', () => {
+describe.each([
+  ['normal', 1],
+  ['presenter', PRESENTER_TEXT_SCALE],
+])('diagram layout, %s text', (_mode, scale) => {
   for (let groupCount = 1; groupCount <= 5; groupCount++) {
     for (const size of [1, 3, 5, 7]) {
       it(`keeps ${groupCount} group(s) of ${size} apart, every glyph and label inside its own cell`, () => {
-        const layout = layoutDiagram(groupsOf(groupCount, size));
+        const layout = layoutDiagram(groupsOf(groupCount, size), scale);
         expect(layout.groups).toHaveLength(groupCount);
         const boxes = everyBox(layout);
         layout.groups.forEach((group, index) => {
@@ -56,10 +63,10 @@ describe('diagram layout', () => {
 
   for (const size of [2, 3, 5, 7]) {
     it(`keeps the ${size} nodes of a group and their labels from covering one another`, () => {
-      const [group] = layoutDiagram(groupsOf(1, size)).groups;
+      const [group] = layoutDiagram(groupsOf(1, size), scale).groups;
       if (!group) throw new Error('no group laid out');
       const nodeBoxes = group.nodes.map((node) => nodeBox(node, group.nodeRadius));
-      const labelBoxes = group.nodes.map((node) => placeNodeLabel(node, group.nodeRadius).box);
+      const labelBoxes = group.nodes.map((node) => placeNodeLabel(node, group.nodeRadius, scale).box);
       for (let i = 0; i < size; i++) {
         for (let j = i + 1; j < size; j++) {
           const a = group.nodes[i];

@@ -21,6 +21,8 @@ export interface GroupPlacement {
   readonly center: Point;
   readonly radius: number;
   readonly nodeRadius: number;
+  /** How much larger than normal the diagram's text is (presenter mode); labels are placed for it. */
+  readonly textScale: number;
   readonly nodes: readonly NodePlacement[];
   /** The cell the group owns, labels included. */
   readonly cell: Box;
@@ -44,7 +46,6 @@ export const LABEL_LINE_HEIGHT = 14;
 export const LABEL_LINES = 3;
 export const LABEL_WIDTH = 72;
 const LABEL_GAP = 8;
-const LABEL_HEIGHT = LABEL_LINE_HEIGHT * LABEL_LINES;
 
 /** Columns for n groups: a row of up to three, then a grid. */
 export function columnsFor(groupCount: number): number {
@@ -52,11 +53,38 @@ export function columnsFor(groupCount: number): number {
   return Math.ceil(Math.sqrt(groupCount));
 }
 
+/**
+ * Presenter mode's text scale: the diagram's type this many times its normal size in viewBox
+ * units. The cells grow to hold the larger labels, so the whole diagram shrinks on screen by less
+ * than its text grows: at 1280x720 three groups of three still show labels of 18 px and more.
+ */
+export const PRESENTER_TEXT_SCALE = 3;
+/** A node grows with its name's type, but less: its circle need only hold the port. */
+const NODE_GROWTH_LIMIT = 1.75;
+/** A port has at most five digits. */
+const PORT_CHARS = 5;
+/** The port inside a node grows with the text, up to what its circle holds. */
+export function portScale(textScale: number): number {
+  return Math.min(textScale, 2.8);
+}
+
 /** The largest node radius that keeps neighbours on the circle apart by at least a third of a node. */
-export function nodeRadiusFor(nodeCount: number, groupRadius: number): number {
-  if (nodeCount <= 1) return MAX_NODE_RADIUS;
+export function nodeRadiusFor(nodeCount: number, groupRadius: number, textScale = 1): number {
+  const largest = MAX_NODE_RADIUS * Math.min(textScale, NODE_GROWTH_LIMIT);
+  if (nodeCount <= 1) return largest;
   const chord = 2 * groupRadius * Math.sin(Math.PI / nodeCount);
-  return Math.min(MAX_NODE_RADIUS, chord / 2.7);
+  return Math.min(largest, chord / 2.7);
+}
+
+/** The gap between a node and its label; a larger node needs a larger one to clear its corners. */
+function labelGap(nodeRadius: number): number {
+  return Math.max(LABEL_GAP, Math.round(nodeRadius * 0.3));
+}
+
+/** The label block's line height, width and height at a text scale. */
+export function labelMetrics(textScale = 1): { lineHeight: number; width: number; height: number } {
+  const lineHeight = LABEL_LINE_HEIGHT * textScale;
+  return { lineHeight, width: LABEL_WIDTH * textScale, height: lineHeight * LABEL_LINES };
 }
 
 /** Nodes evenly on a circle, the first at the top, then clockwise. */
@@ -68,32 +96,68 @@ export function placeNodesOnCircle(ids: readonly NodeId[], center: Point, radius
   });
 }
 
-export function layoutDiagram(groups: readonly (readonly NodeId[])[]): DiagramLayout {
+/**
+ * The group circle's radius: the normal one, or (with larger text) the smallest larger one at which
+ * no node's label covers another node or label. Few nodes need no more room; five or seven do.
+ */
+export function groupRadiusFor(size: number, textScale = 1): number {
+  if (textScale <= 1 || size <= 1) return GROUP_RADIUS;
+  const ids = Array.from({ length: size }, (_, i) => String(i));
+  const largest = MAX_NODE_RADIUS * Math.min(textScale, NODE_GROWTH_LIMIT);
+  // Neighbours far enough apart for full-size nodes and for their ports (up to five digits) side by side.
+  const portWidth = PORT_CHARS * 0.62 * 13 * portScale(textScale);
+  const chordNeeded = Math.max(2.7 * largest, portWidth + 12);
+  for (let radius = GROUP_RADIUS; radius < GROUP_RADIUS * 6; radius += 5) {
+    if (2 * radius * Math.sin(Math.PI / size) < chordNeeded) continue;
+    const nodeRadius = nodeRadiusFor(size, radius, textScale);
+    const nodes = placeNodesOnCircle(ids, { x: 0, y: 0 }, radius);
+    const labels = nodes.map((node) => placeNodeLabel(node, nodeRadius, textScale).box);
+    const circles = nodes.map((node) => nodeBox(node, nodeRadius));
+    const clear = labels.every((box, i) =>
+      [...labels.filter((_, j) => j !== i), ...circles].every((other) => !boxesOverlap(box, other)),
+    );
+    if (clear) return radius;
+  }
+  return GROUP_RADIUS * 6;
+}
+
+export function layoutDiagram(groups: readonly (readonly NodeId[])[], textScale = 1): DiagramLayout {
   const columns = columnsFor(groups.length);
   const rows = Math.max(1, Math.ceil(groups.length / columns));
+  const label = labelMetrics(textScale);
+  const largestNode = MAX_NODE_RADIUS * Math.min(textScale, NODE_GROWTH_LIMIT);
+  const groupRadius = Math.max(GROUP_RADIUS, ...groups.map((members) => groupRadiusFor(members.length, textScale)));
+  // A cell holds its circle, the nodes on it and their labels on every side, and a title band.
+  const cellWidth = Math.max(
+    CELL_WIDTH,
+    Math.ceil(2 * (groupRadius + largestNode + labelGap(largestNode) + label.width)),
+  );
+  const titleBand = TITLE_BAND * Math.max(1, textScale * 0.7);
+  const reachOf = (nodeRadius: number) => groupRadius + nodeRadius + labelGap(nodeRadius) + label.height;
+  const cellHeight = Math.max(CELL_HEIGHT, Math.ceil(titleBand + 2 * reachOf(largestNode)));
   const placements = groups.map((members, group): GroupPlacement => {
     const column = group % columns;
     const row = Math.floor(group / columns);
     const cell: Box = {
-      x: CLIENT_COLUMN_WIDTH + column * CELL_WIDTH,
-      y: row * CELL_HEIGHT,
-      width: CELL_WIDTH,
-      height: CELL_HEIGHT,
+      x: CLIENT_COLUMN_WIDTH + column * cellWidth,
+      y: row * cellHeight,
+      width: cellWidth,
+      height: cellHeight,
     };
-    const nodeRadius = nodeRadiusFor(members.length, GROUP_RADIUS);
-    const reach = GROUP_RADIUS + nodeRadius + LABEL_GAP + LABEL_HEIGHT;
-    const center = { x: cell.x + cell.width / 2, y: cell.y + TITLE_BAND + reach };
+    const nodeRadius = nodeRadiusFor(members.length, groupRadius, textScale);
+    const center = { x: cell.x + cell.width / 2, y: cell.y + titleBand + reachOf(nodeRadius) };
     return {
       group,
       center,
-      radius: GROUP_RADIUS,
+      radius: groupRadius,
       nodeRadius,
-      nodes: placeNodesOnCircle(members, center, GROUP_RADIUS),
+      textScale,
+      nodes: placeNodesOnCircle(members, center, groupRadius),
       cell,
     };
   });
-  const width = CLIENT_COLUMN_WIDTH + columns * CELL_WIDTH;
-  const height = rows * CELL_HEIGHT;
+  const width = CLIENT_COLUMN_WIDTH + columns * cellWidth;
+  const height = rows * cellHeight;
   const firstRowMiddle = placements[0]?.center.y ?? height / 2;
   return { width, height, client: { x: CLIENT_COLUMN_WIDTH / 2, y: firstRowMiddle }, groups: placements };
 }
@@ -112,19 +176,21 @@ export interface LabelPlacement {
  * A node's label block sits just outside the node, pointing away from the group's centre, so
  * labels never cover the links inside the circle or each other.
  */
-export function placeNodeLabel(node: NodePlacement, nodeRadius: number): LabelPlacement {
+export function placeNodeLabel(node: NodePlacement, nodeRadius: number, textScale = 1): LabelPlacement {
+  const label = labelMetrics(textScale);
   const dx = Math.sin(node.angle);
   const dy = -Math.cos(node.angle);
-  const x = node.x + dx * (nodeRadius + LABEL_GAP);
-  const y = node.y + dy * (nodeRadius + LABEL_GAP);
+  const gap = labelGap(nodeRadius);
+  const x = node.x + dx * (nodeRadius + gap);
+  const y = node.y + dy * (nodeRadius + gap);
   const anchor: TextAnchor = dx > 0.35 ? 'start' : dx < -0.35 ? 'end' : 'middle';
-  const top = dy < -0.35 ? y - LABEL_HEIGHT : dy > 0.35 ? y : y - LABEL_HEIGHT / 2;
-  const left = anchor === 'start' ? x : anchor === 'end' ? x - LABEL_WIDTH : x - LABEL_WIDTH / 2;
+  const top = dy < -0.35 ? y - label.height : dy > 0.35 ? y : y - label.height / 2;
+  const left = anchor === 'start' ? x : anchor === 'end' ? x - label.width : x - label.width / 2;
   return {
     x,
-    firstBaseline: top + LABEL_LINE_HEIGHT - 3,
+    firstBaseline: top + label.lineHeight - 3 * textScale,
     anchor,
-    box: { x: left, y: top, width: LABEL_WIDTH, height: LABEL_HEIGHT },
+    box: { x: left, y: top, width: label.width, height: label.height },
   };
 }
 

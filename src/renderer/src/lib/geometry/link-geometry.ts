@@ -1,13 +1,14 @@
 // The drawn form of a link between two nodes, and the path a message takes along it. Lines stop at
-// the node rims; a cut link is drawn as two halves with a gap at the middle, where cut messages die
-// (flight-tracker's CUT_POINT); messages going opposite ways keep to their own side of the line.
-import { CUT_POINT } from '../model/flight-tracker';
+// the node rims; a cut link is drawn as two halves with a gap at the middle (flight-tracker's
+// BREAK_POINT), where the cut mark sits; cut messages die just short of it (CUT_POINT), so their
+// burst never covers the mark. Messages going opposite ways keep to their own side of the line.
+import { BREAK_POINT } from '../model/flight-tracker';
 import { lerpPoint, type Point, trimSegment } from './point';
 
 export interface LinkGeometry {
   readonly from: Point;
   readonly to: Point;
-  /** Where a cut is drawn and cut messages die. */
+  /** Where a cut is drawn. */
   readonly breakPoint: Point;
   /** The two halves either side of the gap: [from → gap start], [gap end → to]. */
   readonly halves: readonly [readonly [Point, Point], readonly [Point, Point]];
@@ -24,7 +25,7 @@ const HIT_HALF_WIDTH = 8;
 
 export function linkGeometry(a: Point, b: Point, nodeRadius: number, gap: number): LinkGeometry {
   const { from, to } = trimSegment(a, b, nodeRadius, nodeRadius);
-  const breakPoint = lerpPoint(a, b, CUT_POINT);
+  const breakPoint = lerpPoint(a, b, BREAK_POINT);
   const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
   const half = gap / 2 / length;
   return {
@@ -32,8 +33,8 @@ export function linkGeometry(a: Point, b: Point, nodeRadius: number, gap: number
     to,
     breakPoint,
     halves: [
-      [from, lerpPoint(a, b, CUT_POINT - half)],
-      [lerpPoint(a, b, CUT_POINT + half), to],
+      [from, lerpPoint(a, b, BREAK_POINT - half)],
+      [lerpPoint(a, b, BREAK_POINT + half), to],
     ],
     angleDeg: (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI,
     hitPath: bandPath(from, to, HIT_HALF_WIDTH),

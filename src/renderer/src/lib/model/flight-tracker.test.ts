@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { burstFraction, CUT_POINT, FlightTracker, flightProgress, type MessageEvent } from './flight-tracker';
+import {
+  BREAK_POINT,
+  burstFraction,
+  CUT_POINT,
+  FlightTracker,
+  flightProgress,
+  type MessageEvent,
+} from './flight-tracker';
 
 const timing = { minFlightMs: 400, burstMs: 500, forgetAfterMs: 10_000, maxFlights: 3 };
 
@@ -59,6 +66,8 @@ describe('message flights', () => {
     expect(flight.fate).toBe('dropped');
     expect(flight.stopProgress).toBe(CUT_POINT);
     expect(flightProgress(flight, 5000)).toBe(CUT_POINT);
+    // Short of the break, on the sender's side: the burst (about a tenth of a link) leaves the cut mark clear.
+    expect(CUT_POINT).toBeLessThan(BREAK_POINT - 0.1);
     expect(burstFraction(flight, flight.endMs + 250, timing.burstMs)).toBeCloseTo(0.5);
     expect(tracker.visible(flight.endMs + timing.burstMs)).toEqual([]);
   });

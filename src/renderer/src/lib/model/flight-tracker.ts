@@ -51,8 +51,13 @@ export const DEFAULT_FLIGHT_TIMING: FlightTiming = {
   maxFlights: 160,
 };
 
-/** Where a message cut by a broken link dies: at the break, which is drawn at the middle of the link. */
-export const CUT_POINT = 0.5;
+/** Where the break of a cut link is drawn: the middle of the link. */
+export const BREAK_POINT = 0.5;
+/**
+ * Where a message cut by a broken link dies: just short of the break, on the sender's side, so its
+ * burst shows which way it was going and never covers the cut mark (the scissors or the arrow).
+ */
+export const CUT_POINT = 0.36;
 
 function flightKey(from: NodeId, id: number): string {
   return `${from}#${id}`;

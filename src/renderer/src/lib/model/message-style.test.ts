@@ -53,3 +53,15 @@ describe('message style', () => {
     expect(LEGEND_KINDS.map((item) => item.kind)).toContain('Snap');
   });
 });
+
+describe('the legend', () => {
+  it('explains every kind of message the diagram draws, and each refusal', () => {
+    const labels = LEGEND_KINDS.map((item) => messageStyle(item.kind, item.detail).label);
+    for (const kind of MESSAGE_TYPES) expect(LEGEND_KINDS.map((item) => item.kind)).toContain(kind);
+    for (const refused of ['PreVote refused', 'Vote refused', 'AppendEntries failure', 'ReadIndex refused']) {
+      expect(labels).toContain(refused);
+    }
+    expect(labels).toContain('Heartbeat reply');
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+});

@@ -163,6 +163,8 @@ export function shapePath(shape: FlightShape, area: number): string {
 /** The kinds the legend explains, requests first, each with its typical reply. */
 export const LEGEND_KINDS: readonly { kind: MessageType; detail?: MessageDetail }[] = [
   { kind: 'PreVote' },
+  { kind: 'PreVoteResp' },
+  { kind: 'PreVoteResp', detail: { reject: true } },
   { kind: 'Vote' },
   { kind: 'VoteResp' },
   { kind: 'VoteResp', detail: { reject: true } },
@@ -171,6 +173,10 @@ export const LEGEND_KINDS: readonly { kind: MessageType; detail?: MessageDetail 
   { kind: 'AppResp' },
   { kind: 'AppResp', detail: { reject: true } },
   { kind: 'Heartbeat' },
+  { kind: 'HeartbeatResp' },
+  { kind: 'ReadIndex' },
+  { kind: 'ReadIndexResp' },
+  { kind: 'ReadIndexResp', detail: { reject: true } },
   { kind: 'TimeoutNow' },
   { kind: 'Snap' },
 ];

@@ -11,18 +11,36 @@ export const OKABE_ITO = {
   reddishPurple: '#CC79A7',
 } as const;
 
-/** Group colours on the ring and around each group, in group order (yellow is kept for highlights). */
+/** The leader's fill, and nothing else's: one colour, one meaning. */
+export const LEADER_COLOUR = OKABE_ITO.orange;
+
+/**
+ * Group colours on the ring and around each group, in group order. Orange is the leader's and
+ * yellow is kept for highlights, so neither names a group.
+ */
 const GROUP_COLOURS = [
-  OKABE_ITO.orange,
   OKABE_ITO.skyBlue,
   OKABE_ITO.bluishGreen,
   OKABE_ITO.reddishPurple,
   OKABE_ITO.blue,
   OKABE_ITO.vermillion,
+  '#7f7f7f',
 ] as const;
 
-/** Log entry fills by term; the term number is always printed on the entry too. */
-const TERM_COLOURS = ['#56B4E9', '#E69F00', '#009E73', '#CC79A7', '#F0E442', '#0072B2', '#D55E00'] as const;
+/**
+ * Log entry fills by term: pale tints, so that no term shares a colour with a group or the leader;
+ * the term number is always printed on the entry too.
+ */
+const TERM_COLOURS = ['#d6ecf8', '#f3e9a0', '#b9e3d6', '#eed1e1', '#b3d1e6', '#f4c8a8', '#dcdcdc'] as const;
+
+/** Every colour with its one meaning, for the check that no colour means two things. */
+export function coloursInUse(): {
+  readonly leader: string;
+  readonly groups: readonly string[];
+  readonly terms: readonly string[];
+} {
+  return { leader: LEADER_COLOUR, groups: GROUP_COLOURS, terms: TERM_COLOURS };
+}
 
 export function groupColour(group: number): string {
   return GROUP_COLOURS[positiveModulo(group, GROUP_COLOURS.length)] ?? OKABE_ITO.black;
@@ -32,7 +50,7 @@ export function termColour(term: number): string {
   return TERM_COLOURS[positiveModulo(term, TERM_COLOURS.length)] ?? OKABE_ITO.black;
 }
 
-/** Dark text reads on every term colour except blue and vermillion, which take white. */
+/** Dark text reads on every term tint; blue, vermillion and black take white. */
 export function textOn(fill: string): string {
   return fill === OKABE_ITO.blue || fill === OKABE_ITO.vermillion || fill === OKABE_ITO.black ? '#ffffff' : '#111111';
 }

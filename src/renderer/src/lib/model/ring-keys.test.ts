@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { HashRing } from '../../../../shared/ring';
 import { groupOfHash, hashToAngle, tokenArcs } from '../geometry/ring-geometry';
 import { groupArcPaths } from '../geometry/ring-paths';
-import { formatHash, positionOfKey, ringFor } from './ring-keys';
+import { formatHash, positionOfKey, ringFor, tokensPerGroupOf } from './ring-keys';
 
 describe('typed key preview', () => {
   it('agrees with the shared ring on the group of every key', () => {
@@ -26,6 +27,14 @@ describe('typed key preview', () => {
       expect(containing?.group).toBe(group);
       expect(groupOfHash(view, hash)).toBe(group);
     }
+  });
+
+  it("routes a preview by the host's token count, not the default", () => {
+    const classroom = new HashRing(3, { tokensPerGroup: 16 });
+    for (let i = 0; i < 200; i++) expect(positionOfKey(`k${i}`, 3, 16).group).toBe(classroom.groupOf(`k${i}`));
+    expect(tokensPerGroupOf({ ...classroom.view(), tokensPerGroup: 16 }, 3)).toBe(16);
+    // A host that does not say: every group has as many tokens, so the count follows from the total.
+    expect(tokensPerGroupOf({ hashSpace: 2 ** 32, tokens: classroom.tokens }, 3)).toBe(16);
   });
 
   it('prints a hash as eight hex digits', () => {

@@ -1,12 +1,22 @@
-// Where a key goes, computed with the very HashRing the nodes route by, so the dashboard's preview
-// of a typed key and the server's answer cannot disagree.
-import { HashRing } from '../../../../shared/ring';
+// Where a key goes, computed with the very HashRing the nodes route by (the same group count and
+// tokens per group as the host's ring), so the dashboard's preview of a typed key and the server's
+// answer cannot disagree.
+import type { RingView } from '../../../../shared/api';
+import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../../../shared/ring';
 
 let cached: HashRing | null = null;
 
-export function ringFor(groupCount: number): HashRing {
-  if (!cached || cached.groupCount !== groupCount) cached = new HashRing(groupCount);
+export function ringFor(groupCount: number, tokensPerGroup = DEFAULT_TOKENS_PER_GROUP): HashRing {
+  if (!cached || cached.groupCount !== groupCount || cached.tokensPerGroup !== tokensPerGroup) {
+    cached = new HashRing(groupCount, { tokensPerGroup });
+  }
   return cached;
+}
+
+/** The host's tokens per group: as its state says, or (from a host that does not say) as its tokens count. */
+export function tokensPerGroupOf(ring: RingView | undefined, groupCount: number): number {
+  if (!ring || groupCount < 1) return DEFAULT_TOKENS_PER_GROUP;
+  return ring.tokensPerGroup ?? Math.max(1, Math.round(ring.tokens.length / groupCount));
 }
 
 export interface KeyPosition {
@@ -15,8 +25,8 @@ export interface KeyPosition {
   readonly group: number;
 }
 
-export function positionOfKey(key: string, groupCount: number): KeyPosition {
-  const ring = ringFor(groupCount);
+export function positionOfKey(key: string, groupCount: number, tokensPerGroup = DEFAULT_TOKENS_PER_GROUP): KeyPosition {
+  const ring = ringFor(groupCount, tokensPerGroup);
   const hash = ring.hashOf(key);
   return { key, hash, group: ring.groupAt(hash) };
 }

@@ -30,6 +30,21 @@ describe('keyboard shortcuts', () => {
     expect(shortcutFor(press('h'), 'control')).toBe('healAll');
   });
 
+  it('leave arrow keys to a focused slider or select, which they adjust', () => {
+    expect(shortcutFor(press('ArrowRight'), 'adjustable')).toBeNull();
+    expect(shortcutFor(press('ArrowLeft'), 'adjustable')).toBeNull();
+    expect(shortcutFor(press('ArrowUp'), 'adjustable')).toBeNull();
+    expect(shortcutFor(press(' '), 'adjustable')).toBeNull();
+    expect(shortcutFor(press('h'), 'adjustable')).toBe('healAll');
+    expect(shortcutFor(press('ArrowRight'), 'control')).toBe('nextNode');
+  });
+
+  it('pause on Space with a node focused (after clicking it); Enter still selects it', () => {
+    expect(shortcutFor(press(' '), 'node')).toBe('togglePause');
+    expect(shortcutFor(press('Enter'), 'node')).toBeNull();
+    expect(shortcutFor(press('ArrowRight'), 'node')).toBe('nextNode');
+  });
+
   it("leave the browser's own modifier shortcuts alone", () => {
     expect(shortcutFor(press('r', { ctrlKey: true }), 'none')).toBeNull();
     expect(shortcutFor(press('p', { metaKey: true }), 'none')).toBeNull();

@@ -26,7 +26,7 @@ export interface Shortcut {
 }
 
 export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: [' '], action: 'togglePause', description: 'Pause or resume the cluster clock' },
+  { keys: [' '], action: 'togglePause', description: 'Pause or resume the cluster clock (also with a node selected)' },
   { keys: ['?'], action: 'help', description: 'Show or hide this list of shortcuts' },
   { keys: ['p'], action: 'presenter', description: 'Presenter mode (large type) on or off' },
   { keys: ['h'], action: 'healAll', description: 'Heal all links' },
@@ -66,13 +66,33 @@ export interface KeyPress {
 }
 
 /**
+ * Where focus is, as far as shortcuts care: typing in a text field; on a control that Space and
+ * Enter activate; on one that arrow keys adjust (a slider, a select); on a node of the diagram,
+ * which Enter selects but which leaves Space to pause; or nowhere in particular.
+ */
+export type FocusKind = 'text' | 'control' | 'adjustable' | 'node' | 'none';
+
+const ADJUSTING_KEYS = new Set([
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+]);
+
+/**
  * The action for a key press, or null. Keys typed into a text field, or pressed with a modifier
  * (the browser's own shortcuts), are left alone; so is Space or Enter on a focused control, which
- * must keep activating that control.
+ * must keep activating that control, and an arrow key on a slider, which must move it.
  */
-export function shortcutFor(press: KeyPress, focus: 'text' | 'control' | 'none'): ShortcutAction | null {
+export function shortcutFor(press: KeyPress, focus: FocusKind): ShortcutAction | null {
   if (press.ctrlKey || press.metaKey || press.altKey) return null;
   if (focus === 'text') return press.key === 'Escape' ? 'close' : null;
-  if (focus === 'control' && (press.key === ' ' || press.key === 'Enter')) return null;
+  if ((focus === 'control' || focus === 'adjustable') && (press.key === ' ' || press.key === 'Enter')) return null;
+  if (focus === 'adjustable' && ADJUSTING_KEYS.has(press.key)) return null;
+  if (focus === 'node' && press.key === 'Enter') return null;
   return SHORTCUTS.find((shortcut) => shortcut.keys.includes(press.key))?.action ?? null;
 }

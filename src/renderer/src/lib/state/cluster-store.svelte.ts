@@ -23,23 +23,41 @@ import type { TimerReading } from '../geometry/timer-arc';
 import { timerRemaining } from '../geometry/timer-arc';
 import { DisplayClock, HostTimeMap } from '../model/display-clock';
 import { type Flight, FlightTracker, type MessageEvent } from '../model/flight-tracker';
-import { narrate } from '../model/narration';
+import { focusOfLine, type LineFocus } from '../model/line-focus';
+import { type NarrationContext, Narrator } from '../model/narration';
 import { type NameOf, shortNamer } from '../model/node-names';
+import { type RequestTrace, RequestTracer } from '../model/request-trace';
+import { positionOfKey, tokensPerGroupOf } from '../model/ring-keys';
 import { pickBridge, type TransportKind } from '../transport/pick-bridge';
 import { appendLines, type FeedLine } from './feed';
-import { FrameLoop } from './frame-loop';
+import { FRAME_SLACK_MS, FrameLoop } from './frame-loop';
 import { Poller } from './poller';
 import { rememberKey } from './written-keys';
 
+/** Without the event stream, snapshots are all there is: poll often. */
 const POLL_RUNNING_MS = 220;
+/**
+ * With the event stream, the events say when the picture changed (a role, a term, an append...):
+ * a poll follows each such change within CHANGE_POLL_MS, and otherwise (heartbeats only) one every
+ * IDLE_POLL_MS keeps the timers and the rest honest. Half of the renderer's idle cost was polling;
+ * heartbeats reset the timers from the events, so an idle poll only corrects drift.
+ */
+const IDLE_POLL_MS = 5000;
+const CHANGE_POLL_MS = 120;
+/** At most this many events wait for a hidden tab (about ten minutes of an idle cluster at real time). */
+const BACKLOG_LIMIT = 20_000;
 const POLL_PAUSED_MS = 1000;
 const POLL_FAILED_MS = 1500;
 /** 25 frames a second is smooth enough for flights and less than half the work of a 60 Hz loop. */
 const FRAME_MIN_MS = 40;
-/** Timer arcs move slowly: ten updates a second, in steps of 1/48 of a turn, keep repaints rare. */
-const TIMER_FRAME_MIN_MS = 100;
+/**
+ * While only heartbeats and their replies fly (an idle cluster), 8 frames a second: they are small
+ * dots whose path the eye already knows, and each frame costs a paint of the flight overlay.
+ */
+const ROUTINE_FRAME_MIN_MS = 125;
+/** Timer arcs move slowly: four updates a second, in steps of 1/48 of a turn, keep repaints rare. */
+const TIMER_FRAME_MIN_MS = 250;
 const TIMER_STEPS = 48;
-const HIGHLIGHT_MS = 4000;
 
 export interface KvOutcome {
   readonly op: KvOp;
@@ -49,11 +67,23 @@ export interface KvOutcome {
   readonly failure: string | null;
 }
 
-export interface RequestPath {
-  readonly via: NodeId;
-  readonly servedBy: NodeId | null;
-  readonly untilDisplayMs: number;
+/** The client panel's request while it waits: when it left (wall ms), to count its timeout down. */
+export interface PendingKv {
+  readonly op: KvOp;
+  readonly key: string;
+  readonly sinceWallMs: number;
 }
+
+/** Events after which the snapshot looks different; message traffic alone changes nothing in it. */
+const CHANGES_THE_PICTURE: ReadonlySet<ClusterEvent['type']> = new Set([
+  'role',
+  'term',
+  'vote',
+  'append',
+  'commit',
+  'fault',
+  'reply',
+]);
 
 function isMessageEvent(event: ClusterEvent): event is MessageEvent {
   return event.type === 'send' || event.type === 'deliver' || event.type === 'drop';
@@ -86,13 +116,22 @@ export class ClusterStore {
   /** The key being typed in the client panel, previewed on the ring. */
   previewKey = $state('');
   lastKv = $state.raw<KvOutcome | null>(null);
-  requestPath = $state.raw<RequestPath | null>(null);
+  /** The latest request's path through the cluster, hop by hop as its events arrive. */
+  requestTrace = $state.raw<RequestTrace | null>(null);
+  /** The panel's request in flight; its old reply is cleared meanwhile. */
+  pendingKv = $state.raw<PendingKv | null>(null);
+  /** Wall time, ticked once a second only while a request waits (for its countdown). */
+  wallNow = $state(0);
   timers = $state.raw<ReadonlyMap<NodeId, TimerReading>>(new Map());
   /** Display time, advanced by the animation loop. */
   now = $state(0);
   /** Display time for the election-timer arcs, advanced less often than `now`. */
   timerNow = $state(0);
   selected = $state<NodeId | null>(null);
+  /** The feed line whose "why" is shown, and what it is about (nodes, log cells, their messages). */
+  focus = $state.raw<(LineFocus & { readonly lineId: number }) | null>(null);
+  /** Presenter mode: the diagram lays itself out for larger type. Set by the view. */
+  presenter = $state(false);
   hidden = $state(false);
   busy = $state(0);
   /** Host time (ms) of the recorded moment shown instead of the live cluster, or null when live. */
@@ -109,20 +148,59 @@ export class ClusterStore {
   private readonly tracker = new FlightTracker();
   private readonly poller = new Poller(
     () => this.fetchState(),
-    (succeeded) => (!succeeded ? POLL_FAILED_MS : this.paused ? POLL_PAUSED_MS : POLL_RUNNING_MS),
+    (succeeded) =>
+      !succeeded ? POLL_FAILED_MS : this.paused ? POLL_PAUSED_MS : this.connected ? IDLE_POLL_MS : POLL_RUNNING_MS,
   );
   private readonly frames = new FrameLoop(
-    FRAME_MIN_MS,
+    () =>
+      this.tracker.size === 0
+        ? TIMER_FRAME_MIN_MS // only the timer arcs move
+        : this.flights.some((flight) => flight.kind !== 'Heartbeat' && flight.kind !== 'HeartbeatResp')
+          ? FRAME_MIN_MS
+          : ROUTINE_FRAME_MIN_MS,
     () => this.needsMotion(),
     (wallMs) => this.onFrame(wallMs),
   );
   private lastTimerFrameWallMs = Number.NEGATIVE_INFINITY;
   private unsubscribe: (() => void) | null = null;
   private nextLineId = 1;
-  private readonly toldVotes = new Map<NodeId, string>();
+  /** What narration needs to know besides the events: names, groups, the CheckQuorum window. */
+  private readonly narrationContext: NarrationContext = {
+    name: (id) => this.names(id),
+    // The group's committed voters (joined nodes included, removed ones gone), else the bootstrap list.
+    groupOf: (id) => {
+      const group = this.state?.groups.find((g) => g.members.includes(id) || g.learners.includes(id));
+      if (group) return { id: group.id, members: group.members };
+      const partitions = this.state?.partitions;
+      const index = partitions?.findIndex((members) => members.includes(id)) ?? -1;
+      return partitions && index >= 0 ? { id: index, members: partitions[index]! } : undefined;
+    },
+    // CheckQuorum counts who was heard within an election timeout; the shortest drawn one stands in
+    // for the configured minimum. A message lost since also rules a peer out (see the Narrator).
+    quorumWindowMs: () => {
+      const drawn = (this.state?.nodes ?? []).map((node) => node.electionTimeoutMs).filter((ms) => ms > 0);
+      return drawn.length > 0 ? Math.min(...drawn) : 1000;
+    },
+  };
+  /** Tells the events as sentences; it reads the events only, never the polled snapshot. */
+  private readonly narrator = new Narrator(this.narrationContext);
   private stopped = true;
   /** The live feed, kept while a recorded moment is shown. */
   private liveFeed: FeedLine[] | null = null;
+  /** Events that arrived while the tab was hidden (bounded; the oldest go first). */
+  private backlog: ClusterEvent[] = [];
+  /** Each group's leader as the role events last told it; the request path draws forwards to it. */
+  private readonly eventLeaders = new Map<number, NodeId>();
+  private readonly tracer = new RequestTracer({
+    name: (id) => this.names(id),
+    groupOfKey: (key) => {
+      const groups = Math.max(1, this.state?.partitions.length ?? 1);
+      return positionOfKey(key, groups, tokensPerGroupOf(this.state?.ring, groups)).group;
+    },
+    groupOfNode: (id) => this.groupIndexOf(id),
+    leaderOf: (group) => this.eventLeaders.get(group) ?? this.state?.groups[group]?.leader ?? null,
+  });
+  private countdown: ReturnType<typeof setInterval> | null = null;
 
   start(): void {
     if (!this.stopped) return;
@@ -145,6 +223,7 @@ export class ClusterStore {
     this.unsubscribe = null;
     this.poller.stop();
     this.frames.stop();
+    this.stopCountdown();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -152,6 +231,10 @@ export class ClusterStore {
 
   node(id: NodeId): NodeView | undefined {
     return this.state?.nodes.find((node) => node.id === id);
+  }
+
+  private groupIndexOf(id: NodeId): number {
+    return this.state?.partitions.findIndex((members) => members.includes(id)) ?? -1;
   }
 
   leaderOf(group: number): NodeView | undefined {
@@ -183,6 +266,10 @@ export class ClusterStore {
       this.tracker.clear();
       this.flights = [];
     } else if (!this.stopped && this.recordedAt === null) {
+      // What happened while away is told now, in one go; its messages have long landed, so none fly.
+      const backlog = this.backlog;
+      this.backlog = [];
+      if (backlog.length > 0) this.tellEvents(backlog, true);
       this.poller.start();
     }
   };
@@ -203,15 +290,13 @@ export class ClusterStore {
     this.tracker.clear();
     this.flights = [];
     this.applyState(frame.state);
-    const nodes = frame.state.nodes;
-    const context = {
-      name: this.names,
-      isLeader: (id: NodeId) => nodes.some((n) => n.id === id && n.role === 'leader'),
-    };
+    // The moment's events since its keyframe, told by a narrator of their own (the live one goes on).
+    const narrator = new Narrator(this.narrationContext);
     const lines: FeedLine[] = [];
     for (const event of frame.events) {
-      const text = narrate(event, context);
-      if (text) lines.push({ id: this.nextLineId++, text, time: `${(event.at / 1000).toFixed(1)} s`, tone: 'event' });
+      for (const text of narrator.narrate(event)) {
+        lines.push({ id: this.nextLineId++, text, time: `${(event.at / 1000).toFixed(1)} s`, tone: 'event' });
+      }
     }
     this.feed = appendLines([], lines);
   }
@@ -272,6 +357,17 @@ export class ClusterStore {
 
   private onEvents(events: readonly ClusterEvent[]): void {
     if (events.length === 0 || this.stopped || this.recordedAt !== null) return;
+    // A hidden tab does no work for what it cannot show: the events wait, in order, until it shows.
+    if (this.hidden) {
+      this.backlog.push(...events);
+      if (this.backlog.length > BACKLOG_LIMIT) this.backlog.splice(0, this.backlog.length - BACKLOG_LIMIT);
+      return;
+    }
+    this.tellEvents(events, false);
+  }
+
+  /** Narrates, traces and draws a batch of events; `replay` is a backlog, whose flights are over. */
+  private tellEvents(events: readonly ClusterEvent[], replay: boolean): void {
     const displayNow = this.clock.now(performance.now());
     const timescale = this.state?.clock.timescale ?? 1;
     let newestAt = Number.NEGATIVE_INFINITY;
@@ -287,12 +383,16 @@ export class ClusterStore {
       timers.set(node, { ...current, elapsedMs: 0, atDisplayMs });
     };
     let keys = this.keys;
-    const context = { name: this.names, isLeader: (id: NodeId) => this.node(id)?.role === 'leader' };
+    let traced = false;
+    let changed = false;
 
     for (const event of events) {
       const atDisplay = this.timeMap.toDisplay(event.at);
+      for (const text of this.narrator.narrate(event)) lines.push(this.line(text, 'event'));
+      if (event.type === 'role') this.noteLeader(event.node, event.role, event.initial ? event.leader : undefined);
+      if (this.tracer.apply(event)) traced = true;
       if (isMessageEvent(event)) {
-        if (!this.hidden) this.tracker.apply(event, atDisplay);
+        if (!this.hidden && !replay) this.tracker.apply(event, atDisplay);
         // A follower restarts its election timer on hearing from its leader (Raft §5.2).
         if (event.type === 'deliver' && (event.kind === 'App' || event.kind === 'Heartbeat')) {
           resetTimer(event.to, atDisplay);
@@ -300,28 +400,40 @@ export class ClusterStore {
         continue;
       }
       if (event.type === 'role' || event.type === 'term') resetTimer(event.node, atDisplay);
+      if (CHANGES_THE_PICTURE.has(event.type)) changed = true;
       if (event.type === 'request') keys = rememberKey(keys, event.key);
-      if (event.type === 'vote') {
-        // The host repeats a vote when it saves unchanged hard state; tell each vote once.
-        const vote = `${event.term}/${event.votedFor}`;
-        if (this.toldVotes.get(event.node) === vote) continue;
-        this.toldVotes.set(event.node, vote);
-      }
       if (event.type === 'fault' && event.action === 'config') {
         this.tracker.clear();
-        this.requestPath = null;
+        this.tracer.clear();
+        this.eventLeaders.clear();
+        traced = true;
       }
-      const text = narrate(event, context);
-      if (text) lines.push(this.line(text, 'event'));
     }
+    if (traced) this.requestTrace = this.tracer.current;
+    if (changed) this.poller.pollSoon(CHANGE_POLL_MS);
     if (timers) this.timers = timers;
     if (keys !== this.keys) this.keys = keys;
     if (lines.length > 0) this.feed = appendLines(this.feed, lines);
     if (!this.hidden) {
-      this.now = displayNow;
-      this.flights = this.tracker.visible(displayNow);
+      // While the animation loop runs, its next frame (at most a routine interval away, and sooner
+      // for anything but heartbeats) draws the new flights: drawing them here too would render the
+      // diagram once per batch on top of once per frame. A flight's position is a function of
+      // time, so it only appears a little way along its path.
+      if (!this.frames.running) {
+        this.now = displayNow;
+        this.flights = this.tracker.visible(displayNow);
+      }
       this.frames.ensure();
     }
+  }
+
+  /** `known`: the leader an opening event says the node knows of. */
+  private noteLeader(node: NodeId, role: string, known?: NodeId | null): void {
+    const group = this.groupIndexOf(node);
+    if (group < 0) return;
+    if (role === 'leader') this.eventLeaders.set(group, node);
+    else if (known) this.eventLeaders.set(group, known);
+    else if (this.eventLeaders.get(group) === node) this.eventLeaders.delete(group);
   }
 
   private line(text: string, tone: FeedLine['tone']): FeedLine {
@@ -340,13 +452,12 @@ export class ClusterStore {
     // While paused the display clock stands still: flights and timers are frozen, nothing moves.
     if (this.clock.paused) return false;
     if (this.tracker.size > 0) return true;
-    if (this.requestPath && this.requestPath.untilDisplayMs > this.now) return true;
     return this.state.nodes.some((node) => this.timerFraction(node.id) > 0);
   }
 
   private onFrame(wallMs: number): void {
     this.now = this.clock.now(performance.now());
-    if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS) {
+    if (wallMs - this.lastTimerFrameWallMs >= TIMER_FRAME_MIN_MS - FRAME_SLACK_MS) {
       this.lastTimerFrameWallMs = wallMs;
       this.timerNow = this.now;
     }
@@ -355,7 +466,6 @@ export class ClusterStore {
     if (visible.length !== before.length || visible.some((flight, i) => flight !== before[i])) {
       this.flights = visible;
     }
-    if (this.requestPath && this.requestPath.untilDisplayMs <= this.now) this.requestPath = null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -399,6 +509,15 @@ export class ClusterStore {
   }
 
   stepDown(node: NodeId): Promise<boolean> {
+    // Only a leader can hand over leadership; anything else would do nothing, so say why instead.
+    const view = this.node(node);
+    if (view && (view.role !== 'leader' || !view.alive)) {
+      const leader = this.state?.groups[view.group]?.leader;
+      const what = view.alive ? `is a ${view.role === 'precandidate' ? 'pre-candidate' : view.role}` : 'is dead';
+      const hint = leader ? `; the leader of group ${view.group} is ${this.names(leader)}` : '';
+      this.say(`${this.names(node)} ${what}: only a leader can step down${hint}`, 'error');
+      return Promise.resolve(false);
+    }
     return this.act(`step down ${node}`, (bridge) => bridge.stepDown(node));
   }
 
@@ -473,9 +592,9 @@ export class ClusterStore {
       await bridge.reconfigure(partitions);
       this.tracker.clear();
       this.flights = [];
-      this.requestPath = null;
+      this.tracer.clear();
+      this.requestTrace = null;
       this.selected = null;
-      this.say('Restarted the cluster on the new configuration', 'action');
       return null;
     } catch (error) {
       return errorText(error);
@@ -490,23 +609,44 @@ export class ClusterStore {
     this.keys = rememberKey(this.keys, key);
     if (!bridge) return { op, key, result: null, failure: 'not connected' };
     this.busy++;
+    // The old reply goes at once: what shows while waiting is this request, counting down.
+    this.lastKv = null;
+    this.pendingKv = { op, key, sinceWallMs: performance.now() };
+    this.startCountdown();
     let outcome: KvOutcome;
     try {
       const result = await bridge.kv({ op, key, ...(op === 'SET' ? { value } : {}), ...(via ? { via } : {}) });
       outcome = { op, key, result, failure: null };
-      this.requestPath = {
-        via: result.via,
-        servedBy: result.servedBy,
-        untilDisplayMs: this.clock.now(performance.now()) + HIGHLIGHT_MS,
-      };
     } catch (error) {
       outcome = { op, key, result: null, failure: errorText(error) };
     } finally {
       this.busy--;
+      this.pendingKv = null;
+      this.stopCountdown();
     }
     this.lastKv = outcome;
-    this.frames.ensure();
     return outcome;
+  }
+
+  private startCountdown(): void {
+    this.wallNow = performance.now();
+    this.countdown ??= setInterval(() => {
+      this.wallNow = performance.now();
+    }, 1000);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown !== null) clearInterval(this.countdown);
+    this.countdown = null;
+  }
+
+  /** Shows (or, for the line already shown, hides) what a feed line is about. */
+  toggleFocus(line: FeedLine): void {
+    if (this.focus?.lineId === line.id) {
+      this.focus = null;
+      return;
+    }
+    this.focus = { lineId: line.id, ...focusOfLine(line.text, this.nodeIds, this.names) };
   }
 
   // ---------------------------------------------------------------------------------------------

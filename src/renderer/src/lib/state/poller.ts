@@ -4,6 +4,11 @@
 export class Poller {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private active = false;
+  private inFlight = false;
+  /** When the scheduled poll is due (Date.now() ms), to bring it forward but never push it back. */
+  private dueAt = Number.POSITIVE_INFINITY;
+  /** A change was heard while a poll was in flight: poll again soon after it answers. */
+  private soonAfter: number | null = null;
 
   constructor(
     private readonly fetchOnce: () => Promise<boolean>,
@@ -25,14 +30,41 @@ export class Poller {
   async pollNow(): Promise<void> {
     if (!this.active) return;
     this.cancel();
-    const succeeded = await this.fetchOnce();
+    this.inFlight = true;
+    const succeeded = await this.fetchOnce().finally(() => {
+      this.inFlight = false;
+    });
     if (!this.active) return;
     this.cancel();
-    this.timer = setTimeout(() => void this.pollNow(), this.delayAfter(succeeded));
+    const soon = this.soonAfter;
+    this.soonAfter = null;
+    this.schedule(soon === null ? this.delayAfter(succeeded) : Math.min(soon, this.delayAfter(succeeded)));
+  }
+
+  /**
+   * Brings the next poll forward to at most `delayMs` from now: the events said something the
+   * snapshot shows changed (a role, a term, a commit), so the picture need not wait for the slow
+   * idle schedule. Many calls in a row still make one poll.
+   */
+  pollSoon(delayMs: number): void {
+    if (!this.active) return;
+    if (this.inFlight) {
+      this.soonAfter = Math.min(this.soonAfter ?? delayMs, delayMs);
+      return;
+    }
+    if (this.dueAt <= Date.now() + delayMs) return;
+    this.cancel();
+    this.schedule(delayMs);
+  }
+
+  private schedule(delayMs: number): void {
+    this.dueAt = Date.now() + delayMs;
+    this.timer = setTimeout(() => void this.pollNow(), delayMs);
   }
 
   private cancel(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.dueAt = Number.POSITIVE_INFINITY;
   }
 }

@@ -12,6 +12,8 @@ function readPresenter(): boolean {
 export class UiState {
   presenter = $state(readPresenter());
   helpOpen = $state(false);
+  /** Presenter mode's controls drawer. */
+  drawerOpen = $state(false);
 
   togglePresenter(): void {
     this.presenter = !this.presenter;

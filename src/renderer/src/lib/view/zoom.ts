@@ -19,6 +19,10 @@ export function zoomable(onReady: (handle: ZoomHandle) => void) {
       })
       .on('zoom', (event: { transform: { toString(): string } }) => {
         content.setAttribute('transform', event.transform.toString());
+        // Overlays drawn in the same coordinates (the flights) follow the zoom.
+        for (const mirror of svg.parentElement?.querySelectorAll('g[data-zoom-mirror]') ?? []) {
+          mirror.setAttribute('transform', event.transform.toString());
+        }
       });
     const selection = select(svg);
     selection.call(behaviour);
