@@ -62,6 +62,19 @@ export interface RingToken {
 export interface RingView {
   readonly hashSpace: number;
   readonly tokens: readonly RingToken[];
+  /** The ring of record's version (1 = the bootstrap ring); absent in views that do not track it. */
+  readonly version?: number;
+  /** Key moves of the resharding in progress (or the last one, `done`). */
+  readonly moves?: readonly RingMoveView[];
+}
+
+/** One source-to-target key move of a resharding (docs/resharding.md). */
+export interface RingMoveView {
+  readonly from: number;
+  readonly to: number;
+  readonly keysMoved: number;
+  readonly keysTotal: number;
+  readonly done: boolean;
 }
 
 export interface NetworkSettings {
@@ -144,6 +157,14 @@ export type ClusterEvent =
       readonly group: number;
       readonly ok: boolean;
       readonly ms: number;
+    })
+  | (EventBase & {
+      readonly type: 'migrate';
+      readonly phase: 'start' | 'progress' | 'done';
+      readonly from: number;
+      readonly to: number;
+      readonly keysMoved: number;
+      readonly keysTotal: number;
     })
   | (EventBase & {
       readonly type: 'fault';

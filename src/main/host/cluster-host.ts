@@ -17,11 +17,15 @@ import {
   type NetworkSettings,
   type NodeView,
   type RaftOptions,
+  type RingMoveView,
 } from '../../shared/api';
+import type { GroupsApi } from '../../shared/groups-api';
 import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { HashRing } from '../../shared/ring';
+import type { RingConfig } from '../kv/ring-command';
+import { EMPTY_RING } from '../kv/ring-state';
+import { bootstrapRing, RoutingTable } from '../kv/routing-table';
 import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
@@ -32,7 +36,9 @@ import type { RaftStorage } from '../storage/types';
 import { ScaledClock } from './clock';
 import { loadOrCreateSecretFile, randomSecret, SECRET_FILE_NAME } from './cluster-secret';
 import { EventHub } from './event-hub';
+import { GroupMover, type GroupMoverOptions, MoveCancelledError, ringWithGroup, ringWithoutGroup } from './group-mover';
 import { LinkFaultTable } from './link-faults';
+import { LIVE_RING_FILE, readLiveRing, writeLiveRing } from './live-ring-file';
 import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
 import { clusterEventOf, deadNodeView, liveNodeView } from './views';
@@ -61,12 +67,20 @@ export interface ClusterHostOptions {
   readonly log?: (line: string) => void;
   /** Wraps each node's storage as it starts; tests inject storage failures through it. */
   readonly wrapStorage?: (id: NodeId, storage: RaftStorage) => RaftStorage;
+  /** Batch sizes and timeouts of the key moves when groups are added or removed. */
+  readonly moverOptions?: GroupMoverOptions;
 }
 
-export class ClusterHost implements ClusterApi {
+export class ClusterHost implements ClusterApi, GroupsApi {
   private partitions: Partitions;
   private nodeIds: NodeId[];
-  private ring: HashRing;
+  /** The ring of record as this host knows it: every node here routes by it (docs/resharding.md). */
+  private routing: RoutingTable;
+  /** Every group ever numbered (index = group id): the bootstrap's, then those added live. */
+  private groupsEver: NodeId[][];
+  /** The resharding under way, if any, and the moves of the last one. */
+  private resharding: { readonly mover: GroupMover; readonly done: Promise<void> } | null = null;
+  private lastMoves: readonly RingMoveView[] = [];
   private readonly clock: ScaledClock;
   private faults: LinkFaultTable;
   private readonly hub = new EventHub();
@@ -93,7 +107,8 @@ export class ClusterHost implements ClusterApi {
     this.random = new SeededRandom(this.seed);
     this.partitions = options.partitions;
     this.nodeIds = allNodes(options.partitions);
-    this.ring = new HashRing(options.partitions.length);
+    this.groupsEver = options.partitions.map((members) => [...members]);
+    this.routing = new RoutingTable(bootstrapRing(options.partitions));
     this.clock = new ScaledClock({ timescale: options.timescale });
     this.faults = this.makeFaults();
     this.raftOptions = { preVote: options.preVote, checkQuorum: options.checkQuorum };
@@ -101,8 +116,10 @@ export class ClusterHost implements ClusterApi {
 
   /** Starts every node. Rejects (having stopped those already started) if any cannot start. */
   async start(): Promise<void> {
+    let pending: RingConfig | null = null;
     try {
       this.secret = await this.clusterSecret();
+      pending = await this.loadLiveRing();
       for (const id of this.nodeIds) await this.startNode(id);
     } catch (error) {
       await this.stop();
@@ -111,10 +128,20 @@ export class ClusterHost implements ClusterApi {
     this.stopTicking = this.clock.every(this.options.timing.tickMs, () => {
       for (const node of this.nodes.values()) node.tick();
     });
+    // A move the last run of this host left half done: finish it (every step is idempotent).
+    if (pending !== null) {
+      const old = this.routing.current;
+      const leaving = old.groups.filter((g) => !pending!.groups.some((n) => n.id === g.id)).map((g) => g.id);
+      this.beginReshard(old, pending, async () => {
+        for (const group of leaving) await this.retireGroup(group);
+      });
+    }
   }
 
   /** Graceful: every node finishes its Ready, closes its port and flushes. */
   async stop(): Promise<void> {
+    this.resharding?.mover.cancel();
+    await this.resharding?.done;
     this.stopTicking?.();
     this.stopTicking = null;
     await Promise.all([...this.nodes.values()].map((node) => node.stop()));
@@ -149,7 +176,7 @@ export class ClusterHost implements ClusterApi {
         ? liveNodeView(node, tickMs)
         : deadNodeView(id, this.groupOf(id), this.lastViews.get(id), this.failures.get(id));
     });
-    const groups: GroupView[] = this.partitions.map((members, id) => {
+    const groups: GroupView[] = this.routing.current.groups.map(({ id, members }) => {
       let leader: NodeId | null = null;
       let leaderTerm = -1;
       for (const view of nodes) {
@@ -165,7 +192,12 @@ export class ClusterHost implements ClusterApi {
       groups,
       nodes,
       links: this.faults.cutLinks(),
-      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens },
+      ring: {
+        hashSpace: this.routing.ring.hashSpace,
+        tokens: this.routing.ring.tokens,
+        version: this.routing.version,
+        moves: this.resharding?.mover.progress ?? this.lastMoves,
+      },
       network: this.faults.network(),
       clock: this.clock.settings(),
       raft: this.raftOptions,
@@ -271,7 +303,7 @@ export class ClusterHost implements ClusterApi {
     if (op === 'SET' && typeof request.value !== 'string') throw new ApiError(400, 'SET needs a string value');
     const via = request.via ?? this.anyLiveNode();
     if (request.via !== undefined) this.requireNode(request.via);
-    const group = this.ring.groupOf(new TextEncoder().encode(key));
+    const group = this.routing.groupOf(new TextEncoder().encode(key));
     const id = this.nextRequestId++;
     this.publish({ type: 'request', at: this.clock.now(), id, via, op, key });
     const started = performance.now();
@@ -320,13 +352,147 @@ export class ClusterHost implements ClusterApi {
       this.failures.clear();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
-      this.ring = new HashRing(partitions.length);
+      this.groupsEver = partitions.map((members) => [...members]);
+      this.routing = new RoutingTable(bootstrapRing(partitions));
+      this.lastMoves = [];
       const previous = this.faults;
       this.faults = this.makeFaults();
       this.faults.setNetwork(previous.network());
       this.faults.setPaused(previous.paused);
       await this.start();
       this.fault({ action: 'config', detail: `${partitions.length} group(s), ${this.nodeIds.length} nodes` });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Resharding (issue 13, docs/resharding.md): add and remove groups while clients run.
+
+  /** Starts the nodes of a new group, then moves its keys to it in the background. */
+  addGroup(members: readonly NodeId[]): Promise<{ group: number }> {
+    return this.serialized(async () => {
+      this.requireNoReshard();
+      const checked = this.checkNewMembers(members);
+      const group = this.groupsEver.length;
+      const next = ringWithGroup(this.routing.current, checked, group);
+      this.groupsEver.push([...checked]);
+      this.nodeIds.push(...checked);
+      this.faults.addNodes(checked);
+      await this.saveLiveRing(next);
+      for (const id of checked) await this.startNode(id);
+      this.fault({ action: 'config', detail: `group ${group} added: ${checked.join(', ')}` });
+      this.beginReshard(this.routing.current, next, () => undefined);
+      return { group };
+    });
+  }
+
+  /** Moves group `group`'s keys to the others in the background, then stops its nodes. */
+  removeGroup(group: number): Promise<void> {
+    return this.serialized(async () => {
+      this.requireNoReshard();
+      const current = this.routing.current;
+      if (!Number.isInteger(group) || !current.groups.some((g) => g.id === group)) {
+        throw new ApiError(404, `no group ${String(group)} on the ring (groups: ${current.groups.map((g) => g.id).join(', ')})`);
+      }
+      if (current.groups.length === 1) throw new ApiError(409, 'the last group cannot be removed: its keys would have nowhere to go');
+      const next = ringWithoutGroup(current, group);
+      await this.saveLiveRing(next);
+      this.beginReshard(current, next, () => this.retireGroup(group));
+    });
+  }
+
+  /** Resolves when the resharding under way (if any) has finished; rejects if it was abandoned. */
+  async reshardDone(): Promise<void> {
+    await this.resharding?.done;
+  }
+
+  private beginReshard(old: RingConfig, next: RingConfig, after: () => Promise<void> | undefined): void {
+    const mover = new GroupMover({
+      clock: this.clock,
+      liveNodes: (group) => [...this.nodes.values()].filter((node) => node.group === group && node.alive),
+      onMove: (move, phase) => this.publish({ type: 'migrate', at: this.clock.now(), phase, ...move }),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    }, this.options.moverOptions);
+    const done = (async () => {
+      try {
+        await mover.run(old, next);
+        this.routing.offer(next);
+        await after();
+        await this.saveLiveRing(null);
+        this.options.log?.(`ring v${next.version}: ${next.groups.map((g) => g.id).join(', ')}`);
+      } catch (error) {
+        if (!(error instanceof MoveCancelledError)) this.options.log?.(`resharding to ring v${next.version} failed: ${String(error)}`);
+        throw error;
+      } finally {
+        this.lastMoves = mover.progress;
+        if (this.resharding?.mover === mover) this.resharding = null;
+      }
+    })();
+    // Awaited by stop() and reshardDone(); never an unhandled rejection.
+    done.catch(() => undefined);
+    this.resharding = { mover, done };
+  }
+
+  /** A removed group's nodes stop once everything is handed over; they leave the picture. */
+  // Not serialized: stop() (inside a serialized reconfigure) awaits the move that calls this.
+  private async retireGroup(group: number): Promise<void> {
+    const members = this.groupsEver[group] ?? [];
+    this.nodeIds = this.nodeIds.filter((id) => !members.includes(id));
+    for (const id of members) {
+      const node = this.nodes.get(id);
+      this.nodes.delete(id);
+      this.dropKvClient(id);
+      await node?.stop();
+      this.lastViews.delete(id);
+      this.failures.delete(id);
+    }
+    this.fault({ action: 'config', detail: `group ${group} removed; its nodes stopped` });
+  }
+
+  private requireNoReshard(): void {
+    if (this.resharding !== null) throw new ApiError(409, 'a resharding is under way; wait until its moves are done');
+  }
+
+  private checkNewMembers(members: readonly NodeId[]): NodeId[] {
+    if (!Array.isArray(members) || members.length === 0) throw new ApiError(400, 'members must be a non-empty list of ip:port');
+    let parsed: Partitions;
+    try {
+      parsed = parsePartitions(JSON.stringify([members]));
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ApiError(400, error.message);
+      throw error;
+    }
+    const used = new Set(this.groupsEver.flat());
+    const taken = parsed[0]!.find((id) => used.has(id));
+    if (taken !== undefined) throw new ApiError(409, `${taken} is already a node of this cluster (or was one)`);
+    return [...parsed[0]!];
+  }
+
+  private liveRingPath(): string {
+    return join(this.clusterFolder(), LIVE_RING_FILE);
+  }
+
+  /** Takes the live ring from the data folder, if a previous run left one; returns a move to finish. */
+  private async loadLiveRing(): Promise<RingConfig | null> {
+    if (this.options.inMemory) return null;
+    const record = await readLiveRing(this.liveRingPath(), this.partitions);
+    if (record === null) return null;
+    this.groupsEver = record.groupsEver.map((members) => [...members]);
+    this.routing = new RoutingTable(record.ring);
+    const live = record.pending ?? record.ring;
+    // During an unfinished move both rings' nodes run: a removed group hands over before it stops.
+    const groups = new Set([...record.ring.groups, ...live.groups].map((g) => g.id));
+    this.nodeIds = [...groups].flatMap((id) => this.groupsEver[id] ?? []);
+    this.faults.addNodes(this.nodeIds);
+    return record.pending;
+  }
+
+  private async saveLiveRing(pending: RingConfig | null): Promise<void> {
+    if (this.options.inMemory) return;
+    await writeLiveRing(this.liveRingPath(), {
+      bootstrap: this.partitions,
+      groupsEver: this.groupsEver,
+      ring: this.routing.current,
+      pending,
     });
   }
 
@@ -356,9 +522,14 @@ export class ClusterHost implements ClusterApi {
       memoryVolume: this.memory,
     });
     const storage = options.wrapStorage ? options.wrapStorage(id, opened) : opened;
+    const group = this.groupOf(id);
     const node = new NodeHost({
       id,
-      partitions: this.partitions,
+      partitions: this.groupsEver,
+      clusterId: clusterIdOf(this.partitions),
+      // A group added live starts owning nothing; replaying its log brings it to the live ring.
+      initialRing: group < this.partitions.length ? bootstrapRing(this.partitions) : EMPTY_RING,
+      routing: this.routing,
       storage,
       clock: this.clock,
       timing: options.timing,
@@ -422,7 +593,7 @@ export class ClusterHost implements ClusterApi {
   }
 
   private groupOf(id: NodeId): number {
-    return this.partitions.findIndex((members) => members.includes(id));
+    return this.groupsEver.findIndex((members) => members.includes(id));
   }
 
   private leaderOf(group: number): NodeId | null {

@@ -10,7 +10,10 @@ import { SeededRandom } from '../../shared/random';
 import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
+import type { RingConfig } from '../kv/ring-command';
+import { RingState } from '../kv/ring-state';
 import { KvRouter } from '../kv/router';
+import { bootstrapRing, RoutingTable } from '../kv/routing-table';
 import { type ApplyResult, KvStateMachine } from '../kv/state-machine';
 import { type ClientConnection, serveClient } from '../net/client-server';
 import { type ClientLimits, NodeServer } from '../net/node-server';
@@ -63,6 +66,14 @@ export interface NodeHostOptions {
    * when its Raft core hit a broken invariant (an InvariantError): describeFailure() tells which.
    */
   readonly onFailure?: (error: Error) => void;
+  /**
+   * Resharding (docs/resharding.md): the ring this node's group starts from before its log replays
+   * (the bootstrap ring, or EMPTY_RING for a group added later), the table it routes by (shared by
+   * the nodes of one process), and the cluster id when `partitions` has grown past the bootstrap.
+   */
+  readonly initialRing?: RingConfig;
+  readonly routing?: RoutingTable;
+  readonly clusterId?: string;
 }
 
 /** How many entries of the log tail a view gets. */
@@ -80,10 +91,13 @@ export class NodeHost implements LocalGroup {
   private stopped = false;
   private failure: Error | null = null;
   recovery: RecoveryReport | null = null;
+  /** The ring this node routes by. */
+  readonly routing: RoutingTable;
 
   constructor(private readonly options: NodeHostOptions) {
     this.nodeId = options.id;
     this.group = requireGroupOf(options.partitions, options.id);
+    this.routing = options.routing ?? new RoutingTable(bootstrapRing(options.partitions));
   }
 
   /** Loads the node's state from storage, replays the committed log and opens its port. */
@@ -112,7 +126,7 @@ export class NodeHost implements LocalGroup {
     const onEvent = options.onEvent;
     this.transport = new PeerTransport({
       self: this.nodeId,
-      clusterId: clusterIdOf(options.partitions),
+      clusterId: options.clusterId ?? clusterIdOf(options.partitions),
       secret: options.secret,
       peers: members,
       clock: options.clock,
@@ -127,7 +141,11 @@ export class NodeHost implements LocalGroup {
     this.loop = new ReadyLoop<KvStateMachine, ApplyResult>({
       core,
       durable: loaded.hardState,
-      machine: new KvStateMachine(),
+      machine: new KvStateMachine(
+        new RingState(this.group, options.initialRing ?? bootstrapRing(options.partitions), (ring) =>
+          this.routing.offer(ring),
+        ),
+      ),
       storage: new PromisedSaves(options.storage),
       sink: this.transport,
       scheduler: NEXT_TURN,
@@ -146,8 +164,9 @@ export class NodeHost implements LocalGroup {
     });
     const router = new KvRouter({
       local: this,
-      ring: new HashRing(options.partitions.length),
+      ring: this.routing.ring,
       partitions: options.partitions,
+      routing: this.routing,
       clock: options.clock,
       forwarder: this.forwarder,
       maxValueBytes: options.maxValueBytes,
@@ -348,6 +367,7 @@ export class NodeHost implements LocalGroup {
       ['last_log_index', status.lastIndex],
       ['keys', machine.size],
       ['refused_messages', loop.refusedMessages],
+      ['ring_version', this.routing.version],
     ];
   }
 }

@@ -5,6 +5,8 @@
 import { toBytes } from '../../shared/hash';
 import type { Entry } from '../../shared/raft/types';
 import { type Command, CommandDecodeError, decodeCommand } from './command';
+import { decodeRingCommand, isRingCommand } from './ring-command';
+import type { RingState, RingTablePort } from './ring-state';
 
 /** What applying one entry did; the host turns it into the waiting client's reply. */
 export type ApplyResult =
@@ -14,7 +16,11 @@ export type ApplyResult =
   /** DEL: reply `:removed`. */
   | { readonly index: number; readonly type: 'del'; readonly removed: number }
   /** The entry's data is no command this version knows: skipped, on every replica alike. */
-  | { readonly index: number; readonly type: 'invalid'; readonly error: string };
+  | { readonly index: number; readonly type: 'invalid'; readonly error: string }
+  /** A write to a key this group does not serve now (moved, or moving): not applied; retry by the ring. */
+  | { readonly index: number; readonly type: 'moved' }
+  /** A ring command (ring-command.ts): `applied` false when its version made it a no-op. */
+  | { readonly index: number; readonly type: 'ring'; readonly applied: boolean; readonly detail: string };
 
 /** The host fed an entry out of log order: a bug in the host, never in the data. */
 export class ApplyOrderError extends Error {
@@ -42,6 +48,9 @@ export class KvStateMachine {
   private applied = 0;
   private storedBytes = 0;
   private skipped = 0;
+
+  /** @param ring which keys this group serves (ring-state.ts); absent: every key, as before resharding. */
+  constructor(readonly ring: RingState | null = null) {}
 
   /** The index of the last entry applied; entries are applied in order, so all before it are too. */
   get appliedIndex(): number {
@@ -74,6 +83,8 @@ export class KvStateMachine {
     const index = entry.index;
     if (entry.type === 'noop') return { index, type: 'noop' };
 
+    if (this.ring !== null && isRingCommand(entry.data)) return this.applyRing(index, entry.data, this.ring);
+
     let command: Command;
     try {
       command = decodeCommand(entry.data);
@@ -82,6 +93,8 @@ export class KvStateMachine {
       this.skipped++;
       return { index, type: 'invalid', error: error.message };
     }
+
+    if (this.ring !== null && !this.ringAcceptsWrite(command, this.ring)) return { index, type: 'moved' };
 
     if (command.type === 'set') {
       const name = keyName(command.key);
@@ -104,6 +117,52 @@ export class KvStateMachine {
       removed++;
     }
     return { index, type: 'del', removed };
+  }
+
+  private ringAcceptsWrite(command: Command, ring: RingState): boolean {
+    if (command.type === 'set') return ring.acceptsWrite(command.key);
+    return command.keys.every((key) => ring.acceptsWrite(key));
+  }
+
+  private applyRing(index: number, data: Uint8Array, ring: RingState): ApplyResult {
+    try {
+      const outcome = ring.apply(decodeRingCommand(data), this.tablePort);
+      return { index, type: 'ring', ...outcome };
+    } catch (error) {
+      if (!(error instanceof CommandDecodeError)) throw error;
+      this.skipped++;
+      return { index, type: 'invalid', error: error.message };
+    }
+  }
+
+  /** What ring commands do to the table: the copy's writes and the handover's drop. */
+  private readonly tablePort: RingTablePort = {
+    importPair: (key, value) => {
+      const name = keyName(key);
+      const previous = this.table.get(name);
+      const stored = value.length >= VALUE_BY_REFERENCE_MIN_BYTES ? Buffer.from(value) : latin1Of(value);
+      this.table.set(name, stored);
+      this.storedBytes += stored.length - (previous === undefined ? -key.length : previous.length);
+    },
+    dropWhere: (keep) => {
+      let dropped = 0;
+      for (const [name, value] of this.table) {
+        const key = bytesOfName(name);
+        if (keep(key)) continue;
+        this.table.delete(name);
+        this.storedBytes -= key.length + value.length;
+        dropped++;
+      }
+      return dropped;
+    },
+  };
+
+  /** Keys and values (as bytes) for which `pick` is true, read lazily: the copy of a move pages through it. */
+  *entriesWhere(pick: (key: Uint8Array) => boolean): Generator<readonly [Uint8Array, Uint8Array]> {
+    for (const [name, value] of this.table) {
+      const key = bytesOfName(name);
+      if (pick(key)) yield [key, typeof value === 'string' ? Buffer.from(value, 'latin1') : value];
+    }
   }
 
   /**
