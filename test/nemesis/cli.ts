@@ -171,6 +171,7 @@ async function main(options: Options): Promise<number> {
   const unanswered: string[] = [];
   let answered = 0;
   let setupError: string | null = null;
+  const finalNodes: string[] = [];
   try {
     await target.start();
     if (!(await waitForLeaders(target, SETTLE_TIMEOUT_MS))) throw new Error('no leader in every group at start');
@@ -203,11 +204,15 @@ async function main(options: Options): Promise<number> {
       await sleep(2000);
       await heal(target, faults, at);
     }
+    // A key move under way finishes before the final reads (the reshard fault may have started one).
+    await target.settle?.(SETTLE_TIMEOUT_MS);
     if (!(await waitForLeaders(target, SETTLE_TIMEOUT_MS))) out('after the heal, some group found no leader in 30 s');
+    // Through every node of the ring as it is now (groups may have been added or removed).
+    finalNodes.push(...target.partitions.flat());
     // All at once, so that a cluster that never recovers costs one read timeout, not 24.
     await Promise.all(
       keys.flatMap(({ key }) =>
-        nodes.map(async (node) => {
+        finalNodes.map(async (node) => {
           const failure = await finalRead(node, key, history, stats);
           if (failure !== null) unanswered.push(`GET ${key} via ${node}: ${failure}`);
           else answered++;
@@ -227,7 +232,7 @@ async function main(options: Options): Promise<number> {
   const crashes = target.crashes();
   for (const line of formatFaults(faults, crashes, skipped)) out(line);
   for (const line of formatCrashes(crashes, mode === 'host' ? 'host process' : 'node process')) out(line);
-  const finalCount = keys.length * partitions.flat().length;
+  const finalCount = keys.length * finalNodes.length;
   out(`final reads: ${answered} of ${finalCount} answered`);
   if (answered + unanswered.length < finalCount)
     unanswered.push(`${finalCount - answered - unanswered.length} never tried`);

@@ -103,6 +103,10 @@ async function applyFault(kind: FaultKind, target: ClusterTarget, random: Seeded
       await target.setNetwork(latency, drop);
       return `every link: latency ${latency[0]}-${latency[1]} ms, drop ${drop}`;
     }
+    case 'reshard': {
+      if (target.reshard === undefined) throw new Error('this mode cannot reshard');
+      return await target.reshard(random);
+    }
     case 'pause': {
       if (target.mode === 'host') {
         await target.pause(all);
