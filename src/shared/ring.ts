@@ -68,7 +68,8 @@ export class HashRing {
       throw new RangeError(`a ring needs a whole number of groups from 1 to 65535, not ${String(groups)}`);
     }
     for (const id of groupIds) {
-      if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new RangeError(`a group id must be 0..65535, not ${id}`);
+      if (!Number.isInteger(id) || id < 0 || id > 0xffff)
+        throw new RangeError(`a group id must be 0..65535, not ${id}`);
     }
     if (!Number.isInteger(tokensPerGroup) || tokensPerGroup < 1 || tokensPerGroup > MAX_TOKENS_PER_GROUP) {
       throw new RangeError(

@@ -41,14 +41,19 @@ async function state(): Promise<ClusterState> {
 
 describe('the group routes of the control API', () => {
   it('refuse a missing token, a bad body, a used address and an unknown group, changing nothing', async () => {
-    expect((await httpCall(base, 'POST', '/api/groups', { bearer: null, body: { members: ['127.0.0.1:1'] } })).status).toBe(401);
+    expect(
+      (await httpCall(base, 'POST', '/api/groups', { bearer: null, body: { members: ['127.0.0.1:1'] } })).status,
+    ).toBe(401);
     expect((await httpCall(base, 'DELETE', '/api/groups/1', { bearer: null })).status).toBe(401);
     const bad = await httpCall(base, 'POST', '/api/groups', { bearer: TOKEN, body: { members: [] } });
     expect(bad.status).toBe(400);
     expect((bad.json as { error: string }).error).toMatch(/members/);
     const notAddress = await httpCall(base, 'POST', '/api/groups', { bearer: TOKEN, body: { members: ['nowhere'] } });
     expect(notAddress.status).toBe(400);
-    const used = await httpCall(base, 'POST', '/api/groups', { bearer: TOKEN, body: { members: [cluster.partitions[0]![0]] } });
+    const used = await httpCall(base, 'POST', '/api/groups', {
+      bearer: TOKEN,
+      body: { members: [cluster.partitions[0]![0]] },
+    });
     expect(used.status).toBe(409);
     expect((used.json as { error: string }).error).toContain(cluster.partitions[0]![0]!);
     expect((await httpCall(base, 'DELETE', '/api/groups/7', { bearer: TOKEN })).status).toBe(404);

@@ -20,6 +20,8 @@ export interface NemesisOptions {
   /** Roughly how often a new fault starts. */
   readonly everyMs: number;
   readonly until: () => boolean;
+  /** The kinds to draw from (repeats weigh more); the target's own list when absent. */
+  readonly kinds?: readonly FaultKind[];
 }
 
 export async function runNemesis(options: NemesisOptions, log: FaultRecord[]): Promise<void> {
@@ -29,7 +31,8 @@ export async function runNemesis(options: NemesisOptions, log: FaultRecord[]): P
   const calm = Math.max(200, options.everyMs - hold);
   await sleep(calm);
   while (!options.until()) {
-    const kind = target.faults[random.nextInt(target.faults.length)]!;
+    const kinds = options.kinds !== undefined && options.kinds.length > 0 ? options.kinds : target.faults;
+    const kind = kinds[random.nextInt(kinds.length)]!;
     const startedMs = at();
     try {
       const detail = await applyFault(kind, target, random);

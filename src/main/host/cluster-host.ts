@@ -19,10 +19,11 @@ import {
   type RaftOptions,
   type RingMoveView,
 } from '../../shared/api';
-import type { GroupsApi } from '../../shared/groups-api';
 import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
+import type { GroupsApi } from '../../shared/groups-api';
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
+import { reshardHandler } from '../kv/reshard-command';
 import type { RingConfig } from '../kv/ring-command';
 import { EMPTY_RING } from '../kv/ring-state';
 import { bootstrapRing, RoutingTable } from '../kv/routing-table';
@@ -81,6 +82,8 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   /** The resharding under way, if any, and the moves of the last one. */
   private resharding: { readonly mover: GroupMover; readonly done: Promise<void> } | null = null;
   private lastMoves: readonly RingMoveView[] = [];
+  /** `RAFTLAB.RESHARD` on any node's port (raftlab admin add-group | remove-group) comes here. */
+  private readonly reshardCommand = reshardHandler(this);
   private readonly clock: ScaledClock;
   private faults: LinkFaultTable;
   private readonly hub = new EventHub();
@@ -391,9 +394,13 @@ export class ClusterHost implements ClusterApi, GroupsApi {
       this.requireNoReshard();
       const current = this.routing.current;
       if (!Number.isInteger(group) || !current.groups.some((g) => g.id === group)) {
-        throw new ApiError(404, `no group ${String(group)} on the ring (groups: ${current.groups.map((g) => g.id).join(', ')})`);
+        throw new ApiError(
+          404,
+          `no group ${String(group)} on the ring (groups: ${current.groups.map((g) => g.id).join(', ')})`,
+        );
       }
-      if (current.groups.length === 1) throw new ApiError(409, 'the last group cannot be removed: its keys would have nowhere to go');
+      if (current.groups.length === 1)
+        throw new ApiError(409, 'the last group cannot be removed: its keys would have nowhere to go');
       const next = ringWithoutGroup(current, group);
       await this.saveLiveRing(next);
       this.beginReshard(current, next, () => this.retireGroup(group));
@@ -406,12 +413,15 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   }
 
   private beginReshard(old: RingConfig, next: RingConfig, after: () => Promise<void> | undefined): void {
-    const mover = new GroupMover({
-      clock: this.clock,
-      liveNodes: (group) => [...this.nodes.values()].filter((node) => node.group === group && node.alive),
-      onMove: (move, phase) => this.publish({ type: 'migrate', at: this.clock.now(), phase, ...move }),
-      ...(this.options.log ? { log: this.options.log } : {}),
-    }, this.options.moverOptions);
+    const mover = new GroupMover(
+      {
+        clock: this.clock,
+        liveNodes: (group) => [...this.nodes.values()].filter((node) => node.group === group && node.alive),
+        onMove: (move, phase) => this.publish({ type: 'migrate', at: this.clock.now(), phase, ...move }),
+        ...(this.options.log ? { log: this.options.log } : {}),
+      },
+      this.options.moverOptions,
+    );
     const done = (async () => {
       try {
         await mover.run(old, next);
@@ -420,7 +430,8 @@ export class ClusterHost implements ClusterApi, GroupsApi {
         await this.saveLiveRing(null);
         this.options.log?.(`ring v${next.version}: ${next.groups.map((g) => g.id).join(', ')}`);
       } catch (error) {
-        if (!(error instanceof MoveCancelledError)) this.options.log?.(`resharding to ring v${next.version} failed: ${String(error)}`);
+        if (!(error instanceof MoveCancelledError))
+          this.options.log?.(`resharding to ring v${next.version} failed: ${String(error)}`);
         throw error;
       } finally {
         this.lastMoves = mover.progress;
@@ -453,7 +464,8 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   }
 
   private checkNewMembers(members: readonly NodeId[]): NodeId[] {
-    if (!Array.isArray(members) || members.length === 0) throw new ApiError(400, 'members must be a non-empty list of ip:port');
+    if (!Array.isArray(members) || members.length === 0)
+      throw new ApiError(400, 'members must be a non-empty list of ip:port');
     let parsed: Partitions;
     try {
       parsed = parsePartitions(JSON.stringify([members]));
@@ -530,6 +542,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
       // A group added live starts owning nothing; replaying its log brings it to the live ring.
       initialRing: group < this.partitions.length ? bootstrapRing(this.partitions) : EMPTY_RING,
       routing: this.routing,
+      reshard: this.reshardCommand,
       storage,
       clock: this.clock,
       timing: options.timing,

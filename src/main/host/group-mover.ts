@@ -101,7 +101,10 @@ export class GroupMover {
       try {
         // A ReadIndex read: this node has applied everything committed before it, the freeze included.
         const ready = await this.withTimeout(
-          node.read((machine) => machine.ring?.pending?.version === next.version || (machine.ring?.version ?? 0) >= next.version),
+          node.read(
+            (machine) =>
+              machine.ring?.pending?.version === next.version || (machine.ring?.version ?? 0) >= next.version,
+          ),
         );
         if (!ready) throw new NodeStoppedError('the freeze is not applied here yet');
         const machine = node.stateMachine();
@@ -134,7 +137,9 @@ export class GroupMover {
         return;
       } catch (error) {
         if (error instanceof MoveCancelledError) throw error;
-        this.note(`copy from group ${source}: ${error instanceof Error ? error.message : String(error)}; starting over`);
+        this.note(
+          `copy from group ${source}: ${error instanceof Error ? error.message : String(error)}; starting over`,
+        );
         await this.sleep(RETRY_MS);
       }
     }

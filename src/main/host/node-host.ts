@@ -7,7 +7,6 @@ import { clusterIdOf, type Partitions, requireGroupOf } from '../../shared/confi
 import { createRaft, DEFAULT_FLOW_CONTROL } from '../../shared/raft';
 import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { HashRing } from '../../shared/ring';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
 import type { RingConfig } from '../kv/ring-command';
@@ -18,7 +17,7 @@ import { type ApplyResult, KvStateMachine } from '../kv/state-machine';
 import { type ClientConnection, serveClient } from '../net/client-server';
 import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
-import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
+import type { HostClock, LinkFaults, RespReply, TransportEvent } from '../net/types';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
 import { describeFailure } from './node-failure';
 import { type LoopEvent, ReadyLoop } from './ready-loop';
@@ -74,6 +73,8 @@ export interface NodeHostOptions {
   readonly initialRing?: RingConfig;
   readonly routing?: RoutingTable;
   readonly clusterId?: string;
+  /** Answers `RAFTLAB.RESHARD` (add-group, remove-group): the host that can start nodes and move keys. */
+  readonly reshard?: (args: readonly Uint8Array[]) => Promise<RespReply>;
 }
 
 /** How many entries of the log tail a view gets. */
@@ -167,6 +168,7 @@ export class NodeHost implements LocalGroup {
       ring: this.routing.ring,
       partitions: options.partitions,
       routing: this.routing,
+      ...(options.reshard ? { reshard: options.reshard } : {}),
       clock: options.clock,
       forwarder: this.forwarder,
       maxValueBytes: options.maxValueBytes,

@@ -89,7 +89,8 @@ export function decodeRingCommand(data: Uint8Array): RingCommand {
     if (view.length < 9) throw new CommandDecodeError('import is cut off');
     const version = view.readUInt32BE(1);
     const count = view.readUInt32BE(5);
-    if (count > (view.length - 9) / 8) throw new CommandDecodeError(`import claims ${count} keys in ${view.length} bytes`);
+    if (count > (view.length - 9) / 8)
+      throw new CommandDecodeError(`import claims ${count} keys in ${view.length} bytes`);
     const pairs: [Uint8Array, Uint8Array][] = [];
     let offset = 9;
     for (let i = 0; i < count; i++) {
@@ -127,7 +128,8 @@ export function checkRingConfig(value: unknown): RingConfig {
   for (const group of groups as unknown[]) {
     if (typeof group !== 'object' || group === null) return bad('group');
     const { id, members } = group as { id?: unknown; members?: unknown };
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffff || seen.has(id)) return bad('group id');
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffff || seen.has(id))
+      return bad('group id');
     if (!Array.isArray(members) || members.length === 0 || members.some((m) => typeof m !== 'string'))
       return bad(`members of group ${id}`);
     seen.add(id);

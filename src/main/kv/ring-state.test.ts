@@ -53,7 +53,14 @@ describe('ring commands: the wire form', () => {
     for (const command of [
       { type: 'freeze', next: V2 },
       { type: 'adopt', ring: V2 },
-      { type: 'import', version: 2, pairs: [[bytes('a'), bytes('1')], [bytes(''), bytes('')]] },
+      {
+        type: 'import',
+        version: 2,
+        pairs: [
+          [bytes('a'), bytes('1')],
+          [bytes(''), bytes('')],
+        ],
+      },
     ] as RingCommand[]) {
       const decoded = decodeRingCommand(encodeRingCommand(command));
       expect(JSON.stringify(decoded, (_k, v) => (v instanceof Uint8Array ? [...v] : v))).toEqual(
@@ -64,7 +71,10 @@ describe('ring commands: the wire form', () => {
 
   it('a garbled ring entry is skipped as invalid on every replica, changing nothing', () => {
     const replica = new Replica(0, V1);
-    const garbled = encodeRingCommand({ type: 'import', version: 2, pairs: [[bytes('a'), bytes('1')]] }).subarray(0, 12);
+    const garbled = encodeRingCommand({ type: 'import', version: 2, pairs: [[bytes('a'), bytes('1')]] }).subarray(
+      0,
+      12,
+    );
     expect(replica.apply(garbled).type).toBe('invalid');
     expect(replica.apply(Buffer.from('R{not json')).type).toBe('invalid');
     expect(replica.machine.size).toBe(0);

@@ -15,6 +15,7 @@ import { encodeCommand } from './command';
 import { Deadlines } from './deadlines';
 import { type Forwarder, UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
+import { NO_RESHARD_HOST_REPLY, RESHARD_COMMAND } from './reshard-command';
 import type { RingState } from './ring-state';
 import { bootstrapRing, RoutingTable } from './routing-table';
 import { infoReply, unknownCommandReply } from './small-replies';
@@ -28,6 +29,8 @@ export interface RouterOptions {
   readonly forwarder: ForwardingLink;
   readonly maxValueBytes: number;
   readonly requestTimeoutMs: number;
+  /** `RAFTLAB.RESHARD ...` (reshard-command.ts): refused, saying why, when absent. */
+  readonly reshard?: (args: readonly Uint8Array[]) => Promise<RespReply>;
   /** The live ring to route by (resharding); a fixed table of `partitions` when absent. */
   readonly routing?: RoutingTable;
   /** The `INFO` fields, in order. */
@@ -163,6 +166,8 @@ export class KvRouter implements CommandHandler {
         if (argc < 1) return wrongArity(name.toLowerCase());
         return this.multiKey(name === 'DEL' ? 'del' : 'exists', args.slice(1), hops, timeoutMs);
       }
+      case RESHARD_COMMAND:
+        return this.options.reshard ? this.options.reshard(args) : NO_RESHARD_HOST_REPLY;
       default:
         return unknownCommandReply(args[0]);
     }

@@ -8,8 +8,8 @@ import { ApiError, type ClusterBridge, type ClusterOperation } from '../../share
 import { PortInUseError } from '../net/node-server';
 import { bearerTokenOf, randomToken, tokenOf, tokensEqual } from './auth';
 import { EventStream } from './event-stream';
-import { allowHostProblem, hostRefusal } from './host-check';
 import { isGroupRoute, serveGroupRoute } from './group-routes';
+import { allowHostProblem, hostRefusal } from './host-check';
 import { HttpError } from './http-error';
 import { BODY_LIMIT_BYTES, isJsonContentType, readJsonBody } from './json-body';
 import { checkOperationArgs } from './operation-args';

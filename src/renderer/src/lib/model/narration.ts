@@ -57,7 +57,8 @@ export function narrate(event: ClusterEvent, context: NarrationContext): string 
     case 'fault':
       return narrateFault(event, name);
     case 'migrate':
-      if (event.phase === 'start') return `Group ${event.from} starts handing ${event.keysTotal} keys to group ${event.to}`;
+      if (event.phase === 'start')
+        return `Group ${event.from} starts handing ${event.keysTotal} keys to group ${event.to}`;
       if (event.phase === 'done') return `Group ${event.from} handed ${event.keysMoved} keys to group ${event.to}`;
       return null;
   }
