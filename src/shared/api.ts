@@ -66,6 +66,8 @@ export interface RingView {
   readonly version?: number;
   /** Key moves of the resharding in progress (or the last one, `done`). */
   readonly moves?: readonly RingMoveView[];
+  /** The groups of the ring before the last (or current) resharding: the dashboard shows which keys moved. */
+  readonly previousGroups?: readonly number[];
 }
 
 /** One source-to-target key move of a resharding (docs/resharding.md). */

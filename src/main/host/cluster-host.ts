@@ -82,6 +82,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   /** The resharding under way, if any, and the moves of the last one. */
   private resharding: { readonly mover: GroupMover; readonly done: Promise<void> } | null = null;
   private lastMoves: readonly RingMoveView[] = [];
+  private previousGroups: readonly number[] | null = null;
   /** `RAFTLAB.RESHARD` on any node's port (raftlab admin add-group | remove-group) comes here. */
   private readonly reshardCommand = reshardHandler(this);
   private readonly clock: ScaledClock;
@@ -200,6 +201,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
         tokens: this.routing.ring.tokens,
         version: this.routing.version,
         moves: this.resharding?.mover.progress ?? this.lastMoves,
+        ...(this.previousGroups ? { previousGroups: this.previousGroups } : {}),
       },
       network: this.faults.network(),
       clock: this.clock.settings(),
@@ -358,6 +360,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
       this.groupsEver = partitions.map((members) => [...members]);
       this.routing = new RoutingTable(bootstrapRing(partitions));
       this.lastMoves = [];
+      this.previousGroups = null;
       const previous = this.faults;
       this.faults = this.makeFaults();
       this.faults.setNetwork(previous.network());
@@ -413,6 +416,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   }
 
   private beginReshard(old: RingConfig, next: RingConfig, after: () => Promise<void> | undefined): void {
+    this.previousGroups = old.groups.map((g) => g.id);
     const mover = new GroupMover(
       {
         clock: this.clock,

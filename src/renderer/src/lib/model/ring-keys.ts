@@ -3,9 +3,15 @@
 import { HashRing } from '../../../../shared/ring';
 
 let cached: HashRing | null = null;
+let cachedId = '';
 
-export function ringFor(groupCount: number): HashRing {
-  if (!cached || cached.groupCount !== groupCount) cached = new HashRing(groupCount);
+/** A count means groups 0..n-1; a live ring after resharding passes its group ids. */
+export function ringFor(groups: number | readonly number[]): HashRing {
+  const id = typeof groups === 'number' ? `n${groups}` : groups.join(',');
+  if (!cached || cachedId !== id) {
+    cached = new HashRing(groups);
+    cachedId = id;
+  }
   return cached;
 }
 
@@ -15,8 +21,8 @@ export interface KeyPosition {
   readonly group: number;
 }
 
-export function positionOfKey(key: string, groupCount: number): KeyPosition {
-  const ring = ringFor(groupCount);
+export function positionOfKey(key: string, groups: number | readonly number[]): KeyPosition {
+  const ring = ringFor(groups);
   const hash = ring.hashOf(key);
   return { key, hash, group: ring.groupAt(hash) };
 }
