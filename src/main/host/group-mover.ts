@@ -38,6 +38,8 @@ export interface GroupMoverOptions {
   readonly batchBytes?: number;
   /** How long one proposal may take before it is tried again (idempotent, so safe). */
   readonly proposeTimeoutMs?: number;
+  /** IMPORT entries in flight at once: batches hold distinct keys with fixed values, so order is free. */
+  readonly importsInFlight?: number;
 }
 
 /** The move was abandoned because its host is stopping. */
@@ -89,7 +91,8 @@ export class GroupMover {
 
   /** Step 3 for one source; starts again from the top on another node if its node stops. */
   private async copyFrom(source: number, next: RingConfig): Promise<void> {
-    const batchKeys = this.options.batchKeys ?? 256;
+    const batchKeys = this.options.batchKeys ?? 1024;
+    const inFlightMax = this.options.importsInFlight ?? 4;
     const batchBytes = this.options.batchBytes ?? 256 * 1024;
     for (;;) {
       this.checkNotCancelled();
@@ -118,6 +121,14 @@ export class GroupMover {
         }
         for (const [to, total] of totals) this.startMove(source, to, total);
         const batches = new Map<number, { pairs: [Uint8Array, Uint8Array][]; bytes: number }>();
+        // Bounded memory: at most inFlightMax batches proposed and one being filled per target.
+        const inFlight = new Set<Promise<void>>();
+        const send = async (to: number, pairs: [Uint8Array, Uint8Array][]): Promise<void> => {
+          while (inFlight.size >= inFlightMax) await Promise.race(inFlight);
+          const sending = this.importBatch(source, to, next.version, pairs).finally(() => inFlight.delete(sending));
+          sending.catch(() => undefined); // awaited below; a cancelled move must not reject unheard
+          inFlight.add(sending);
+        };
         for (const [key, value] of machine.entriesWhere((k) => ring.leaving(k) !== null)) {
           if (!node.alive) throw new NodeStoppedError('the source node stopped mid-copy');
           const to = ring.leaving(key)!;
@@ -130,10 +141,11 @@ export class GroupMover {
           batch.bytes += key.length + value.length;
           if (batch.pairs.length >= batchKeys || batch.bytes >= batchBytes) {
             batches.delete(to);
-            await this.importBatch(source, to, next.version, batch.pairs);
+            await send(to, batch.pairs);
           }
         }
-        for (const [to, batch] of batches) await this.importBatch(source, to, next.version, batch.pairs);
+        for (const [to, batch] of batches) await send(to, batch.pairs);
+        await Promise.all(inFlight);
         return;
       } catch (error) {
         if (error instanceof MoveCancelledError) throw error;
