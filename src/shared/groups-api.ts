@@ -18,3 +18,6 @@ export function groupsApiOf(api: object): GroupsApi | null {
     ? (candidate as GroupsApi)
     : null;
 }
+
+/** The IPC channels of the two operations (the desktop window's preload and main agree on these). */
+export const GROUP_CHANNELS = { addGroup: 'raftlab:addGroup', removeGroup: 'raftlab:removeGroup' } as const;

@@ -1,6 +1,6 @@
-// The resharding operations (shared/groups-api.ts) from the page: over HTTP to the server that
-// served it (POST /api/groups, DELETE /api/groups/{g}), with the token the page keeps. The desktop
-// window's IPC bridge does not carry them yet, and says so.
+// The resharding operations (shared/groups-api.ts) from the page: through the desktop window's
+// preload when there is one (ipc-groups.ts on the main side), else over HTTP to the server that
+// served the page (POST /api/groups, DELETE /api/groups/{g}) with the token the page keeps.
 import { GROUPS_PATH, type GroupsApi } from '../../../../shared/groups-api';
 import { errorMessage, requestHeaders, TOKEN_STORAGE_KEY } from './http-urls';
 
@@ -13,8 +13,6 @@ function token(): string | null {
 }
 
 async function call(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  if (window.raftlab)
-    throw new Error('adding and removing groups works in the browser dashboard (raftlab cluster --serve) for now');
   const response = await fetch(path, {
     method,
     headers: requestHeaders(token(), method === 'POST'),
@@ -28,9 +26,19 @@ async function call(method: 'POST' | 'DELETE', path: string, body?: unknown): Pr
 
 export const groupsClient: GroupsApi = {
   async addGroup(members) {
+    const desktop = window.raftlab;
+    if (desktop) {
+      if (!desktop.addGroup) throw new Error('this desktop build cannot add groups');
+      return desktop.addGroup(members);
+    }
     return (await call('POST', GROUPS_PATH, { members })) as { group: number };
   },
   async removeGroup(group) {
+    const desktop = window.raftlab;
+    if (desktop) {
+      if (!desktop.removeGroup) throw new Error('this desktop build cannot remove groups');
+      return desktop.removeGroup(group);
+    }
     await call('DELETE', `${GROUPS_PATH}/${group}`);
   },
 };
