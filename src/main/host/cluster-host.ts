@@ -144,8 +144,10 @@ export class ClusterHost implements ClusterApi, GroupsApi {
 
   /** Graceful: every node finishes its Ready, closes its port and flushes. */
   async stop(): Promise<void> {
+    // Not awaited: a paused clock would hold it for ever. A cancelled mover proposes nothing more
+    // (every step checks first), and a step it repeats later is a no-op (docs/resharding.md).
     this.resharding?.mover.cancel();
-    await this.resharding?.done;
+    this.resharding = null;
     this.stopTicking?.();
     this.stopTicking = null;
     await Promise.all([...this.nodes.values()].map((node) => node.stop()));
