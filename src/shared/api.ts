@@ -179,6 +179,8 @@ export type ClusterEvent =
         | 'network'
         | 'clock'
         | 'config'
+        /** A group added to or removed from the ring live (resharding), keys kept. */
+        | 'group'
         | 'transfer'
         | 'timeout'
         | 'options';

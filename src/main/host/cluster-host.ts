@@ -387,7 +387,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
       this.faults.addNodes(checked);
       await this.saveLiveRing(next);
       for (const id of checked) await this.startNode(id);
-      this.fault({ action: 'config', detail: `group ${group} added: ${checked.join(', ')}` });
+      this.fault({ action: 'group', detail: `group ${group} added: ${checked.join(', ')}` });
       this.beginReshard(this.routing.current, next, () => undefined);
       return { group };
     });
@@ -462,7 +462,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
       this.lastViews.delete(id);
       this.failures.delete(id);
     }
-    this.fault({ action: 'config', detail: `group ${group} removed; its nodes stopped` });
+    this.fault({ action: 'group', detail: `group ${group} removed; its nodes stopped` });
   }
 
   private requireNoReshard(): void {

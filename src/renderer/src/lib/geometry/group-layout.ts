@@ -68,12 +68,14 @@ export function placeNodesOnCircle(ids: readonly NodeId[], center: Point, radius
   });
 }
 
-export function layoutDiagram(groups: readonly (readonly NodeId[])[]): DiagramLayout {
+/** `ids`: the groups' numbers when they are not 0..n-1 (a ring that lost or gained a group live). */
+export function layoutDiagram(groups: readonly (readonly NodeId[])[], ids?: readonly number[]): DiagramLayout {
   const columns = columnsFor(groups.length);
   const rows = Math.max(1, Math.ceil(groups.length / columns));
-  const placements = groups.map((members, group): GroupPlacement => {
-    const column = group % columns;
-    const row = Math.floor(group / columns);
+  const placements = groups.map((members, index): GroupPlacement => {
+    const group = ids?.[index] ?? index;
+    const column = index % columns;
+    const row = Math.floor(index / columns);
     const cell: Box = {
       x: CLIENT_COLUMN_WIDTH + column * CELL_WIDTH,
       y: row * CELL_HEIGHT,

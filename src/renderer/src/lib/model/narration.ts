@@ -84,6 +84,8 @@ function narrateFault(event: Extract<ClusterEvent, { type: 'fault' }>, name: Nam
       return `Clock changed${detail}`;
     case 'config':
       return `Restarted the cluster on a new configuration${detail}`;
+    case 'group':
+      return `The ring changed, keys kept${detail}`;
     case 'transfer':
       return event.node ? `Asked ${name(event.node)} to step down${detail}` : `Leadership transfer${detail}`;
     case 'timeout':
