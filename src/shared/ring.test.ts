@@ -135,7 +135,7 @@ describe('HashRing tokens for the renderer', () => {
     expect(positionsOf(large, 1)).toEqual(positionsOf(small, 1));
   });
 
-  it('a ring of group ids (a group removed live keeps its number) keeps every other group\'s keys where they were', () => {
+  it("a ring of group ids (a group removed live keeps its number) keeps every other group's keys where they were", () => {
     const three = new HashRing(3);
     expect(new HashRing([0, 1, 2]).tokens).toEqual(three.tokens);
     const withoutOne = new HashRing([2, 0]);
