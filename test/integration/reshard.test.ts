@@ -2,9 +2,9 @@
 // way: every acknowledged write (and every key written before the move) is read back, with its
 // value, through EVERY node of the ring as it now is, and the ring's version and moves are checked.
 // The faults strike while the move is under way: the mover copies in small batches here, and the
-// fault is applied on its first progress event, while the state still shows the move not done.
+// fault is applied by the mover's own hook before its third import, while the move is not done.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterEvent, ClusterState } from '../../src/shared/api';
+import type { ClusterState } from '../../src/shared/api';
 import { connect, startCluster, type TestCluster, text, waitFor, waitForLeaders } from './support/cluster';
 import { leaderOf, valueFor, writeKeys } from './support/observe';
 import { freePartitions } from './support/ports';
@@ -19,11 +19,29 @@ afterEach(async () => {
 
 const PRELOADED = 600;
 
+/** Run by the mover before its STRIKE_AT-th import: the fault strikes mid-copy, at a known point. */
+let strike: (() => Promise<void>) | null = null;
+let struck = false;
+const STRIKE_AT = 3;
+
 async function setUp(groups: number): Promise<{ cluster: TestCluster; preloaded: string[] }> {
+  strike = null;
+  struck = false;
   const started = await startCluster(groups, 3, {
     inMemory: true,
     requestTimeoutMs: 8000,
-    moverOptions: { batchKeys: 10, proposeTimeoutMs: 1500 },
+    moverOptions: {
+      batchKeys: 5,
+      importsInFlight: 1,
+      proposeTimeoutMs: 1500,
+      beforeImport: async (n) => {
+        if (n !== STRIKE_AT || strike === null) return;
+        const fault = strike;
+        strike = null;
+        await fault();
+        struck = true;
+      },
+    },
   });
   cluster = started;
   await waitForLeaders(started.host, 30_000);
@@ -53,17 +71,6 @@ async function expectReadableEverywhere(state: ClusterState, keys: readonly stri
   }
 }
 
-function firstProgress(host: TestCluster['host']): Promise<void> {
-  return new Promise((resolve) => {
-    const off = host.onEvents((batch: readonly ClusterEvent[]) => {
-      if (batch.some((e) => e.type === 'migrate' && e.phase === 'progress')) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
-
 async function moveNotDone(host: TestCluster['host']): Promise<void> {
   const moves = (await host.state()).ring.moves ?? [];
   expect(moves.length).toBeGreaterThan(0);
@@ -78,15 +85,17 @@ async function addGroupUnderLoad(fault?: (state: ClusterState, added: number) =>
   await waitFor('some writes before the move', () => writers.acknowledged.length >= 20, 20_000);
 
   const [members] = await freePartitions(1, 3);
-  const progress = firstProgress(host);
+  if (fault) {
+    strike = async () => {
+      await moveNotDone(host);
+      await fault(await host.state(), 2);
+    };
+  }
   const { group } = await host.addGroup(members!);
   expect(group).toBe(2);
-  if (fault) {
-    await progress;
-    await moveNotDone(host);
-    await fault(await host.state(), group);
-  }
   await host.reshardDone();
+  // The fault struck while keys were being copied (before the third import), not after the move.
+  expect(struck).toBe(fault !== undefined);
   const before = writers.acknowledged.length;
   await waitFor('writes after the move', () => writers.acknowledged.length >= before + 20, 30_000);
   const acknowledged = await writers.stop();
@@ -214,6 +223,69 @@ describe('resharding: the data folder remembers the live ring', () => {
         expect(state.ring.version).toBe(2);
         expect(state.groups.map((g) => g.id)).toEqual([0, 1, 2]);
         expect(state.groups[2]!.members).toEqual(members);
+        await expectReadableEverywhere(state, keys);
+      } finally {
+        await second.dispose();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('a host stopped mid-move finishes the move when it starts again on the same folders', async () => {
+    const partitions = await freePartitions(2, 3);
+    const [members] = await freePartitions(1, 3);
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-reshard-'));
+    const { ClusterHost } = await import('../../src/main/host/cluster-host');
+    const { timingOf } = await import('../../src/main/cli/timing');
+    const make = () =>
+      new ClusterHost({
+        partitions,
+        dataDir,
+        inMemory: false,
+        timing: timingOf({ electionTimeoutMs: { min: 150, max: 300 }, heartbeatMs: 50 }),
+        timescale: 1,
+        preVote: true,
+        checkQuorum: true,
+        maxValueBytes: 1024 * 1024,
+        requestTimeoutMs: 8000,
+        seed: 5,
+        moverOptions: { batchKeys: 5, importsInFlight: 1 },
+        ...(process.env.RESHARD_DEBUG ? { log: (l: string) => console.log(Date.now() % 100000, l) } : {}),
+      });
+    try {
+      const first = make();
+      await first.start();
+      await waitForLeaders(first, 30_000);
+      const client = await connect(partitions[0]![0]!);
+      const keys = await writeKeys(client, 'half', 300);
+      client.close();
+      const progress = new Promise<void>((resolve) => {
+        const off = first.onEvents((batch) => {
+          if (batch.some((e) => e.type === 'migrate' && e.phase === 'progress')) {
+            off();
+            resolve();
+          }
+        });
+      });
+      await first.addGroup(members!);
+      await progress;
+      const moves = (await first.state()).ring.moves ?? [];
+      expect(moves.some((m) => !m.done)).toBe(true);
+      await first.dispose();
+
+      const second = make();
+      await second.start();
+      try {
+        await second.reshardDone();
+        const state = await waitForLeaders(second, 30_000);
+        expect(state.ring.version).toBe(2);
+        expect(state.groups.map((g) => g.id)).toEqual([0, 1, 2]);
+        expect(state.ring.moves!.length).toBeGreaterThan(0);
+        expect(state.ring.moves!.every((m) => m.done)).toBe(true);
         await expectReadableEverywhere(state, keys);
       } finally {
         await second.dispose();

@@ -82,6 +82,8 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   /** The resharding under way, if any, and the moves of the last one. */
   private resharding: { readonly mover: GroupMover; readonly done: Promise<void> } | null = null;
   private lastMoves: readonly RingMoveView[] = [];
+  /** The last move's outcome, for reshardDone() once it is over (a failed move must not look done). */
+  private lastReshard: Promise<void> = Promise.resolve();
   private previousGroups: readonly number[] | null = null;
   /** `RAFTLAB.RESHARD` on any node's port (raftlab admin add-group | remove-group) comes here. */
   private readonly reshardCommand = reshardHandler(this);
@@ -120,10 +122,10 @@ export class ClusterHost implements ClusterApi, GroupsApi {
 
   /** Starts every node. Rejects (having stopped those already started) if any cannot start. */
   async start(): Promise<void> {
-    let pending: RingConfig | null = null;
+    let unfinished: { readonly ring: RingConfig; readonly pending: RingConfig | null } | null = null;
     try {
       this.secret = await this.clusterSecret();
-      pending = await this.loadLiveRing();
+      unfinished = await this.loadLiveRing();
       for (const id of this.nodeIds) await this.startNode(id);
     } catch (error) {
       await this.stop();
@@ -133,9 +135,12 @@ export class ClusterHost implements ClusterApi, GroupsApi {
       for (const node of this.nodes.values()) node.tick();
     });
     // A move the last run of this host left half done: finish it (every step is idempotent).
-    if (pending !== null) {
-      const old = this.routing.current;
-      const leaving = old.groups.filter((g) => !pending!.groups.some((n) => n.id === g.id)).map((g) => g.id);
+    // The step starts from the record's ring, not the routing table's: replaying the logs may have
+    // moved the table on already (a source that adopted before the stop).
+    const pending = unfinished?.pending ?? null;
+    if (unfinished !== null && pending !== null) {
+      const old = unfinished.ring;
+      const leaving = old.groups.filter((g) => !pending.groups.some((n) => n.id === g.id)).map((g) => g.id);
       this.beginReshard(old, pending, async () => {
         for (const group of leaving) await this.retireGroup(group);
       });
@@ -414,7 +419,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
 
   /** Resolves when the resharding under way (if any) has finished; rejects if it was abandoned. */
   async reshardDone(): Promise<void> {
-    await this.resharding?.done;
+    await (this.resharding?.done ?? this.lastReshard);
   }
 
   private beginReshard(old: RingConfig, next: RingConfig, after: () => Promise<void> | undefined): void {
@@ -447,6 +452,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
     // Awaited by stop() and reshardDone(); never an unhandled rejection.
     done.catch(() => undefined);
     this.resharding = { mover, done };
+    this.lastReshard = done;
   }
 
   /** A removed group's nodes stop once everything is handed over; they leave the picture. */
@@ -490,7 +496,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
   }
 
   /** Takes the live ring from the data folder, if a previous run left one; returns a move to finish. */
-  private async loadLiveRing(): Promise<RingConfig | null> {
+  private async loadLiveRing(): Promise<{ readonly ring: RingConfig; readonly pending: RingConfig | null } | null> {
     if (this.options.inMemory) return null;
     const record = await readLiveRing(this.liveRingPath(), this.partitions);
     if (record === null) return null;
@@ -501,7 +507,7 @@ export class ClusterHost implements ClusterApi, GroupsApi {
     const groups = new Set([...record.ring.groups, ...live.groups].map((g) => g.id));
     this.nodeIds = [...groups].flatMap((id) => this.groupsEver[id] ?? []);
     this.faults.addNodes(this.nodeIds);
-    return record.pending;
+    return { ring: record.ring, pending: record.pending };
   }
 
   private async saveLiveRing(pending: RingConfig | null): Promise<void> {

@@ -40,6 +40,8 @@ export interface GroupMoverOptions {
   readonly proposeTimeoutMs?: number;
   /** IMPORT entries in flight at once: batches hold distinct keys with fixed values, so order is free. */
   readonly importsInFlight?: number;
+  /** Awaited before the n-th IMPORT (from 1) is proposed: tests strike a fault at a known point of the copy. */
+  readonly beforeImport?: (n: number) => Promise<void> | void;
 }
 
 /** The move was abandoned because its host is stopping. */
@@ -51,6 +53,7 @@ const RETRY_MS = 50;
 
 export class GroupMover {
   private cancelled = false;
+  private importsStarted = 0;
   private readonly moves = new Map<string, { -readonly [K in keyof RingMoveView]: RingMoveView[K] }>();
 
   constructor(
@@ -163,6 +166,7 @@ export class GroupMover {
     version: number,
     pairs: readonly (readonly [Uint8Array, Uint8Array])[],
   ): Promise<void> {
+    await this.options.beforeImport?.(++this.importsStarted);
     await this.propose(to, { type: 'import', version, pairs });
     const move = this.moves.get(`${from}>${to}`)!;
     move.keysMoved = Math.min(move.keysTotal, move.keysMoved + pairs.length);
