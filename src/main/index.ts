@@ -14,6 +14,7 @@ import { denyAllPermissions } from './electron-permissions';
 import { type RendererSource, rendererSource } from './electron-renderer-source';
 import type { ClusterHost } from './host/cluster-host';
 import { registerIpc } from './ipc';
+import { registerGroupsIpc } from './ipc-groups';
 import { CONTENT_SECURITY_POLICY } from './server/control-server';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -50,6 +51,9 @@ async function createWindow(cluster: ClusterHost, source: RendererSource): Promi
     },
   });
   registerIpc(ipcMain, cluster, window, {
+    devServerUrl: source.kind === 'dev-server' ? source.origin : undefined,
+  });
+  registerGroupsIpc(ipcMain, cluster, window, {
     devServerUrl: source.kind === 'dev-server' ? source.origin : undefined,
   });
   await window.loadURL(source.url);

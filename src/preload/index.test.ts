@@ -2,8 +2,10 @@
 // handlers, so this checks the whole desktop bridge: page call → IPC → ClusterApi → back.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type IpcEvent, type IpcWindow, registerIpc } from '../main/ipc';
+import { registerGroupsIpc } from '../main/ipc-groups';
 import { StubCluster } from '../main/server/testing/stub-cluster';
 import { ApiError, CLUSTER_OPERATIONS, type ClusterBridge, type ClusterEvent, EVENTS_CHANNEL } from '../shared/api';
+import type { GroupsApi } from '../shared/groups-api';
 
 type Listener = (event: unknown, ...args: unknown[]) => void;
 
@@ -45,7 +47,18 @@ const electron = vi.hoisted(() => {
 vi.mock('electron', () => electron.module);
 
 const cluster = new StubCluster();
-let bridge: ClusterBridge;
+let bridge: ClusterBridge & GroupsApi;
+const groupCalls: unknown[] = [];
+const groups: GroupsApi = {
+  addGroup: async (members) => {
+    groupCalls.push({ addGroup: members });
+    return { group: 3 };
+  },
+  removeGroup: async (group) => {
+    if (group === 9) throw new ApiError(404, 'no group 9 on the ring');
+    groupCalls.push({ removeGroup: group });
+  },
+};
 
 beforeAll(async () => {
   const ipcMain = {
@@ -66,14 +79,15 @@ beforeAll(async () => {
     },
   };
   registerIpc(ipcMain, cluster.bridge, window);
+  registerGroupsIpc(ipcMain, groups, window);
   await import('./index');
-  bridge = electron.exposed.get('raftlab') as ClusterBridge;
+  bridge = electron.exposed.get('raftlab') as ClusterBridge & GroupsApi;
 });
 
 describe('the preload bridge', () => {
   it('exposes window.raftlab with one method per operation plus onEvents, and nothing else', () => {
     expect([...electron.exposed.keys()]).toEqual(['raftlab']);
-    expect(Object.keys(bridge).sort()).toEqual([...CLUSTER_OPERATIONS, 'onEvents'].sort());
+    expect(Object.keys(bridge).sort()).toEqual([...CLUSTER_OPERATIONS, 'onEvents', 'addGroup', 'removeGroup'].sort());
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function');
   });
 
@@ -86,6 +100,16 @@ describe('the preload bridge', () => {
       { operation: 'kv', args: [{ op: 'GET', key: 'color', via: '127.0.0.1:5002' }] },
       { operation: 'partition', args: [[['127.0.0.1:5001'], ['127.0.0.1:5002']]] },
     ]);
+  });
+
+  it('carries add-group and remove-group to the host, refusing a malformed argument in main', async () => {
+    expect(await bridge.addGroup(['127.0.0.1:5010'])).toEqual({ group: 3 });
+    await bridge.removeGroup(3);
+    expect(groupCalls).toEqual([{ addGroup: ['127.0.0.1:5010'] }, { removeGroup: 3 }]);
+    await expect(bridge.removeGroup(9)).rejects.toThrow('no group 9 on the ring');
+    await expect(bridge.removeGroup('1' as unknown as number)).rejects.toThrow(/one group number/);
+    await expect(bridge.addGroup([] as string[])).rejects.toThrow(/list of ip:port/);
+    expect(groupCalls).toHaveLength(2);
   });
 
   it("re-throws the host's ApiError with its message, not Electron's wrapping", async () => {

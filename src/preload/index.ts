@@ -12,6 +12,7 @@ import {
   EVENTS_CHANNEL,
   EVENTS_OPEN_CHANNEL,
 } from '../shared/api';
+import { GROUP_CHANNELS, type GroupsApi } from '../shared/groups-api';
 import { channelOf, unwrapOutcome } from '../shared/ipc-channels';
 
 function invoker<K extends ClusterOperation>(operation: K): ClusterApi[K] {
@@ -24,8 +25,18 @@ const operations = Object.fromEntries(CLUSTER_OPERATIONS.map((operation) => [ope
   [K in ClusterOperation]: ClusterApi[K];
 };
 
-const bridge: ClusterBridge = {
+/** Resharding (issue 13): add and remove groups; main checks the arguments again. */
+const groups: GroupsApi = {
+  addGroup: async (members) =>
+    unwrapOutcome(await ipcRenderer.invoke(GROUP_CHANNELS.addGroup, members)) as { readonly group: number },
+  removeGroup: async (group) => {
+    unwrapOutcome(await ipcRenderer.invoke(GROUP_CHANNELS.removeGroup, group));
+  },
+};
+
+const bridge: ClusterBridge & GroupsApi = {
   ...operations,
+  ...groups,
   onEvents(listener) {
     // Only the batch reaches the page, never the IPC event (which holds ipcRenderer as its sender).
     // The stream begins with the opening batch (each node's role now); batches before it are older

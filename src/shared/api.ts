@@ -80,6 +80,21 @@ export interface RingView {
   readonly tokens: readonly RingToken[];
   /** Each group's number of tokens: a view rebuilds the very ring that routes from it. */
   readonly tokensPerGroup?: number;
+  /** The ring of record's version (1 = the bootstrap ring); absent in views that do not track it. */
+  readonly version?: number;
+  /** Key moves of the resharding in progress (or the last one, `done`). */
+  readonly moves?: readonly RingMoveView[];
+  /** The groups of the ring before the last (or current) resharding: the dashboard shows which keys moved. */
+  readonly previousGroups?: readonly number[];
+}
+
+/** One source-to-target key move of a resharding (docs/resharding.md). */
+export interface RingMoveView {
+  readonly from: number;
+  readonly to: number;
+  readonly keysMoved: number;
+  readonly keysTotal: number;
+  readonly done: boolean;
 }
 
 export interface NetworkSettings {
@@ -224,6 +239,14 @@ export type ClusterEvent =
       readonly error?: string;
     })
   | (EventBase & {
+      readonly type: 'migrate';
+      readonly phase: 'start' | 'progress' | 'done';
+      readonly from: number;
+      readonly to: number;
+      readonly keysMoved: number;
+      readonly keysTotal: number;
+    })
+  | (EventBase & {
       readonly type: 'fault';
       readonly action:
         | 'kill'
@@ -234,6 +257,8 @@ export type ClusterEvent =
         | 'network'
         | 'clock'
         | 'config'
+        /** A group added to or removed from the ring live (resharding), keys kept. */
+        | 'group'
         | 'transfer'
         | 'timeout'
         | 'options'

@@ -135,6 +135,30 @@ describe('HashRing tokens for the renderer', () => {
     expect(positionsOf(large, 1)).toEqual(positionsOf(small, 1));
   });
 
+  it("a ring of group ids (a group removed live keeps its number) keeps every other group's keys where they were", () => {
+    const three = new HashRing(3);
+    expect(new HashRing([0, 1, 2]).tokens).toEqual(three.tokens);
+    const withoutOne = new HashRing([2, 0]);
+    expect(withoutOne.groupIds).toEqual([0, 2]);
+    for (let i = 0; i < 2000; i++) {
+      const key = `key-${i}`;
+      const before = three.groupOf(key);
+      // Removing group 1 moves only group 1's keys.
+      if (before !== 1) expect(withoutOne.groupOf(key)).toBe(before);
+      else expect([0, 2]).toContain(withoutOne.groupOf(key));
+    }
+    expect(withoutOne.shares()[1]).toBe(0);
+  });
+
+  it.each([
+    [[] as number[], {}],
+    [[1, -1], {}],
+    [[0, 70_000], {}],
+    [[0.5], {}],
+  ])('refuses the group ids %j', (groups, options) => {
+    expect(() => new HashRing(groups, options)).toThrow(RangeError);
+  });
+
   it.each([
     [0, {}],
     [1.5, {}],

@@ -49,6 +49,8 @@ export interface HashRingOptions {
 
 export class HashRing {
   readonly groupCount: number;
+  /** The groups on the ring, ascending. A live ring may skip ids: a removed group keeps its number. */
+  readonly groupIds: readonly number[];
   readonly tokensPerGroup: number;
   readonly hashSpace = HASH_SPACE;
   /** Sorted by hash, ties broken by group, so every node sees the same order. */
@@ -56,11 +58,18 @@ export class HashRing {
   private readonly positions: Uint32Array;
   private readonly owners: Uint16Array;
 
-  constructor(groupCount: number, options: HashRingOptions = {}) {
+  /** `groups`: a count (groups 0..n-1, the bootstrap ring) or the ids of the live groups (resharding). */
+  constructor(groups: number | readonly number[], options: HashRingOptions = {}) {
     const tokensPerGroup = options.tokensPerGroup ?? DEFAULT_TOKENS_PER_GROUP;
     const tokenSeed = options.tokenSeed ?? TOKEN_SEED;
+    const groupIds = typeof groups === 'number' ? rangeOf(groups) : [...new Set(groups)].sort((a, b) => a - b);
+    const groupCount = groupIds.length;
     if (!Number.isInteger(groupCount) || groupCount < 1 || groupCount > 0xffff) {
-      throw new RangeError(`a ring needs a whole number of groups from 1 to 65535, not ${groupCount}`);
+      throw new RangeError(`a ring needs a whole number of groups from 1 to 65535, not ${String(groups)}`);
+    }
+    for (const id of groupIds) {
+      if (!Number.isInteger(id) || id < 0 || id > 0xffff)
+        throw new RangeError(`a group id must be 0..65535, not ${id}`);
     }
     if (!Number.isInteger(tokensPerGroup) || tokensPerGroup < 1 || tokensPerGroup > MAX_TOKENS_PER_GROUP) {
       throw new RangeError(
@@ -68,10 +77,11 @@ export class HashRing {
       );
     }
     this.groupCount = groupCount;
+    this.groupIds = groupIds;
     this.tokensPerGroup = tokensPerGroup;
 
     const tokens: RingToken[] = [];
-    for (let group = 0; group < groupCount; group++) {
+    for (const group of groupIds) {
       for (let token = 0; token < tokensPerGroup; token++) {
         tokens.push({ hash: tokenPosition(group, token, tokenSeed), group });
       }
@@ -105,9 +115,9 @@ export class HashRing {
     return this.owners[lo === positions.length ? 0 : lo]!;
   }
 
-  /** Each group's exact share of the hash space (the arcs that end at its tokens), summing to 1. */
+  /** Each group's exact share of the hash space (the arcs that end at its tokens), summing to 1; indexed by group id. */
   shares(): number[] {
-    const owned = new Array<number>(this.groupCount).fill(0);
+    const owned = new Array<number>(this.groupIds[this.groupIds.length - 1]! + 1).fill(0);
     const positions = this.positions;
     let previous = positions[positions.length - 1]! - HASH_SPACE;
     for (let i = 0; i < positions.length; i++) {
@@ -121,6 +131,11 @@ export class HashRing {
   view(): RingView {
     return { hashSpace: this.hashSpace, tokens: this.tokens };
   }
+}
+
+function rangeOf(count: number): number[] {
+  if (!Number.isInteger(count) || count < 1 || count > 0xffff) return [];
+  return Array.from({ length: count }, (_, i) => i);
 }
 
 /** Where a group's token sits: a function of the two numbers alone, so rings of any size agree. */

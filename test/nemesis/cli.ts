@@ -16,7 +16,7 @@ import { DEFAULT_MAX_STEPS } from './linearizability';
 import { type FaultRecord, heal, messageOf, runNemesis, sleep } from './nemesis';
 import { ProcessTarget } from './process-target';
 import { formatCrashes, formatFaults, formatOps, formatVerdicts, judgeKeys } from './report';
-import { ALL_FAULTS, type ClusterTarget } from './target';
+import { ALL_FAULTS, type ClusterTarget, type FaultKind } from './target';
 
 const USAGE = `usage: npm run nemesis -- [--seconds N] [--processes] [--seed S] [options below]
 
@@ -28,6 +28,8 @@ const USAGE = `usage: npm run nemesis -- [--seconds N] [--processes] [--seed S] 
   --clients C      concurrent clients (default 10)
   --keys K         keys, spread over both groups (default 4)
   --fault-every MS a new fault about every MS ms (default 3000)
+  --faults LIST    comma-separated fault kinds to draw from (a kind named twice is drawn twice as
+                   often), e.g. reshard,reshard,kill-leader,split; default: every kind the mode has
   --in-memory      nodes keep nothing on disk: deliberately unsafe (a killed node forgets its log
                    and votes), to try the checker on a cluster that can lose acknowledged writes
   --help           this text
@@ -52,6 +54,7 @@ interface Options {
   readonly keys: number;
   readonly faultEveryMs: number;
   readonly inMemory: boolean;
+  readonly faults: readonly FaultKind[] | null;
 }
 
 class UsageError extends Error {}
@@ -65,6 +68,7 @@ function parse(argv: readonly string[]): Options | 'help' {
     keys: 4,
     faultEveryMs: 3000,
     inMemory: false,
+    faults: null as FaultKind[] | null,
   };
   const integer = (flag: string, text: string | undefined, min: number): number => {
     const value = Number(text);
@@ -81,10 +85,20 @@ function parse(argv: readonly string[]): Options | 'help' {
     else if (flag === '--seed') options.seed = integer(flag, argv[++i], 0);
     else if (flag === '--clients') options.clients = integer(flag, argv[++i], 1);
     else if (flag === '--keys') options.keys = integer(flag, argv[++i], GROUPS);
+    else if (flag === '--faults') options.faults = faultList(argv[++i]);
     else if (flag === '--fault-every') options.faultEveryMs = integer(flag, argv[++i], 200);
     else throw new UsageError(`unknown argument ${flag}`);
   }
   return options;
+}
+
+function faultList(text: string | undefined): FaultKind[] {
+  const kinds = (text ?? '').split(',').filter((kind) => kind !== '');
+  const unknown = kinds.find((kind) => !(ALL_FAULTS as readonly string[]).includes(kind));
+  if (kinds.length === 0 || unknown !== undefined) {
+    throw new UsageError(`--faults needs kinds from ${ALL_FAULTS.join(', ')}; got '${unknown ?? text ?? ''}'`);
+  }
+  return kinds as FaultKind[];
 }
 
 /** `count` keys, as evenly as possible over the groups, so that both groups are contended. */
@@ -171,6 +185,7 @@ async function main(options: Options): Promise<number> {
   const unanswered: string[] = [];
   let answered = 0;
   let setupError: string | null = null;
+  const finalNodes: string[] = [];
   try {
     await target.start();
     if (!(await waitForLeaders(target, SETTLE_TIMEOUT_MS))) throw new Error('no leader in every group at start');
@@ -193,7 +208,17 @@ async function main(options: Options): Promise<number> {
         history,
         stats,
       ),
-      runNemesis({ target, random: random.fork(2), startedAt, everyMs: options.faultEveryMs, until }, faults),
+      runNemesis(
+        {
+          target,
+          random: random.fork(2),
+          startedAt,
+          everyMs: options.faultEveryMs,
+          until,
+          ...(options.faults ? { kinds: options.faults.filter((kind) => target.faults.includes(kind)) } : {}),
+        },
+        faults,
+      ),
     ]);
     // The end: heal everything (again, in case a heal failed while the host was down), wait for
     // leaders, then every key through every node. Each of these reads must be answered.
@@ -203,11 +228,15 @@ async function main(options: Options): Promise<number> {
       await sleep(2000);
       await heal(target, faults, at);
     }
+    // A key move under way finishes before the final reads (the reshard fault may have started one).
+    await target.settle?.(SETTLE_TIMEOUT_MS);
     if (!(await waitForLeaders(target, SETTLE_TIMEOUT_MS))) out('after the heal, some group found no leader in 30 s');
+    // Through every node of the ring as it is now (groups may have been added or removed).
+    finalNodes.push(...target.partitions.flat());
     // All at once, so that a cluster that never recovers costs one read timeout, not 24.
     await Promise.all(
       keys.flatMap(({ key }) =>
-        nodes.map(async (node) => {
+        finalNodes.map(async (node) => {
           const failure = await finalRead(node, key, history, stats);
           if (failure !== null) unanswered.push(`GET ${key} via ${node}: ${failure}`);
           else answered++;
@@ -227,7 +256,7 @@ async function main(options: Options): Promise<number> {
   const crashes = target.crashes();
   for (const line of formatFaults(faults, crashes, skipped)) out(line);
   for (const line of formatCrashes(crashes, mode === 'host' ? 'host process' : 'node process')) out(line);
-  const finalCount = keys.length * partitions.flat().length;
+  const finalCount = keys.length * finalNodes.length;
   out(`final reads: ${answered} of ${finalCount} answered`);
   if (answered + unanswered.length < finalCount)
     unanswered.push(`${finalCount - answered - unanswered.length} never tried`);

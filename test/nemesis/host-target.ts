@@ -4,12 +4,14 @@
 // nemesis dying. After a crash the host is started again on the same data folders, and the run
 // goes on: the history must stay linearizable across that too.
 import { randomBytes } from 'node:crypto';
+import { freePartitions } from '../integration/support/ports';
 import { type ChildExit, RaftlabChild } from './child';
 import { ALL_FAULTS, type ClusterTarget, type Crash, type FaultKind } from './target';
 
 interface StateView {
-  readonly groups: readonly { readonly id: number; readonly leader: string | null }[];
+  readonly groups: readonly { readonly id: number; readonly leader: string | null; readonly members: string[] }[];
   readonly nodes: readonly { readonly id: string; readonly alive: boolean }[];
+  readonly ring: { readonly version?: number; readonly moves?: readonly { readonly done: boolean }[] };
 }
 
 const API_TIMEOUT_MS = 5000;
@@ -25,17 +27,29 @@ export class HostTarget implements ClusterTarget {
   private stopping = false;
   private restarting: Promise<void> | null = null;
 
+  /** The groups on the ring as last seen: the bootstrap two, then as the reshard fault changes them. */
+  private live: readonly { readonly id: number; readonly members: readonly string[] }[];
+
   constructor(
-    readonly partitions: readonly (readonly string[])[],
+    bootstrap: readonly (readonly string[])[],
     /** Options every node gets: `--data-dir DIR` or `--in-memory`, `--request-timeout MS`. */
     private readonly nodeOptions: readonly string[],
     private readonly startedAt: number,
-  ) {}
+  ) {
+    this.live = bootstrap.map((members, id) => ({ id, members }));
+    this.bootstrap = bootstrap;
+  }
+
+  private readonly bootstrap: readonly (readonly string[])[];
+
+  get partitions(): readonly (readonly string[])[] {
+    return this.live.map((group) => group.members);
+  }
 
   async start(): Promise<void> {
     const child = new RaftlabChild(
       'raftlab cluster',
-      ['cluster', '--partitions', JSON.stringify(this.partitions), '--serve', '127.0.0.1:0', ...this.nodeOptions],
+      ['cluster', '--partitions', JSON.stringify(this.bootstrap), '--serve', '127.0.0.1:0', ...this.nodeOptions],
       // In the environment, so that the token does not show in `ps`.
       { RAFTLAB_TOKEN: this.token },
     );
@@ -51,7 +65,32 @@ export class HostTarget implements ClusterTarget {
 
   async leaders(): Promise<(string | null)[]> {
     const state = (await this.call('GET', '/api/state')) as StateView;
-    return this.partitions.map((_, g) => state.groups.find((group) => group.id === g)?.leader ?? null);
+    this.live = state.groups.map(({ id, members }) => ({ id, members }));
+    return state.groups.map((group) => group.leader);
+  }
+
+  async reshard(random: { nextInt(n: number): number }): Promise<string> {
+    const state = (await this.call('GET', '/api/state')) as StateView;
+    if (state.groups.length <= this.bootstrap.length) {
+      const [members] = await freePartitions(1, 3);
+      const { group } = (await this.call('POST', '/api/groups', { members })) as { group: number };
+      return `add group ${group} (${members!.join(' ')}): keys move to it`;
+    }
+    const victim = state.groups[random.nextInt(state.groups.length)]!.id;
+    await this.call('DELETE', `/api/groups/${victim}`);
+    return `remove group ${victim}: its keys move to the others, its nodes stop`;
+  }
+
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      const state = (await this.call('GET', '/api/state').catch(() => null)) as StateView | null;
+      if (state !== null) {
+        this.live = state.groups.map(({ id, members }) => ({ id, members }));
+        if ((state.ring.moves ?? []).every((move) => move.done)) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   async kill(id: string): Promise<void> {
@@ -106,7 +145,7 @@ export class HostTarget implements ClusterTarget {
     await this.start();
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
     if (this.base === null) throw new Error('the cluster host is not running');
     const response = await fetch(`${this.base}${path}`, {
       method,

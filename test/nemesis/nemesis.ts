@@ -20,6 +20,8 @@ export interface NemesisOptions {
   /** Roughly how often a new fault starts. */
   readonly everyMs: number;
   readonly until: () => boolean;
+  /** The kinds to draw from (repeats weigh more); the target's own list when absent. */
+  readonly kinds?: readonly FaultKind[];
 }
 
 export async function runNemesis(options: NemesisOptions, log: FaultRecord[]): Promise<void> {
@@ -29,7 +31,8 @@ export async function runNemesis(options: NemesisOptions, log: FaultRecord[]): P
   const calm = Math.max(200, options.everyMs - hold);
   await sleep(calm);
   while (!options.until()) {
-    const kind = target.faults[random.nextInt(target.faults.length)]!;
+    const kinds = options.kinds !== undefined && options.kinds.length > 0 ? options.kinds : target.faults;
+    const kind = kinds[random.nextInt(kinds.length)]!;
     const startedMs = at();
     try {
       const detail = await applyFault(kind, target, random);
@@ -102,6 +105,10 @@ async function applyFault(kind: FaultKind, target: ClusterTarget, random: Seeded
       const drop = Math.round((0.05 + random.next() * 0.25) * 100) / 100;
       await target.setNetwork(latency, drop);
       return `every link: latency ${latency[0]}-${latency[1]} ms, drop ${drop}`;
+    }
+    case 'reshard': {
+      if (target.reshard === undefined) throw new Error('this mode cannot reshard');
+      return await target.reshard(random);
     }
     case 'pause': {
       if (target.mode === 'host') {

@@ -10,6 +10,7 @@ export const ALL_FAULTS = [
   'one-way-cut',
   'latency-loss',
   'pause',
+  'reshard',
 ] as const;
 
 export type FaultKind = (typeof ALL_FAULTS)[number];
@@ -37,6 +38,10 @@ export interface ClusterTarget {
   pause(ids: readonly string[]): Promise<void>;
   /** Undo every fault: restart the dead, resume the paused, heal every link, no added latency or loss. */
   healAll(): Promise<void>;
+  /** Host mode: add a group (when the ring has its bootstrap two) or remove one; keys move while clients run. */
+  reshard?(random: { nextInt(n: number): number }): Promise<string>;
+  /** Host mode: resolves once no key move is under way (or the time is up). */
+  settle?(timeoutMs: number): Promise<void>;
   /** Processes that exited without being told to, so far. */
   crashes(): readonly Crash[];
   stop(): Promise<void>;

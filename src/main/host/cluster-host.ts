@@ -19,13 +19,19 @@ import {
   type NetworkSettings,
   type NodeView,
   type RaftOptions,
+  type RingMoveView,
 } from '../../shared/api';
 import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } from '../../shared/config';
+import type { GroupsApi } from '../../shared/groups-api';
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
 import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
 import { ringScopedClusterId, tokensPerGroupProblem } from '../../shared/ring-tokens';
 import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
+import { reshardHandler } from '../kv/reshard-command';
+import type { RingConfig } from '../kv/ring-command';
+import { EMPTY_RING } from '../kv/ring-state';
+import { bootstrapRing, RoutingTable } from '../kv/routing-table';
 import type { ClientLimits } from '../net/node-server';
 import { addressOfNodeId } from '../net/peer-transport';
 import { RespClient } from '../net/resp-client';
@@ -41,7 +47,9 @@ import type { RaftStorage } from '../storage/types';
 import { ScaledClock } from './clock';
 import { loadOrCreateSecretFile, randomSecret, SECRET_FILE_NAME } from './cluster-secret';
 import { EventHub } from './event-hub';
+import { GroupMover, type GroupMoverOptions, MoveCancelledError, ringWithGroup, ringWithoutGroup } from './group-mover';
 import { LinkFaultTable } from './link-faults';
+import { LIVE_RING_FILE, readLiveRing, writeLiveRing } from './live-ring-file';
 import { describeFailure } from './node-failure';
 import { NodeHost, type NodeTiming } from './node-host';
 import { clusterEventOf, deadNodeView, initialRoleEvent, liveNodeView } from './views';
@@ -84,12 +92,25 @@ export interface ClusterHostOptions {
    * desktop app, where a teacher drives the cluster, set it; anything else is refused.
    */
   readonly lessons?: boolean;
+  /** Batch sizes and timeouts of the key moves when groups are added or removed. */
+  readonly moverOptions?: GroupMoverOptions;
 }
 
-export class ClusterHost implements ClusterApi {
+export class ClusterHost implements ClusterApi, GroupsApi {
   private partitions: Partitions;
   private nodeIds: NodeId[];
-  private ring: HashRing;
+  /** The ring of record as this host knows it: every node here routes by it (docs/resharding.md). */
+  private routing: RoutingTable;
+  /** Every group ever numbered (index = group id): the bootstrap's, then those added live. */
+  private groupsEver: NodeId[][];
+  /** The resharding under way, if any, and the moves of the last one. */
+  private resharding: { readonly mover: GroupMover; readonly done: Promise<void> } | null = null;
+  private lastMoves: readonly RingMoveView[] = [];
+  /** The last move's outcome, for reshardDone() once it is over (a failed move must not look done). */
+  private lastReshard: Promise<void> = Promise.resolve();
+  private previousGroups: readonly number[] | null = null;
+  /** `RAFTLAB.RESHARD` on any node's port (raftlab admin add-group | remove-group) comes here. */
+  private readonly reshardCommand = reshardHandler(this);
   private readonly clock: ScaledClock;
   private faults: LinkFaultTable;
   private readonly hub = new EventHub();
@@ -138,7 +159,8 @@ export class ClusterHost implements ClusterApi {
     this.random = new SeededRandom(this.seed);
     this.partitions = options.partitions;
     this.nodeIds = allNodes(options.partitions);
-    this.ring = this.makeRing(options.partitions.length);
+    this.groupsEver = options.partitions.map((members) => [...members]);
+    this.routing = new RoutingTable(bootstrapRing(options.partitions, this.ringTokensPerGroup));
     this.clock = new ScaledClock({ timescale: options.timescale, paused: options.paused ?? false });
     this.faults = this.makeFaults();
     if (options.paused) this.faults.setPaused(true);
@@ -166,8 +188,10 @@ export class ClusterHost implements ClusterApi {
 
   /** Starts every node. Rejects (having stopped those already started) if any cannot start. */
   async start(): Promise<void> {
+    let unfinished: { readonly ring: RingConfig; readonly pending: RingConfig | null } | null = null;
     try {
       this.secret = await this.clusterSecret();
+      unfinished = await this.loadLiveRing();
       for (const id of this.nodeIds) await this.startNode(id);
     } catch (error) {
       await this.stop();
@@ -177,10 +201,25 @@ export class ClusterHost implements ClusterApi {
       for (const node of this.nodes.values()) node.tick();
     });
     this.watch.start();
+    // A move the last run of this host left half done: finish it (every step is idempotent).
+    // The step starts from the record's ring, not the routing table's: replaying the logs may have
+    // moved the table on already (a source that adopted before the stop).
+    const pending = unfinished?.pending ?? null;
+    if (unfinished !== null && pending !== null) {
+      const old = unfinished.ring;
+      const leaving = old.groups.filter((g) => !pending.groups.some((n) => n.id === g.id)).map((g) => g.id);
+      this.beginReshard(old, pending, async () => {
+        for (const group of leaving) await this.retireGroup(group);
+      });
+    }
   }
 
   /** Graceful: every node finishes its Ready, closes its port and flushes. */
   async stop(): Promise<void> {
+    // Not awaited: a paused clock would hold it for ever. A cancelled mover proposes nothing more
+    // (every step checks first), and a step it repeats later is a no-op (docs/resharding.md).
+    this.resharding?.mover.cancel();
+    this.resharding = null;
     this.stopTicking?.();
     this.stopTicking = null;
     await Promise.all([...this.nodes.values()].map((node) => node.stop()));
@@ -226,7 +265,7 @@ export class ClusterHost implements ClusterApi {
         ? this.staging.decorate(liveNodeView(node, tickMs), node)
         : deadNodeView(id, this.groupOf(id), this.lastViews.get(id), this.failures.get(id));
     });
-    const groups: GroupView[] = this.partitions.map((members, id) => {
+    const groups: GroupView[] = this.routing.current.groups.map(({ id, members }) => {
       let leader: NodeId | null = null;
       let leaderTerm = -1;
       for (const view of nodes) {
@@ -242,7 +281,14 @@ export class ClusterHost implements ClusterApi {
       groups,
       nodes,
       links: this.faults.cutLinks(),
-      ring: { hashSpace: this.ring.hashSpace, tokens: this.ring.tokens, tokensPerGroup: this.ringTokensPerGroup },
+      ring: {
+        hashSpace: this.routing.ring.hashSpace,
+        tokens: this.routing.ring.tokens,
+        tokensPerGroup: this.ringTokensPerGroup,
+        version: this.routing.version,
+        moves: this.resharding?.mover.progress ?? this.lastMoves,
+        ...(this.previousGroups ? { previousGroups: this.previousGroups } : {}),
+      },
       network: this.faults.network(),
       clock: this.clock.settings(),
       raft: this.raftOptions,
@@ -387,7 +433,7 @@ export class ClusterHost implements ClusterApi {
     if (op === 'SET' && typeof request.value !== 'string') throw new ApiError(400, 'SET needs a string value');
     const via = request.via ?? this.anyLiveNode();
     if (request.via !== undefined) this.requireNode(request.via);
-    const group = this.ring.groupOf(new TextEncoder().encode(key));
+    const group = this.routing.groupOf(new TextEncoder().encode(key));
     const id = this.nextRequestId++;
     this.publish({
       type: 'request',
@@ -457,7 +503,10 @@ export class ClusterHost implements ClusterApi {
       this.watch.resetMonitor();
       this.partitions = partitions;
       this.nodeIds = allNodes(partitions);
-      this.ring = this.makeRing(partitions.length);
+      this.groupsEver = partitions.map((members) => [...members]);
+      this.routing = new RoutingTable(bootstrapRing(partitions, this.ringTokensPerGroup));
+      this.lastMoves = [];
+      this.previousGroups = null;
       const previous = this.faults;
       this.faults = this.makeFaults();
       this.faults.setNetwork(previous.network());
@@ -566,16 +615,156 @@ export class ClusterHost implements ClusterApi {
     return [...members, ...learners];
   }
 
+  // Resharding (issue 13, docs/resharding.md): add and remove groups while clients run.
+
+  /** Starts the nodes of a new group, then moves its keys to it in the background. */
+  addGroup(members: readonly NodeId[]): Promise<{ group: number }> {
+    return this.serialized(async () => {
+      this.requireNoReshard();
+      const checked = this.checkNewMembers(members);
+      const group = this.groupsEver.length;
+      const next = ringWithGroup(this.routing.current, checked, group);
+      this.groupsEver.push([...checked]);
+      this.nodeIds.push(...checked);
+      this.faults.addNodes(checked);
+      await this.saveLiveRing(next);
+      for (const id of checked) await this.startNode(id);
+      this.fault({ action: 'group', detail: `group ${group} added: ${checked.join(', ')}` });
+      this.beginReshard(this.routing.current, next, () => undefined);
+      return { group };
+    });
+  }
+
+  /** Moves group `group`'s keys to the others in the background, then stops its nodes. */
+  removeGroup(group: number): Promise<void> {
+    return this.serialized(async () => {
+      this.requireNoReshard();
+      const current = this.routing.current;
+      if (!Number.isInteger(group) || !current.groups.some((g) => g.id === group)) {
+        throw new ApiError(
+          404,
+          `no group ${String(group)} on the ring (groups: ${current.groups.map((g) => g.id).join(', ')})`,
+        );
+      }
+      if (current.groups.length === 1)
+        throw new ApiError(409, 'the last group cannot be removed: its keys would have nowhere to go');
+      const next = ringWithoutGroup(current, group);
+      await this.saveLiveRing(next);
+      this.beginReshard(current, next, () => this.retireGroup(group));
+    });
+  }
+
+  /** Resolves when the resharding under way (if any) has finished; rejects if it was abandoned. */
+  async reshardDone(): Promise<void> {
+    await (this.resharding?.done ?? this.lastReshard);
+  }
+
+  private beginReshard(old: RingConfig, next: RingConfig, after: () => Promise<void> | undefined): void {
+    this.previousGroups = old.groups.map((g) => g.id);
+    const mover = new GroupMover(
+      {
+        clock: this.clock,
+        liveNodes: (group) => [...this.nodes.values()].filter((node) => node.group === group && node.alive),
+        onMove: (move, phase) => this.publish({ type: 'migrate', at: this.clock.now(), phase, ...move }),
+        ...(this.options.log ? { log: this.options.log } : {}),
+      },
+      this.options.moverOptions,
+    );
+    const done = (async () => {
+      try {
+        await mover.run(old, next);
+        this.routing.offer(next);
+        await after();
+        await this.saveLiveRing(null);
+        this.options.log?.(`ring v${next.version}: ${next.groups.map((g) => g.id).join(', ')}`);
+      } catch (error) {
+        if (!(error instanceof MoveCancelledError))
+          this.options.log?.(`resharding to ring v${next.version} failed: ${String(error)}`);
+        throw error;
+      } finally {
+        this.lastMoves = mover.progress;
+        if (this.resharding?.mover === mover) this.resharding = null;
+      }
+    })();
+    // Awaited by stop() and reshardDone(); never an unhandled rejection.
+    done.catch(() => undefined);
+    this.resharding = { mover, done };
+    this.lastReshard = done;
+  }
+
+  /** A removed group's nodes stop once everything is handed over; they leave the picture. */
+  // Not serialized: stop() (inside a serialized reconfigure) awaits the move that calls this.
+  private async retireGroup(group: number): Promise<void> {
+    const members = this.groupsEver[group] ?? [];
+    this.nodeIds = this.nodeIds.filter((id) => !members.includes(id));
+    for (const id of members) {
+      const node = this.nodes.get(id);
+      this.nodes.delete(id);
+      this.dropKvClient(id);
+      await node?.stop();
+      this.lastViews.delete(id);
+      this.failures.delete(id);
+    }
+    this.fault({ action: 'group', detail: `group ${group} removed; its nodes stopped` });
+  }
+
+  private requireNoReshard(): void {
+    if (this.resharding !== null) throw new ApiError(409, 'a resharding is under way; wait until its moves are done');
+  }
+
+  private checkNewMembers(members: readonly NodeId[]): NodeId[] {
+    if (!Array.isArray(members) || members.length === 0)
+      throw new ApiError(400, 'members must be a non-empty list of ip:port');
+    let parsed: Partitions;
+    try {
+      parsed = parsePartitions(JSON.stringify([members]));
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ApiError(400, error.message);
+      throw error;
+    }
+    const used = new Set(this.groupsEver.flat());
+    const taken = parsed[0]!.find((id) => used.has(id));
+    if (taken !== undefined) throw new ApiError(409, `${taken} is already a node of this cluster (or was one)`);
+    return [...parsed[0]!];
+  }
+
+  private liveRingPath(): string {
+    return join(this.clusterFolder(), LIVE_RING_FILE);
+  }
+
+  /** Takes the live ring from the data folder, if a previous run left one; returns a move to finish. */
+  private async loadLiveRing(): Promise<{ readonly ring: RingConfig; readonly pending: RingConfig | null } | null> {
+    if (this.options.inMemory) return null;
+    const record = await readLiveRing(this.liveRingPath(), this.partitions);
+    if (record === null) return null;
+    this.groupsEver = record.groupsEver.map((members) => [...members]);
+    this.routing = new RoutingTable(record.ring);
+    const live = record.pending ?? record.ring;
+    // During an unfinished move both rings' nodes run: a removed group hands over before it stops.
+    const groups = new Set([...record.ring.groups, ...live.groups].map((g) => g.id));
+    this.nodeIds = [...groups].flatMap((id) => this.groupsEver[id] ?? []);
+    this.faults.addNodes(this.nodeIds);
+    return { ring: record.ring, pending: record.pending };
+  }
+
+  private async saveLiveRing(pending: RingConfig | null): Promise<void> {
+    if (this.options.inMemory) return;
+    await writeLiveRing(this.liveRingPath(), {
+      bootstrap: this.partitions,
+      groupsEver: this.groupsEver,
+      ring: this.routing.current,
+      pending,
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
   /** The folder of this configuration's nodes (and of its secret). */
   private clusterFolder(): string {
     return join(
       this.options.dataDir,
       ringScopedClusterId(clusterIdOf(this.partitions).slice(0, 12), this.ringTokensPerGroup),
     );
-  }
-
-  private makeRing(groups: number): HashRing {
-    return new HashRing(groups, { tokensPerGroup: this.ringTokensPerGroup });
   }
 
   private async clusterSecret(): Promise<Uint8Array> {
@@ -597,10 +786,17 @@ export class ClusterHost implements ClusterApi {
       memoryVolume: this.memory,
     });
     const storage = options.wrapStorage ? options.wrapStorage(id, opened) : opened;
+    const group = this.groupOf(id);
     const node = new NodeHost({
       id,
-      partitions: this.partitions,
+      partitions: this.groupsEver,
+      clusterId: ringScopedClusterId(clusterIdOf(this.partitions), this.ringTokensPerGroup),
       ringTokensPerGroup: this.ringTokensPerGroup,
+      // A group added live starts owning nothing; replaying its log brings it to the live ring.
+      initialRing:
+        group < this.partitions.length ? bootstrapRing(this.partitions, this.ringTokensPerGroup) : EMPTY_RING,
+      routing: this.routing,
+      reshard: this.reshardCommand,
       storage,
       clock: this.clock,
       timing: options.timing,
@@ -688,7 +884,7 @@ export class ClusterHost implements ClusterApi {
   }
 
   private groupOf(id: NodeId): number {
-    return this.joined.get(id) ?? this.partitions.findIndex((members) => members.includes(id));
+    return this.joined.get(id) ?? this.groupsEver.findIndex((members) => members.includes(id));
   }
 
   /** A group's committed membership as its leader (else any live member) knows it; the bootstrap list before. */

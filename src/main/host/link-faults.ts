@@ -19,8 +19,8 @@ export interface LinkFaultTableOptions {
 }
 
 export class LinkFaultTable implements LinkFaults {
-  private readonly nodes: readonly NodeId[];
-  private readonly order: ReadonlyMap<NodeId, number>;
+  private readonly nodes: NodeId[];
+  private readonly order: Map<NodeId, number>;
   private readonly random: Random;
   /** Directed cuts: `from` → set of `to` whose messages from `from` are cut. */
   private readonly cuts = new Map<NodeId, Set<NodeId>>();
@@ -36,6 +36,15 @@ export class LinkFaultTable implements LinkFaults {
     this.nodes = [...options.nodes];
     this.order = new Map(this.nodes.map((id, index) => [id, index]));
     this.random = options.random;
+  }
+
+  /** The nodes of a group added live (resharding) become nodes links can name. */
+  addNodes(ids: readonly NodeId[]): void {
+    for (const id of ids) {
+      if (this.order.has(id)) continue;
+      this.order.set(id, this.nodes.length);
+      this.nodes.push(id);
+    }
   }
 
   verdict(from: NodeId, to: NodeId, messageId?: number): LinkVerdict {

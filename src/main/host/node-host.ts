@@ -17,19 +17,22 @@ import type {
   RaftStatus,
 } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
+import { DEFAULT_TOKENS_PER_GROUP } from '../../shared/ring';
 import { ringScopedClusterId } from '../../shared/ring-tokens';
 import { AdminCommands } from '../kv/admin-commands';
 import { Forwarder } from '../kv/forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError } from '../kv/local-group';
+import type { RingConfig } from '../kv/ring-command';
+import { RingState } from '../kv/ring-state';
 import { KvRouter } from '../kv/router';
+import { bootstrapRing, RoutingTable } from '../kv/routing-table';
 import { type ApplyResult, KvStateMachine } from '../kv/state-machine';
 import { type ClientConnection, serveClient } from '../net/client-server';
 import { type ClientLimits, NodeServer } from '../net/node-server';
 import { addressOfNodeId, type PeerIssue, PeerTransport } from '../net/peer-transport';
 import { SnapshotShipping } from '../net/snapshot-shipping';
 import type { SnapshotStreamEvent } from '../net/snapshot-stream';
-import type { HostClock, LinkFaults, TransportEvent } from '../net/types';
+import type { HostClock, LinkFaults, RespReply, TransportEvent } from '../net/types';
 import { openSnapshotStore, type SnapshotStorage, type StoredSnapshot } from '../storage';
 import type { RaftStorage, RecoveryReport } from '../storage/types';
 import { describeChange, MembershipChanger, type MembershipEvent } from './membership-changer';
@@ -100,6 +103,16 @@ export interface NodeHostOptions {
   readonly snapshotEntries?: number;
   /** Where snapshots go; by default beside `storage` (openSnapshotStore). null turns snapshots off. */
   readonly snapshotStore?: SnapshotStorage | null;
+  /**
+   * Resharding (docs/resharding.md): the ring this node's group starts from before its log replays
+   * (the bootstrap ring, or EMPTY_RING for a group added later), the table it routes by (shared by
+   * the nodes of one process), and the cluster id when `partitions` has grown past the bootstrap.
+   */
+  readonly initialRing?: RingConfig;
+  readonly routing?: RoutingTable;
+  readonly clusterId?: string;
+  /** Answers `RAFTLAB.RESHARD` (add-group, remove-group): the host that can start nodes and move keys. */
+  readonly reshard?: (args: readonly Uint8Array[]) => Promise<RespReply>;
 }
 
 /** How many entries of the log tail a view gets. */
@@ -123,11 +136,14 @@ export class NodeHost implements LocalGroup {
   private stopped = false;
   private failure: Error | null = null;
   recovery: RecoveryReport | null = null;
+  /** The ring this node routes by. */
+  readonly routing: RoutingTable;
 
   constructor(private readonly options: NodeHostOptions) {
     this.nodeId = options.id;
     this.group = options.joined?.group ?? requireGroupOf(options.partitions, options.id);
     this.ringTokensPerGroup = options.ringTokensPerGroup ?? DEFAULT_TOKENS_PER_GROUP;
+    this.routing = options.routing ?? new RoutingTable(bootstrapRing(options.partitions, this.ringTokensPerGroup));
   }
 
   /**
@@ -142,7 +158,14 @@ export class NodeHost implements LocalGroup {
     if (loaded.recovery.message) this.note(loaded.recovery.message);
     const store =
       options.snapshotStore === undefined ? openSnapshotStore(options.storage, this.nodeId) : options.snapshotStore;
-    const machine = new KvStateMachine();
+    // The ring this group serves by (resharding) lives in the state machine, so in its snapshots too.
+    const machine = new KvStateMachine(
+      new RingState(
+        this.group,
+        options.initialRing ?? bootstrapRing(options.partitions, this.ringTokensPerGroup),
+        (ring) => this.routing.offer(ring),
+      ),
+    );
     this.snapshotStore = store;
     const found = store === null ? null : await store.load(loaded.snapshot.index);
     for (const line of found?.skipped ?? []) this.note(line);
@@ -171,7 +194,7 @@ export class NodeHost implements LocalGroup {
     const shipping = this.startShipping();
     this.transport = new PeerTransport({
       self: this.nodeId,
-      clusterId: ringScopedClusterId(clusterIdOf(options.partitions), this.ringTokensPerGroup),
+      clusterId: options.clusterId ?? ringScopedClusterId(clusterIdOf(options.partitions), this.ringTokensPerGroup),
       secret: options.secret,
       peers: [...new Set([...members, ...(options.joined?.members ?? [])])],
       clock: options.clock,
@@ -227,8 +250,10 @@ export class NodeHost implements LocalGroup {
     });
     const router = new KvRouter({
       local: this,
-      ring: new HashRing(options.partitions.length, { tokensPerGroup: this.ringTokensPerGroup }),
+      ring: this.routing.ring,
       partitions: options.partitions,
+      routing: this.routing,
+      ...(options.reshard ? { reshard: options.reshard } : {}),
       clock: options.clock,
       forwarder: this.forwarder,
       maxValueBytes: options.maxValueBytes,
@@ -558,6 +583,7 @@ export class NodeHost implements LocalGroup {
       ['refused_messages', loop.refusedMessages],
       ['snapshots_taken', loop.snapshotStats.taken],
       ['snapshot_pause_ms_max', Math.round(loop.snapshotStats.longestPauseMs * 100) / 100],
+      ['ring_version', this.routing.version],
     ];
   }
 }

@@ -3,11 +3,13 @@
 import type { ClusterEvent, LogEntryView, NodeView } from '../../shared/api';
 import type { Entry, Message, NodeId, RaftStatus } from '../../shared/raft/types';
 import { describeEntry } from '../kv/command';
+import { describeRingEntry } from '../kv/ring-command';
 import type { TransportEvent } from '../net/types';
 import type { NodeEvent, NodeHost } from './node-host';
 
 export function logEntryView(entry: Entry): LogEntryView {
-  return { index: entry.index, term: entry.term, command: describeEntry(entry) };
+  const ring = entry.type === 'noop' ? null : describeRingEntry(entry.data);
+  return { index: entry.index, term: entry.term, command: ring ?? describeEntry(entry) };
 }
 
 export function liveNodeView(node: NodeHost, tickMs: number): NodeView {

@@ -16,6 +16,9 @@ import { encodeCommand } from './command';
 import { Deadlines } from './deadlines';
 import { type Forwarder, UnreachableError } from './forwarder';
 import { type LocalGroup, NodeStoppedError, NotLeaderError, ProposalDroppedError } from './local-group';
+import { NO_RESHARD_HOST_REPLY, RESHARD_COMMAND } from './reshard-command';
+import type { RingState } from './ring-state';
+import { bootstrapRing, RoutingTable } from './routing-table';
 import { infoReply, unknownCommandReply } from './small-replies';
 import type { ApplyResult } from './state-machine';
 
@@ -27,6 +30,10 @@ export interface RouterOptions {
   readonly forwarder: ForwardingLink;
   readonly maxValueBytes: number;
   readonly requestTimeoutMs: number;
+  /** `RAFTLAB.RESHARD ...` (reshard-command.ts): refused, saying why, when absent. */
+  readonly reshard?: (args: readonly Uint8Array[]) => Promise<RespReply>;
+  /** The live ring to route by (resharding); a fixed table of `partitions` when absent. */
+  readonly routing?: RoutingTable;
   /** The `INFO` fields, in order. */
   readonly info: () => readonly (readonly [string, string | number])[];
   /** `RAFTLAB.ADMIN ...`, the membership commands (admin-commands.ts); unknown when absent. */
@@ -54,6 +61,14 @@ class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+/** The group refused the key (it moved, or is moving): nothing was applied, so routing again is safe. */
+class KeyMovedError extends Error {
+  override readonly name = 'KeyMovedError';
+}
+
+/** What a read returns when the group's state machine does not serve the key. */
+const MOVED = Symbol('moved');
+
 function newDeadlineError(): Error {
   return new DeadlineError();
 }
@@ -63,9 +78,11 @@ export class KvRouter implements CommandHandler {
   private readonly groupHints = new Map<number, number>();
   /** One timer for every request's deadline, not one per request. */
   private readonly deadlines: Deadlines;
+  private readonly routing: RoutingTable;
 
   constructor(private readonly options: RouterOptions) {
     this.deadlines = new Deadlines(options.clock);
+    this.routing = options.routing ?? new RoutingTable(bootstrapRing(options.partitions));
   }
 
   execute(args: readonly Uint8Array[], session?: ClientSession): Promise<RespReply> | RespReply {
@@ -154,6 +171,8 @@ export class KvRouter implements CommandHandler {
       }
       case ADMIN_COMMAND:
         return this.options.admin ? this.options.admin(args) : unknownCommandReply(args[0]);
+      case RESHARD_COMMAND:
+        return this.options.reshard ? this.options.reshard(args) : NO_RESHARD_HOST_REPLY;
       default:
         return unknownCommandReply(args[0]);
     }
@@ -168,7 +187,7 @@ export class KvRouter implements CommandHandler {
   ): Promise<RespReply> {
     const byGroup = new Map<number, Uint8Array[]>();
     for (const key of keys) {
-      const group = this.options.ring.groupOf(key);
+      const group = this.routing.groupOf(key);
       const list = byGroup.get(group);
       if (list) list.push(key);
       else byGroup.set(group, [key]);
@@ -185,12 +204,22 @@ export class KvRouter implements CommandHandler {
   }
 
   private async keyed(op: KeyedOp, hops: number, timeoutMs: number): Promise<RespReply> {
-    const group = this.options.ring.groupOf(op.kind === 'set' || op.kind === 'get' ? op.key : op.keys[0]!);
+    const key = op.kind === 'set' || op.kind === 'get' ? op.key : op.keys[0]!;
+    let group = this.routing.groupOf(key);
     const deadline = this.options.clock.now() + timeoutMs;
     try {
-      return group === this.options.local.group
-        ? await this.serveInGroup(op, hops, deadline)
-        : await this.forwardToGroup(op, group, hops, deadline);
+      // A key whose group refused it is moving: wait, then route again by the ring as it is then.
+      for (;;) {
+        try {
+          return group === this.options.local.group
+            ? await this.serveInGroup(op, hops, deadline)
+            : await this.forwardToGroup(op, group, hops, deadline);
+        } catch (error) {
+          if (!(error instanceof KeyMovedError)) throw error;
+        }
+        await this.waitBeforeRetry(deadline);
+        group = this.routing.groupOf(key);
+      }
     } catch (error) {
       if (error instanceof DeadlineError) {
         return errorReply(`TRYAGAIN group ${group} did not answer within ${timeoutMs} ms (no leader or no majority)`);
@@ -206,16 +235,19 @@ export class KvRouter implements CommandHandler {
       this.checkStillWorthTrying(deadline);
       if (op.kind === 'get' || op.kind === 'exists') {
         try {
-          return await this.beforeDeadline(
-            local.read((machine) => readReply(op, machine)),
+          const reply = await this.beforeDeadline(
+            local.read((machine) => (servesAll(op, machine.ring) ? readReply(op, machine) : MOVED)),
             deadline,
           );
+          if (reply === MOVED) throw new KeyMovedError();
+          return reply;
         } catch (error) {
           if (!(error instanceof NotLeaderError)) throw error;
         }
       } else if (local.isLeader()) {
         try {
           const result = await this.beforeDeadline(local.propose(encodeWrite(op)), deadline);
+          if (result.type === 'moved') throw new KeyMovedError();
           return writeReply(result);
         } catch (error) {
           if (!(error instanceof NotLeaderError || error instanceof ProposalDroppedError)) throw error;
@@ -236,7 +268,7 @@ export class KvRouter implements CommandHandler {
   }
 
   private async forwardToGroup(op: KeyedOp, group: number, hops: number, deadline: number): Promise<RespReply> {
-    const members = this.options.partitions[group] ?? [];
+    const members = this.routing.membersOf(group);
     if (hops === 0 || members.length === 0) return errorReply(`ERR cannot route to group ${group}`);
     let attempt = this.groupHints.get(group) ?? 0;
     for (;;) {
@@ -293,6 +325,13 @@ export class KvRouter implements CommandHandler {
 
 function wrongArity(command: string): RespReply {
   return errorReply(`ERR wrong number of arguments for '${command}' command`);
+}
+
+/** Whether the group's replicated ring (when it has one) serves every key of the read. */
+function servesAll(op: KeyedOp, ring: RingState | null): boolean {
+  if (ring === null) return true;
+  if (op.kind === 'get' || op.kind === 'set') return ring.serves(op.key);
+  return op.keys.every((key) => ring.serves(key));
 }
 
 function isWrite(op: KeyedOp): boolean {

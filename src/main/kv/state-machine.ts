@@ -5,7 +5,9 @@
 import { toBytes } from '../../shared/hash';
 import type { Entry } from '../../shared/raft/types';
 import { type Command, CommandDecodeError, decodeCommand } from './command';
-import { decodeTableBody, encodeTableSlice, TABLE_BODY_PREFIX } from './table-codec';
+import { decodeRingCommand, isRingCommand } from './ring-command';
+import type { RingState, RingTablePort } from './ring-state';
+import { decodeTableBody, encodeTableSlice, tableBodyPrefix } from './table-codec';
 
 /** What applying one entry did; the host turns it into the waiting client's reply. */
 export type ApplyResult =
@@ -15,7 +17,11 @@ export type ApplyResult =
   /** DEL: reply `:removed`. */
   | { readonly index: number; readonly type: 'del'; readonly removed: number }
   /** The entry's data is no command this version knows: skipped, on every replica alike. */
-  | { readonly index: number; readonly type: 'invalid'; readonly error: string };
+  | { readonly index: number; readonly type: 'invalid'; readonly error: string }
+  /** A write to a key this group does not serve now (moved, or moving): not applied; retry by the ring. */
+  | { readonly index: number; readonly type: 'moved' }
+  /** A ring command (ring-command.ts): `applied` false when its version made it a no-op. */
+  | { readonly index: number; readonly type: 'ring'; readonly applied: boolean; readonly detail: string };
 
 /** The host fed an entry out of log order: a bug in the host, never in the data. */
 export class ApplyOrderError extends Error {
@@ -74,6 +80,9 @@ export class KvStateMachine {
   private storedBytes = 0;
   private skipped = 0;
 
+  /** @param ring which keys this group serves (ring-state.ts); absent: every key, as before resharding. */
+  constructor(readonly ring: RingState | null = null) {}
+
   /** The index of the last entry applied; entries are applied in order, so all before it are too. */
   get appliedIndex(): number {
     return this.applied;
@@ -111,6 +120,8 @@ export class KvStateMachine {
     // A config entry changes the group, not the table: the core applies it (issue 12).
     if (entry.type === 'noop' || entry.type === 'config') return { index, type: 'noop' };
 
+    if (this.ring !== null && isRingCommand(entry.data)) return this.applyRing(index, entry.data, this.ring);
+
     let command: Command;
     try {
       command = decodeCommand(entry.data);
@@ -119,6 +130,8 @@ export class KvStateMachine {
       this.skipped++;
       return { index, type: 'invalid', error: error.message };
     }
+
+    if (this.ring !== null && !this.ringAcceptsWrite(command, this.ring)) return { index, type: 'moved' };
 
     if (command.type === 'set') {
       const name = keyName(command.key);
@@ -178,7 +191,8 @@ export class KvStateMachine {
     this.overlay = new Map();
     this.capturing = true;
     const stats = { longestPauseMs: 0 };
-    const chunks = this.sliceTable(this.table, yieldTurn, now, stats);
+    // The ring state is taken now, at the same applied index as the frozen table.
+    const chunks = this.sliceTable(this.table, this.ring?.serialise() ?? null, yieldTurn, now, stats);
     return {
       index: this.applied,
       chunks,
@@ -190,6 +204,7 @@ export class KvStateMachine {
 
   private async *sliceTable(
     frozen: Map<string, Stored>,
+    ringText: string | null,
     yieldTurn: YieldTurn,
     now: () => number,
     stats: { longestPauseMs: number },
@@ -198,7 +213,7 @@ export class KvStateMachine {
       if (ms > stats.longestPauseMs) stats.longestPauseMs = ms;
     };
     try {
-      yield TABLE_BODY_PREFIX;
+      yield tableBodyPrefix(ringText);
       const entries = frozen.entries();
       for (;;) {
         const started = now();
@@ -246,14 +261,84 @@ export class KvStateMachine {
   async restore(index: number, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     if (this.overlay !== null) throw new Error('state machine: cannot restore while a snapshot is being taken');
     if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`state machine: restore at index ${index}`);
-    const table = await decodeTableBody(chunks, VALUE_BY_REFERENCE_MIN_BYTES);
+    const { table, ring } = await decodeTableBody(chunks, VALUE_BY_REFERENCE_MIN_BYTES);
     if (this.overlay !== null) throw new Error('state machine: a snapshot began while restoring');
+    // The ring state is part of the state at `index` (resharding): without it a restored replica
+    // would serve by its bootstrap ring and take writes its peers refuse. A body from before
+    // resharding (version 1) has none: the ring stays as it is.
+    if (this.ring !== null && ring !== null) this.ring.restore(ring);
     let bytes = 0;
     for (const [name, value] of table) bytes += name.length + value.length;
     this.table = table;
     this.keyCount = table.size;
     this.storedBytes = bytes;
     this.applied = index;
+  }
+
+  private ringAcceptsWrite(command: Command, ring: RingState): boolean {
+    if (command.type === 'set') return ring.acceptsWrite(command.key);
+    return command.keys.every((key) => ring.acceptsWrite(key));
+  }
+
+  private applyRing(index: number, data: Uint8Array, ring: RingState): ApplyResult {
+    try {
+      const outcome = ring.apply(decodeRingCommand(data), this.tablePort);
+      return { index, type: 'ring', ...outcome };
+    } catch (error) {
+      if (!(error instanceof CommandDecodeError)) throw error;
+      this.skipped++;
+      return { index, type: 'invalid', error: error.message };
+    }
+  }
+
+  /** Stores one key's value, through the overlay while a snapshot is being taken. */
+  private store(name: string, value: Stored | typeof TOMBSTONE): void {
+    if (this.overlay === null) {
+      if (value === TOMBSTONE) this.table.delete(name);
+      else this.table.set(name, value);
+    } else this.writeDuringSnapshot(name, value);
+  }
+
+  /** Every live key and value: the table as reads see it (overlay first while a snapshot is taken). */
+  private *liveEntries(): Generator<[string, Stored]> {
+    for (const name of this.table.keys()) {
+      const value = this.lookup(name);
+      if (value !== undefined) yield [name, value];
+    }
+    if (this.overlay === null) return;
+    for (const [name, value] of this.overlay) {
+      if (value !== TOMBSTONE && !this.table.has(name)) yield [name, value];
+    }
+  }
+
+  /** What ring commands do to the table: the copy's writes and the handover's drop. */
+  private readonly tablePort: RingTablePort = {
+    importPair: (key, value) => {
+      const name = keyName(key);
+      const previous = this.lookup(name);
+      const stored = value.length >= VALUE_BY_REFERENCE_MIN_BYTES ? Buffer.from(value) : latin1Of(value);
+      this.store(name, stored);
+      if (previous === undefined) this.keyCount++;
+      this.storedBytes += stored.length - (previous === undefined ? -key.length : previous.length);
+    },
+    dropWhere: (keep) => {
+      const gone: [string, Stored][] = [];
+      for (const [name, value] of this.liveEntries()) if (!keep(bytesOfName(name))) gone.push([name, value]);
+      for (const [name, value] of gone) {
+        this.store(name, TOMBSTONE);
+        this.keyCount--;
+        this.storedBytes -= name.length + value.length;
+      }
+      return gone.length;
+    },
+  };
+
+  /** Keys and values (as bytes) for which `pick` is true, read lazily: the copy of a move pages through it. */
+  *entriesWhere(pick: (key: Uint8Array) => boolean): Generator<readonly [Uint8Array, Uint8Array]> {
+    for (const [name, value] of this.liveEntries()) {
+      const key = bytesOfName(name);
+      if (pick(key)) yield [key, typeof value === 'string' ? Buffer.from(value, 'latin1') : value];
+    }
   }
 
   /**

@@ -2,6 +2,9 @@
 //
 //   prefix "RLKV" | version u8, then per key: keyLength u32 | key | valueLength u32 | value
 //
+// Version 2 puts the group's ring state (resharding, ring-state.ts) between the prefix and the
+// records: ringLength u32 | ring state as UTF-8 JSON. Version 1 bodies (no ring) still load.
+//
 // Keys and values are the table's own latin1 strings (one char per byte) or bytes, written as bytes.
 // The snapshot file (storage/snapshot-file.ts) wraps it with the meta and a CRC; this layer only has
 // to be able to stop anywhere (slices) and to refuse a body that does not parse.
@@ -13,7 +16,25 @@ export class TableBodyError extends Error {
 
 const MAGIC = Buffer.from('RLKV', 'latin1');
 const VERSION = 1;
+const VERSION_WITH_RING = 2;
+/** A ring state is a few groups' member lists: far below this. */
+const MAX_RING_BYTES = 1024 * 1024;
 export const TABLE_BODY_PREFIX: Uint8Array = Buffer.concat([MAGIC, Buffer.from([VERSION])]);
+
+/** The body's prefix: version 1 without a ring state, version 2 carrying `ring` (serialised RingState). */
+export function tableBodyPrefix(ring: string | null): Uint8Array {
+  if (ring === null) return TABLE_BODY_PREFIX;
+  const json = Buffer.from(ring, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(json.length, 0);
+  return Buffer.concat([MAGIC, Buffer.from([VERSION_WITH_RING]), length, json]);
+}
+
+/** A decoded body: the table, and the ring state a version 2 body carried (else null). */
+export interface DecodedTableBody {
+  readonly table: Map<string, Stored>;
+  readonly ring: string | null;
+}
 
 type Stored = string | Uint8Array;
 
@@ -61,10 +82,11 @@ export function encodeTableSlice(entries: Iterator<[string, Stored]>, maxBytes: 
 export async function decodeTableBody(
   chunks: AsyncIterable<Uint8Array>,
   byReferenceMinBytes: number,
-): Promise<Map<string, Stored>> {
+): Promise<DecodedTableBody> {
   const table = new Map<string, Stored>();
   let carry: Buffer = Buffer.alloc(0);
   let prefixSeen = false;
+  let ring: string | null = null;
   for await (const chunk of chunks) {
     let buffer =
       carry.length === 0
@@ -78,9 +100,24 @@ export async function decodeTableBody(
       }
       if (!buffer.subarray(0, MAGIC.length).equals(MAGIC))
         throw new TableBodyError('not a key-value table (bad magic)');
-      if (buffer[MAGIC.length] !== VERSION)
-        throw new TableBodyError(`unsupported table version ${buffer[MAGIC.length]}`);
+      const version = buffer[MAGIC.length];
+      if (version !== VERSION && version !== VERSION_WITH_RING)
+        throw new TableBodyError(`unsupported table version ${version}`);
       p = TABLE_BODY_PREFIX.length;
+      if (version === VERSION_WITH_RING) {
+        if (buffer.length < p + 4) {
+          carry = Buffer.from(buffer);
+          continue;
+        }
+        const ringLength = buffer.readUInt32LE(p);
+        if (ringLength > MAX_RING_BYTES) throw new TableBodyError(`ring state of ${ringLength} bytes is too large`);
+        if (buffer.length < p + 4 + ringLength) {
+          carry = Buffer.from(buffer);
+          continue;
+        }
+        ring = buffer.toString('utf8', p + 4, p + 4 + ringLength);
+        p += 4 + ringLength;
+      }
       prefixSeen = true;
     }
     for (;;) {
@@ -106,5 +143,5 @@ export async function decodeTableBody(
   }
   if (!prefixSeen) throw new TableBodyError('empty table body');
   if (carry.length > 0) throw new TableBodyError(`${carry.length} bytes of an unfinished record at the end`);
-  return table;
+  return { table, ring };
 }

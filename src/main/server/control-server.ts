@@ -8,6 +8,7 @@ import { ApiError, type ClusterBridge, type ClusterOperation } from '../../share
 import { PortInUseError } from '../net/node-server';
 import { bearerTokenOf, randomToken, tokenOf, tokensEqual } from './auth';
 import { EventStream } from './event-stream';
+import { isGroupRoute, serveGroupRoute } from './group-routes';
 import { allowHostProblem, hostRefusal } from './host-check';
 import { HttpError } from './http-error';
 import { BODY_LIMIT_BYTES, isJsonContentType, readJsonBody } from './json-body';
@@ -216,6 +217,11 @@ export class ControlServer {
     method: string,
     pathname: string,
   ): Promise<void> {
+    if (isGroupRoute(pathname)) {
+      const limit = this.options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
+      await serveGroupRoute(this.options.api, method, pathname, () => readJsonBody(request, limit), response);
+      return;
+    }
     const route = matchRoute(method, pathname);
     if (route.kind === 'not-found') throw new HttpError(404, `no such API route: ${method} ${pathname}`);
     if (route.kind === 'wrong-method') {

@@ -121,7 +121,12 @@ export function groupRadiusFor(size: number, textScale = 1): number {
   return GROUP_RADIUS * 6;
 }
 
-export function layoutDiagram(groups: readonly (readonly NodeId[])[], textScale = 1): DiagramLayout {
+/** `ids`: the groups' numbers when they are not 0..n-1 (a ring that lost or gained a group live). */
+export function layoutDiagram(
+  groups: readonly (readonly NodeId[])[],
+  textScale = 1,
+  ids?: readonly number[],
+): DiagramLayout {
   const columns = columnsFor(groups.length);
   const rows = Math.max(1, Math.ceil(groups.length / columns));
   const label = labelMetrics(textScale);
@@ -135,9 +140,10 @@ export function layoutDiagram(groups: readonly (readonly NodeId[])[], textScale 
   const titleBand = TITLE_BAND * Math.max(1, textScale * 0.7);
   const reachOf = (nodeRadius: number) => groupRadius + nodeRadius + labelGap(nodeRadius) + label.height;
   const cellHeight = Math.max(CELL_HEIGHT, Math.ceil(titleBand + 2 * reachOf(largestNode)));
-  const placements = groups.map((members, group): GroupPlacement => {
-    const column = group % columns;
-    const row = Math.floor(group / columns);
+  const placements = groups.map((members, index): GroupPlacement => {
+    const group = ids?.[index] ?? index;
+    const column = index % columns;
+    const row = Math.floor(index / columns);
     const cell: Box = {
       x: CLIENT_COLUMN_WIDTH + column * cellWidth,
       y: row * cellHeight,

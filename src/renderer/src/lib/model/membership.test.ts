@@ -9,7 +9,7 @@ const partitions = [
 describe('diagramGroups', () => {
   it('draws the bootstrap members until the membership changes', () => {
     const groups = partitions.map((members, id) => ({ id, leader: null, members, learners: [] }));
-    expect(diagramGroups({ partitions, groups })).toEqual(partitions);
+    expect(diagramGroups({ partitions, groups })).toEqual(partitions.map((members, id) => ({ id, members })));
   });
 
   it('keeps the bootstrap order, drops a removed node and appends joined ones (learners too)', () => {
@@ -22,7 +22,7 @@ describe('diagramGroups', () => {
       },
       { id: 1, leader: null, members: partitions[1]!, learners: [] },
     ];
-    expect(diagramGroups({ partitions, groups })[0]).toEqual([
+    expect(diagramGroups({ partitions, groups })[0]?.members).toEqual([
       '127.0.0.1:5001',
       '127.0.0.1:5003',
       '127.0.0.1:5007',

@@ -4,15 +4,17 @@
 import type { ClusterState, NodeId } from '../../../../shared/api';
 
 /** Each group's nodes to draw: bootstrap members still in it, then the ones that joined. */
-export function diagramGroups(state: Pick<ClusterState, 'partitions' | 'groups'> | null): NodeId[][] {
+export function diagramGroups(
+  state: Pick<ClusterState, 'partitions' | 'groups'> | null,
+): { readonly id: number; readonly members: NodeId[] }[] {
   if (state === null) return [];
-  return state.partitions.map((bootstrap, index) => {
-    const group = state.groups[index];
-    if (group === undefined) return [...bootstrap];
+  // The live groups (resharding may add or remove some), each drawn in its bootstrap order.
+  return state.groups.map((group) => {
+    const bootstrap = state.partitions[group.id] ?? [];
     const current = new Set([...group.members, ...(group.learners ?? [])]);
     const kept = bootstrap.filter((id) => current.has(id));
     const joined = [...current].filter((id) => !bootstrap.includes(id));
-    return [...kept, ...joined];
+    return { id: group.id, members: [...kept, ...joined] };
   });
 }
 

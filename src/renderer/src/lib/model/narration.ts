@@ -127,6 +127,11 @@ export class Narrator {
       }
       case 'membership':
         return [narrateMembership(event, (id) => this.name(id))];
+      case 'migrate':
+        if (event.phase === 'start')
+          return [`Group ${event.from} starts handing ${event.keysTotal} keys to group ${event.to}`];
+        if (event.phase === 'done') return [`Group ${event.from} handed ${event.keysMoved} keys to group ${event.to}`];
+        return [];
     }
   }
 
@@ -534,6 +539,8 @@ export class Narrator {
         return [`Raft options changed${detail}`];
       case 'lesson':
         return [event.detail ?? 'Figure 8 lesson changed'];
+      case 'group':
+        return [`The ring changed, keys kept${detail}`];
     }
   }
 

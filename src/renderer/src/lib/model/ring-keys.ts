@@ -5,10 +5,14 @@ import type { RingView } from '../../../../shared/api';
 import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../../../shared/ring';
 
 let cached: HashRing | null = null;
+let cachedId = '';
 
-export function ringFor(groupCount: number, tokensPerGroup = DEFAULT_TOKENS_PER_GROUP): HashRing {
-  if (!cached || cached.groupCount !== groupCount || cached.tokensPerGroup !== tokensPerGroup) {
-    cached = new HashRing(groupCount, { tokensPerGroup });
+/** A count means groups 0..n-1; a live ring after resharding passes its group ids. */
+export function ringFor(groups: number | readonly number[], tokensPerGroup = DEFAULT_TOKENS_PER_GROUP): HashRing {
+  const id = `${typeof groups === 'number' ? `n${groups}` : groups.join(',')}/${tokensPerGroup}`;
+  if (!cached || cachedId !== id) {
+    cached = new HashRing(groups, { tokensPerGroup });
+    cachedId = id;
   }
   return cached;
 }
@@ -25,8 +29,12 @@ export interface KeyPosition {
   readonly group: number;
 }
 
-export function positionOfKey(key: string, groupCount: number, tokensPerGroup = DEFAULT_TOKENS_PER_GROUP): KeyPosition {
-  const ring = ringFor(groupCount, tokensPerGroup);
+export function positionOfKey(
+  key: string,
+  groups: number | readonly number[],
+  tokensPerGroup = DEFAULT_TOKENS_PER_GROUP,
+): KeyPosition {
+  const ring = ringFor(groups, tokensPerGroup);
   const hash = ring.hashOf(key);
   return { key, hash, group: ring.groupAt(hash) };
 }

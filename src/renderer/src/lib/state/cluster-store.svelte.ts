@@ -140,7 +140,8 @@ export class ClusterStore {
   replayFile = $state<string | null>(null);
 
   readonly names: NameOf = $derived(shortNamer(this.state?.nodes.map((node) => node.id) ?? []));
-  readonly nodeIds: readonly NodeId[] = $derived(this.state?.partitions.flat() ?? []);
+  // From the nodes, not the bootstrap partitions: groups may be added or removed live.
+  readonly nodeIds: readonly NodeId[] = $derived(this.state?.nodes.map((node) => node.id) ?? []);
 
   private bridge: ClusterBridge | null = null;
   private readonly clock = new DisplayClock();
