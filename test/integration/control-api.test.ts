@@ -16,7 +16,7 @@ import {
 import { EVENTS_PATH, HTTP_ROUTES } from '../../src/shared/http-routes';
 import { startCluster, type TestCluster, waitFor, waitForLeaders } from './support/cluster';
 import { type HttpAnswer, httpCall, openEventStream } from './support/http';
-import { leaderOf, membersOf, messageEvents } from './support/observe';
+import { leaderOf, membersOf, messageEvents, nodeOf } from './support/observe';
 import { freePartitions } from './support/ports';
 import { startWriters } from './support/writers';
 
@@ -137,6 +137,17 @@ describe('every route of HTTP_ROUTES', () => {
       const next = leaderOf(await state());
       return next !== null && next.id !== leader;
     });
+  });
+
+  it('takes a snapshot of a node on demand, which its state then shows', async () => {
+    const leader = leaderOf(await waitForLeaders(cluster.host))!.id;
+    expect((await call('kv', { body: { op: 'SET', key: 'snap', value: 'shot', via: leader } })).json).toMatchObject({
+      ok: true,
+    });
+    expect((await call('takeSnapshot', { id: encodeURIComponent(leader) })).json).toEqual({ ok: true });
+    const node = nodeOf(await state(), leader);
+    expect(node.snapshotIndex).toBeGreaterThan(0);
+    expect(node.snapshotIndex).toBeLessThanOrEqual(node.appliedIndex);
   });
 
   it('starts over on a new configuration', async () => {
