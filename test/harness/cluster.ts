@@ -1,7 +1,8 @@
 // A deterministic in-memory Raft group made of real cores. One seed fixes everything: election
 // timeouts, message loss and delays, and hence the whole run. Tests drive it with ticks and
 // faults; observers (trace, safety checkers) see every event and a snapshot after every action.
-import type { Message, NodeId, ProposeResult, RaftConfig } from '../../src/shared/raft/types';
+import { quorumSize } from '../../src/shared/raft/quorum';
+import type { ConfChange, Membership, Message, NodeId, ProposeResult, RaftConfig } from '../../src/shared/raft/types';
 import { SeededRandom } from '../../src/shared/random';
 import type { HistoryEvent, HistoryObserver, StepSnapshot, UnstampedEvent } from './history';
 import { encodeText } from './kv';
@@ -31,6 +32,11 @@ export interface ClusterOptions {
   /** Deliver messages as they fall due (default). When false, messages wait for `deliver()`. */
   readonly autoDeliver?: boolean;
   readonly network?: Partial<LinkConditions>;
+  /**
+   * Nodes that exist but start down and outside the group (named after the bootstrap ones): they
+   * join through addNode + an addLearner change. Default 0.
+   */
+  readonly spares?: number;
 }
 
 /** A goal the cluster did not reach in the ticks allowed: a liveness problem, not a crash. */
@@ -42,7 +48,12 @@ export class TimedOut extends Error {
 const MAX_DELIVERIES_PER_FLUSH = 200_000;
 
 export class SimCluster {
+  /** Every node: the bootstrap group, then the spares. */
   readonly ids: readonly NodeId[];
+  /** The group the configuration starts with (RaftConfig.peers of every node). */
+  readonly bootstrap: readonly NodeId[];
+  /** Nodes that have been started at least once (the bootstrap group and the spares that joined). */
+  readonly joined = new Set<NodeId>();
   readonly network: SimNetwork;
   readonly random: SeededRandom;
   /** The settings each core starts with; setOptions changes them for running and restarted nodes alike. */
@@ -50,6 +61,13 @@ export class SimCluster {
   autoDeliver: boolean;
   /** Each save takes a uniform 0..saveDelayTicksMax ticks to become durable (0: at once). */
   saveDelayTicksMax = 0;
+  /**
+   * Every node takes a snapshot (and compacts) once it has applied this many entries past its last
+   * one; 0 never. Small values make InstallSnapshot and restarts from a snapshot common.
+   */
+  snapshotEntries = 0;
+  /** InstallSnapshot transfers that ended and that the sender has not been told of yet. */
+  private readonly snapshotReports: { from: NodeId; to: NodeId; ok: boolean }[] = [];
   /** Nodes whose every save takes exactly this many ticks, whatever saveDelayTicksMax says. */
   private readonly slowDisks = new Map<NodeId, number>();
   private clock = 0;
@@ -59,12 +77,18 @@ export class SimCluster {
   private nextReadId = 1;
 
   constructor(options: ClusterOptions = {}) {
-    this.ids = options.ids ?? Array.from({ length: options.size ?? 3 }, (_, i) => `n${i + 1}`);
+    this.bootstrap = options.ids ?? Array.from({ length: options.size ?? 3 }, (_, i) => `n${i + 1}`);
+    const spares = Array.from({ length: options.spares ?? 0 }, (_, i) => `n${this.bootstrap.length + i + 1}`);
+    this.ids = [...this.bootstrap, ...spares];
     this.random = new SeededRandom(options.seed ?? 1);
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.autoDeliver = options.autoDeliver ?? true;
     this.network = new SimNetwork(this.random.fork(0x5eed), {
-      onDrop: (message, reason) => this.emit({ kind: 'drop', message, reason }),
+      onDrop: (message, reason) => {
+        this.emit({ kind: 'drop', message, reason });
+        // The transfer a Snap stands for failed: its sender hears so (later, outside this call).
+        if (message.type === 'Snap') this.snapshotReports.push({ from: message.from, to: message.to, ok: false });
+      },
       onDuplicate: (message) => this.emit({ kind: 'duplicate', message }),
     });
     this.network.conditions = { ...RELIABLE, ...options.network };
@@ -79,19 +103,56 @@ export class SimCluster {
       config: (id: NodeId, incarnation: number) => this.configFor(id, incarnation),
     };
     for (const id of this.ids) this.members.set(id, new SimNode(id, environment));
-    for (const node of this.members.values()) node.start();
+    for (const id of this.bootstrap) {
+      this.joined.add(id);
+      this.node(id).start();
+    }
   }
 
   get now(): number {
     return this.clock;
   }
 
+  /** The members (voters and learners) of the group as the most advanced live node knows it. */
   get size(): number {
-    return this.ids.length;
+    const { voters, learners } = this.membership();
+    return voters.length + learners.length;
   }
 
   get majority(): number {
-    return Math.floor(this.ids.length / 2) + 1;
+    return quorumSize(this.membership().voters.length);
+  }
+
+  /** The committed membership of the live node with the highest commit index (the bootstrap group if none lives). */
+  membership(): Membership {
+    let best: { commit: number; membership: Membership } | null = null;
+    for (const node of this.alive()) {
+      const status = node.status();
+      if (best === null || status.commit > best.commit) best = { commit: status.commit, membership: status.membership };
+    }
+    return best?.membership ?? { voters: this.bootstrap, learners: [] };
+  }
+
+  /** Starts a spare, empty and outside the group: it only joins once an addLearner change commits. */
+  addNode(id: NodeId): void {
+    if (this.joined.has(id)) throw new Error(`${id} has already joined`);
+    this.joined.add(id);
+    this.emit({ kind: 'fault', fault: 'join', detail: `${id} starts empty` });
+    this.node(id).start();
+    this.settle();
+  }
+
+  /** Proposes a membership change at `leader`; the result says whether it was taken, or why not. */
+  changeMembership(leader: NodeId, change: ConfChange): ProposeResult {
+    const result = this.node(leader).proposeConfChange(change);
+    const outcome = result.ok ? `at ${result.firstIndex}` : `refused: ${result.detail ?? result.reason}`;
+    this.emit({
+      kind: 'fault',
+      fault: 'membership',
+      detail: `${leader} proposes ${change.type} ${change.node} ${outcome}`,
+    });
+    this.settle();
+    return result;
   }
 
   node(id: NodeId): SimNode {
@@ -298,17 +359,18 @@ export class SimCluster {
       .sort((a, b) => b.status().term - a.status().term);
   }
 
-  /** A leader that a majority of the group, reachable both ways, follows in its term; or null. */
+  /** A leader that a majority of its voters, reachable both ways, follows in its term; or null. */
   stableLeader(): SimNode | null {
     for (const leader of this.leaders()) {
-      const { id, term } = leader.status();
+      const { id, term, membership } = leader.status();
       const followers = this.alive().filter((node) => {
+        if (!membership.voters.includes(node.id)) return false;
         if (node === leader) return true;
         if (this.network.isCut(id, node.id) || this.network.isCut(node.id, id)) return false;
         const status = node.status();
         return status.term === term && status.leader === id;
       });
-      if (followers.length >= this.majority) return leader;
+      if (followers.length >= quorumSize(membership.voters.length)) return leader;
     }
     return null;
   }
@@ -337,7 +399,13 @@ export class SimCluster {
    * The lab's `one()`: proposes `command` through whichever node leads, retrying across leader
    * changes, until at least `expected` nodes applied it. Returns its index.
    */
-  agree(command: string, expected = this.size, maxTicks = 40 * this.tuning.electionTicksMax): number {
+  agree(
+    command: string,
+    /** How many nodes must apply it; by default every member, as the group stands at each check. */
+    expected: number | (() => number) = () => this.size,
+    maxTicks = 40 * this.tuning.electionTicksMax,
+  ): number {
+    const needed = typeof expected === 'number' ? () => expected : expected;
     const data = encodeText(command);
     const deadline = this.clock + maxTicks;
     while (this.clock < deadline) {
@@ -355,7 +423,7 @@ export class SimCluster {
       while (this.clock < retryAt) {
         const entry = this.appliedEntry(result.firstIndex);
         const landed = entry !== undefined && entry.term === result.term;
-        if (landed && this.appliedCount(result.firstIndex) >= expected) return result.firstIndex;
+        if (landed && this.appliedCount(result.firstIndex) >= needed()) return result.firstIndex;
         this.tick();
       }
     }
@@ -383,7 +451,7 @@ export class SimCluster {
     return {
       ...this.tuning,
       id,
-      peers: this.ids,
+      peers: this.bootstrap,
       random: this.random.fork(1000 * (position + 1) + incarnation),
     };
   }
@@ -391,11 +459,39 @@ export class SimCluster {
   /** In auto mode, delivers everything due now (and what that causes), then reports the step. */
   private settle(): void {
     if (this.autoDeliver) this.flush();
+    this.takeDueSnapshots();
     this.afterStep();
+  }
+
+  /** Takes a snapshot of `id` now, if it has applied anything since its last (see snapshotEntries). */
+  takeSnapshot(id: NodeId): boolean {
+    const taken = this.node(id).takeSnapshot() !== null;
+    if (this.autoDeliver) this.flush();
+    return taken;
+  }
+
+  private takeDueSnapshots(): void {
+    if (this.snapshotEntries <= 0) return;
+    for (const node of this.alive()) {
+      if (node.stateMachine.appliedIndex - node.disk.snapshotMeta.index >= this.snapshotEntries) {
+        node.takeSnapshot();
+      }
+    }
+    if (this.autoDeliver) this.flush();
+  }
+
+  /** Tells senders how their InstallSnapshot transfers ended. */
+  private reportSnapshots(): void {
+    while (this.snapshotReports.length > 0) {
+      const { from, to, ok } = this.snapshotReports.shift()!;
+      const sender = this.members.get(from);
+      if (sender?.alive) sender.reportSnapshot(to, ok);
+    }
   }
 
   private flush(): void {
     for (let delivered = 0; ; ) {
+      this.reportSnapshots();
       const due = this.network.takeDue(this.clock);
       if (due.length === 0) return;
       for (const item of due) this.arrive(item);
@@ -415,8 +511,23 @@ export class SimCluster {
       return;
     }
     if (!this.network.checkArrival(item)) return;
-    this.emit({ kind: 'deliver', message: item.message });
-    target.deliver(item.message);
+    const message = item.message;
+    if (message.type === 'Snap') {
+      // InstallSnapshot: the bytes come from the sender's disk, which keeps its two newest snapshots.
+      const held = this.members.get(message.from)?.disk.snapshotAt(message.snapshot.index) ?? null;
+      this.snapshotReports.push({ from: message.from, to: message.to, ok: held !== null });
+      if (held === null) {
+        this.emit({
+          kind: 'fault',
+          fault: 'snapshot-gone',
+          detail: `${message.from} no longer holds snapshot ${message.snapshot.index}`,
+        });
+        return;
+      }
+      target.receiveSnapshot(message.snapshot.index, held.state);
+    }
+    this.emit({ kind: 'deliver', message });
+    target.deliver(message);
   }
 
   private emit(event: UnstampedEvent): void {

@@ -88,6 +88,8 @@ export function describeEvent(event: HistoryEvent): string {
         : `${event.node} memory departs from disk at ${event.from}: unsaved ${span(event.entries)}`;
     case 'apply':
       return `${event.node} apply ${describeEntry(event.entry)}`;
+    case 'snapshot':
+      return `${event.node} snapshot ${event.phase} at ${event.index}@${event.term}`;
     case 'crash':
       return `${event.node} CRASH${event.torn ? ' (before its Ready was persisted)' : ''}`;
     case 'restart':

@@ -41,8 +41,26 @@ export type HistoryEvent =
       readonly node: NodeId;
       readonly from: number;
       readonly entries: readonly Entry[];
+      /**
+       * Set when the core took an InstallSnapshot its disk has not installed yet: its memory log
+       * is the committed prefix up to here, then `entries` from `from` (= snapshot + 1) on.
+       */
+      readonly snapshot?: number;
     }
   | { readonly kind: 'apply'; readonly tick: number; readonly node: NodeId; readonly entry: Entry }
+  /**
+   * compact: the node took a snapshot at `index` and its disk dropped the log up to it. install: it
+   * installed one received from the leader (its log is now the committed prefix up to `index`, its
+   * state machine at `index`). restore: it restarted from its disk's snapshot.
+   */
+  | {
+      readonly kind: 'snapshot';
+      readonly tick: number;
+      readonly node: NodeId;
+      readonly phase: 'compact' | 'install' | 'restore';
+      readonly index: number;
+      readonly term: number;
+    }
   /** `torn`: the node died in the middle of a Ready, after sending but before persisting. */
   | { readonly kind: 'crash'; readonly tick: number; readonly node: NodeId; readonly torn: boolean }
   | { readonly kind: 'restart'; readonly tick: number; readonly node: NodeId }

@@ -61,6 +61,14 @@ export class KvStateMachine {
     return this.map.get(key);
   }
 
+  /** A copy as of now: what a snapshot of this state machine holds (the applied entries too, for checks). */
+  clone(): KvStateMachine {
+    const copy = new KvStateMachine();
+    copy.log.push(...this.log);
+    for (const [key, value] of this.map) copy.map.set(key, value);
+    return copy;
+  }
+
   apply(entry: Entry): void {
     if (entry.index !== this.log.length + 1) {
       throw new Error(`state machine: asked to apply ${entry.index} after ${this.log.length}`);

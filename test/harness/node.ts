@@ -1,12 +1,22 @@
 // One simulated server: a real Raft core driven by the production Ready loop
 // (src/main/host/ready-loop.ts, the one NodeHost runs), on a disk whose saves the simulation makes
 // slow or tears, a faulty simulated network, and a scheduler the node drains after each input. Only
-// the disk survives a crash; a restart rebuilds the state machine by re-applying committed entries.
+// the disk survives a crash; a restart restores the state machine from the disk's snapshot and
+// re-applies the committed entries after it.
+//
+// Snapshots are driven here, through the core's API, not by the Ready loop: the loop's snapshot
+// machinery (its `snapshots` option) writes files and restores the table asynchronously, and the
+// simulation is synchronous and deterministic. So the harness takes one (takeSnapshot:
+// snapshotMeta, the disk keeps a copy of the state machine, compact), and installs a received one
+// when a Ready carries Ready.snapshot, before the loop sees that Ready (the order the Ready
+// contract asks for); the loop then gets the Ready without it. The bytes of InstallSnapshot come
+// from the sender's disk (cluster.ts).
 import { ReadyLoop } from '../../src/main/host/ready-loop';
 import type { MessageSink } from '../../src/main/host/ready-ports';
 import { ManualClock } from '../../src/main/net/testing/clocks';
 import { createRaft } from '../../src/shared/raft';
 import type {
+  ConfChange,
   Entry,
   Message,
   NodeId,
@@ -14,7 +24,9 @@ import type {
   RaftConfig,
   RaftCore,
   RaftStatus,
+  Ready,
   Role,
+  SnapshotMeta,
 } from '../../src/shared/raft/types';
 import { MemoryDisk } from './disk';
 import type { NodeSnapshot, UnstampedEvent } from './history';
@@ -36,9 +48,11 @@ export interface NodeEnvironment {
 
 /** The simulated state machine as the loop sees it: each apply is reported, and answers with its index. */
 class ObservedMachine {
-  readonly kv = new KvStateMachine();
-
-  constructor(private readonly applied: (entry: Entry) => void) {}
+  constructor(
+    private readonly applied: (entry: Entry) => void,
+    /** Replaced whole when a snapshot is installed. */
+    public kv = new KvStateMachine(),
+  ) {}
 
   get appliedIndex(): number {
     return this.kv.appliedIndex;
@@ -72,15 +86,19 @@ export class SimNode {
     commit: number;
     lastIndex: number;
     lastTerm: number;
-  } = { role: 'follower', term: 0, leader: null, commit: 0, lastIndex: 0, lastTerm: 0 };
+    /** Where the core's log starts: its snapshot index (or the compaction point). */
+    logStart: number;
+  } = { role: 'follower', term: 0, leader: null, commit: 0, lastIndex: 0, lastTerm: 0, logStart: 0 };
   /** Messages leave at once: every flush point is as early as it can be, the strictest order to test. */
   private readonly sink: MessageSink;
-  /** lastIndex, lastTerm, disk lastIndex, disk lastTerm when the memory log was last reported. */
-  private readonly memoryKey = [0, 0, 0, 0];
+  /** lastIndex, lastTerm, disk lastIndex, disk lastTerm, core log start when the memory log was last reported. */
+  private readonly memoryKey = [0, 0, 0, 0, 0];
   /** The last 'memory' event said the memory log departs from the disk. */
   private memoryReported = false;
   /** The loop's timers (waiting for a leader change); the simulation never needs them to fire. */
   private readonly clock = new ManualClock();
+  /** The state machine of the last InstallSnapshot delivered, for the Ready that installs it. */
+  private received: { readonly index: number; readonly state: KvStateMachine } | null = null;
 
   constructor(
     readonly id: NodeId,
@@ -111,8 +129,12 @@ export class SimNode {
     if (this.life !== null) throw new Error(`${this.id} is already running`);
     this.incarnation++;
     const initial = this.disk.load();
-    const core = createRaft(this.env.config(this.id, this.incarnation), initial);
-    this.machine = new ObservedMachine((entry) => this.env.emit({ kind: 'apply', node: this.id, entry }));
+    const core = this.installingSnapshots(createRaft(this.env.config(this.id, this.incarnation), initial));
+    this.received = null;
+    this.machine = new ObservedMachine(
+      (entry) => this.env.emit({ kind: 'apply', node: this.id, entry }),
+      this.disk.snapshot?.state.clone() ?? new KvStateMachine(),
+    );
     const storage = new SimStorage(this.disk, {
       saveDelayTicks: () => this.env.saveDelayTicks(this.id),
       now: () => this.env.now(),
@@ -148,6 +170,8 @@ export class SimNode {
     this.memoryKey.fill(-1);
     this.memoryReported = false;
     if (this.incarnation > 1) this.env.emit({ kind: 'restart', node: this.id });
+    const { index, term } = initial.snapshot;
+    if (index > 0) this.env.emit({ kind: 'snapshot', node: this.id, phase: 'restore', index, term });
     this.observe();
     loop.schedule();
     this.settle();
@@ -192,6 +216,15 @@ export class SimNode {
     const accepted = this.running().loop.transferLeadership(to);
     this.settle();
     return accepted;
+  }
+
+  /** A membership change, straight to the core (the Ready loop has no call for it); the loop carries it out. */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const loop = this.running().loop;
+    const result = loop.core.proposeConfChange(change);
+    loop.schedule();
+    this.settle();
+    return result;
   }
 
   setOptions(options: { readonly preVote?: boolean; readonly checkQuorum?: boolean }): void {
@@ -252,6 +285,79 @@ export class SimNode {
     return accepted;
   }
 
+  /**
+   * Takes a snapshot of the state machine now and compacts, as the host does every N applied
+   * entries. Only when the loop is idle with nothing unsaved: the state machine has then applied
+   * exactly what the core counts as applied, and every entry up to it is on the disk.
+   */
+  takeSnapshot(): SnapshotMeta | null {
+    const life = this.life;
+    if (life === null || life.storage.savePending) return null;
+    const core = life.loop.core;
+    const status = core.status();
+    if (this.machine.appliedIndex !== status.applied || status.applied <= this.disk.snapshotMeta.index) return null;
+    const meta = core.snapshotMeta();
+    this.disk.compact(meta, this.machine.kv.clone());
+    core.compact(meta);
+    this.env.emit({ kind: 'snapshot', node: this.id, phase: 'compact', index: meta.index, term: meta.term });
+    life.loop.schedule();
+    this.settle();
+    return meta;
+  }
+
+  /** InstallSnapshot's bytes arrived (from the sender's disk); its Snap message follows at once. */
+  receiveSnapshot(index: number, state: KvStateMachine): void {
+    this.received = { index, state };
+  }
+
+  /** The sender's side of InstallSnapshot: the transfer to `to` ended. */
+  reportSnapshot(to: NodeId, ok: boolean): void {
+    const life = this.life;
+    if (life === null) return;
+    life.loop.core.reportSnapshot(to, ok);
+    life.loop.schedule();
+    this.settle();
+  }
+
+  /** The core as the loop sees it: a Ready that carries a snapshot has it installed first. */
+  private installingSnapshots(core: RaftCore): RaftCore {
+    const install = (meta: SnapshotMeta): void => {
+      const received = this.received;
+      if (received === null || received.index !== meta.index) {
+        throw new Error(`${this.id}: Ready.snapshot at ${meta.index} but no such snapshot was received`);
+      }
+      this.received = null;
+      this.disk.install(meta, received.state);
+      this.machine.kv = received.state.clone();
+      this.env.emit({ kind: 'snapshot', node: this.id, phase: 'install', index: meta.index, term: meta.term });
+    };
+    // The loop hands back the copy it got; the core wants its own Ready in advance().
+    let handedOut: { readonly copy: Ready; readonly original: Ready } | null = null;
+    return new Proxy(core, {
+      get(target, property) {
+        if (property === 'ready') {
+          return (): Ready => {
+            const ready = target.ready();
+            if (ready.snapshot === null) return ready;
+            install(ready.snapshot);
+            const copy: Ready = { ...ready, snapshot: null };
+            handedOut = { copy, original: ready };
+            return copy;
+          };
+        }
+        if (property === 'advance') {
+          return (ready: Ready): void => {
+            const original = handedOut?.copy === ready ? handedOut.original : ready;
+            handedOut = null;
+            target.advance(original);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
   /** Completes a slow save whose time has come; the loop then carries on with the next Readies. */
   completeDueSave(now: number): void {
     const life = this.life;
@@ -279,13 +385,19 @@ export class SimNode {
    * proposed, in a save not yet durable or not yet handed to one. Cheap in the common case: a node
    * with no save in flight and a log ending where its disk does has none.
    */
-  private unsavedEntries(life: Life): { from: number; entries: readonly Entry[] } | null {
+  private unsavedEntries(life: Life): { from: number; entries: readonly Entry[]; snapshot?: number } | null {
     const core = life.loop.core;
-    const { lastIndex, lastTerm } = this.last;
+    const { lastIndex, lastTerm, logStart } = this.last;
     const disk = this.disk;
+    if (logStart > disk.snapshotMeta.index) {
+      // The core took an InstallSnapshot the next Ready installs: its log is that snapshot, then its entries.
+      return { from: logStart + 1, entries: core.entries(logStart + 1, lastIndex + 1), snapshot: logStart };
+    }
     if (lastIndex === disk.lastIndex && lastTerm === disk.lastTerm) return null;
     let same = Math.min(lastIndex, disk.lastIndex);
-    while (same >= 1 && core.entries(same, same + 1)[0]?.term !== disk.termAt(same)) same--;
+    // At or below the disk's snapshot point both hold the same (committed) entries.
+    const floor = disk.snapshotMeta.index;
+    while (same > floor && core.entries(same, same + 1)[0]?.term !== disk.termAt(same)) same--;
     return { from: same + 1, entries: core.entries(same + 1, lastIndex + 1) };
   }
 
@@ -294,11 +406,20 @@ export class SimNode {
     const { lastIndex, lastTerm } = this.last;
     const disk = this.disk;
     const key = this.memoryKey;
-    if (key[0] === lastIndex && key[1] === lastTerm && key[2] === disk.lastIndex && key[3] === disk.lastTerm) return;
+    const start = this.last.logStart;
+    if (
+      key[0] === lastIndex &&
+      key[1] === lastTerm &&
+      key[2] === disk.lastIndex &&
+      key[3] === disk.lastTerm &&
+      key[4] === start
+    )
+      return;
     key[0] = lastIndex;
     key[1] = lastTerm;
     key[2] = disk.lastIndex;
     key[3] = disk.lastTerm;
+    key[4] = start;
     const unsaved = this.unsavedEntries(life);
     if (unsaved === null && !this.memoryReported) return;
     this.memoryReported = unsaved !== null;
@@ -307,6 +428,7 @@ export class SimNode {
       node: this.id,
       from: unsaved?.from ?? Number.POSITIVE_INFINITY,
       entries: unsaved?.entries ?? [],
+      ...(unsaved?.snapshot === undefined ? {} : { snapshot: unsaved.snapshot }),
     });
   }
 
@@ -346,6 +468,7 @@ export class SimNode {
       commit: status.commit,
       lastIndex: status.lastIndex,
       lastTerm: status.lastTerm,
+      logStart: status.firstIndex - 1,
     };
   }
 }

@@ -172,16 +172,20 @@ describe('learners', () => {
     c.elect('n1');
     c.addNode('n4');
     c.change({ type: 'addLearner', node: 'n4' });
+    c.addNode('n5');
+    c.change({ type: 'addLearner', node: 'n5' });
     c.put('x');
     expect(c.texts('n4')).toEqual(['x']);
     expect(c.node('n4').status()).toMatchObject({ learner: true, role: 'follower' });
-    // Only the learner is left with the leader: nothing commits.
+    // Only the learners are left with the leader (three of five members, one of three voters):
+    // nothing commits.
     c.crash('n2');
     c.crash('n3');
     const before = c.node('n1').status().commit;
     c.node('n1').propose([bytes('y')]);
     c.tick(3);
     expect(c.node('n1').status().progress.n4!.match).toBe(c.node('n1').status().lastIndex);
+    expect(c.node('n1').status().progress.n5!.match).toBe(c.node('n1').status().lastIndex);
     expect(c.node('n1').status().commit).toBe(before);
     // And the learner never campaigns, however long it hears nothing.
     c.crash('n1');

@@ -3,7 +3,7 @@
 // compared entry by entry), snapshots taken and compacted as a host does, InstallSnapshot moved as
 // the hosts move it (the bytes come from the sender's durable snapshot; the sender hears how the
 // transfer ended), nodes that join after the start, and every leader ever seen per term.
-import { BOOTSTRAP_MEMBERSHIP, createRaft, RefusedMessageError } from '../../src/shared/raft/index';
+import { BOOTSTRAP_MEMBERSHIP, createRaft, decodeConfChange, RefusedMessageError } from '../../src/shared/raft/index';
 import type {
   ConfChange,
   Entry,
@@ -51,6 +51,13 @@ export class SnapCluster {
   private readonly down = new Set<NodeId>();
   /** Snapshot transfers fail (the sender hears 'failed') for these receivers. */
   readonly failSnapshotsTo = new Set<NodeId>();
+  /** Nodes whose removal some node has applied from a committed config entry. */
+  readonly removedCommitted = new Set<NodeId>();
+  /** A node that became leader after its removal committed (thesis §4.2.2 says it must not). */
+  readonly removedLeaders: { node: NodeId; term: number }[] = [];
+  /** Drops each message with this chance (the random must be set). */
+  dropRate = 0;
+  random: { chance(p: number): boolean } | null = null;
 
   constructor(
     /** The bootstrap voters. */
@@ -125,6 +132,8 @@ export class SnapCluster {
     const meta = core.snapshotMeta();
     const machine = this.machines.get(id)!;
     const disk = this.disks.get(id)!;
+    // Nothing new applied since the last one: a host skips it.
+    if (meta.index <= disk.snapshot.index) return disk.snapshot;
     disk.snapshot = meta;
     disk.snapshotState = machine.applied.slice(0, meta.index);
     core.compact(meta);
@@ -159,6 +168,7 @@ export class SnapCluster {
     }
     if (ready.softState?.role === 'leader') {
       const term = core.status().term;
+      if (this.removedCommitted.has(id)) this.removedLeaders.push({ node: id, term });
       const set = this.leadersByTerm.get(term) ?? new Set<NodeId>();
       set.add(id);
       this.leadersByTerm.set(term, set);
@@ -170,6 +180,10 @@ export class SnapCluster {
         throw new Error(`${id}: applied ${entry.index} after ${machine.applied.length}`);
       }
       machine.applied.push(entry);
+      if (entry.type === 'config') {
+        const change = decodeConfChange(entry.data);
+        if (change.type === 'remove') this.removedCommitted.add(change.node);
+      }
     }
     core.advance(ready);
     return true;
@@ -185,7 +199,8 @@ export class SnapCluster {
   }
 
   private deliver(m: Message): void {
-    const lost = this.cut.has(`${m.from}>${m.to}`) || this.down.has(m.to) || !this.nodes.has(m.to);
+    const dropped = this.random !== null && this.dropRate > 0 && this.random.chance(this.dropRate);
+    const lost = dropped || this.cut.has(`${m.from}>${m.to}`) || this.down.has(m.to) || !this.nodes.has(m.to);
     if (m.type !== 'Snap') {
       if (!lost) this.step(m);
       return;

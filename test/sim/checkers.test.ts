@@ -1,6 +1,7 @@
 // The checkers can fail: each is fed a small hand-made history that breaks its property, and must
 // stop it with a report that names the property and the seed. A legal history passes them all.
 import { describe, expect, it } from 'vitest';
+import { encodeConfChange } from '../../src/shared/raft/conf-change';
 import type { Entry, NodeId, Role } from '../../src/shared/raft/types';
 import type { HistoryEvent, NodeSnapshot, UnstampedEvent } from '../harness/history';
 import { encodeText } from '../harness/kv';
@@ -43,6 +44,10 @@ class History {
 
   apply(node: NodeId, entry: Entry): this {
     return this.feed({ kind: 'apply', node, entry });
+  }
+
+  snapshot(node: NodeId, phase: 'compact' | 'install' | 'restore', index: number, term: number): this {
+    return this.feed({ kind: 'snapshot', node, phase, index, term });
   }
 
   client(event: UnstampedEvent): this {
@@ -214,6 +219,64 @@ describe('each safety checker rejects a history that breaks its property', () =>
         .persist('n1', [entry(1, 1, 'set k v1')], { commit: 1 })
         .client({ kind: 'read-start', node: 'n1', readId: 1, key: 'k' })
         .client({ kind: 'read-done', node: 'n1', readId: 1, key: 'k', value: 'v9', index: 1 }),
+    );
+  });
+});
+
+describe('issue 12: snapshots and membership changes', () => {
+  const removeN3: Entry = { index: 2, term: 1, type: 'config', data: encodeConfChange({ type: 'remove', node: 'n3' }) };
+
+  it('Removed Never Leads: a node leads after its removal is known committed', () => {
+    expectViolation('Removed Never Leads', () =>
+      new History()
+        .persist('n3', [entry(1, 1), removeN3], { term: 1 })
+        .persist('n1', [entry(1, 1), removeN3], { term: 1 })
+        .persist('n2', [entry(1, 1), removeN3], { term: 1, commit: 2 })
+        .role('n3', 'leader', 2),
+    );
+  });
+
+  it('the same removal, not yet committed, lets the node lead (it may still be a member)', () => {
+    new History()
+      .persist('n3', [entry(1, 1), removeN3], { term: 1 })
+      .persist('n1', [entry(1, 1), removeN3], { term: 1 })
+      .role('n3', 'leader', 2);
+  });
+
+  it('State Machine Safety: a node installs a snapshot of entries not known committed', () => {
+    expectViolation('State Machine Safety', () =>
+      new History()
+        .persist('n2', [entry(1, 1), entry(2, 1)], { term: 1 })
+        .persist('n1', [entry(1, 1), entry(2, 1)], { term: 1, commit: 1 })
+        .snapshot('n3', 'install', 2, 1),
+    );
+  });
+
+  it('State Machine Safety: a snapshot whose term differs from the committed entry', () => {
+    expectViolation('State Machine Safety', () =>
+      new History()
+        .persist('n2', [entry(1, 1)], { term: 1 })
+        .persist('n1', [entry(1, 1)], { term: 1, commit: 1 })
+        .snapshot('n1', 'compact', 1, 2),
+    );
+  });
+
+  it('a node that installed a snapshot applies on from it, not from index 1', () => {
+    new History()
+      .persist('n1', [entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1 })
+      .persist('n2', [entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1, commit: 2 })
+      .snapshot('n3', 'install', 2, 1)
+      .persist('n3', [entry(3, 1)], { term: 1 })
+      .apply('n3', entry(3, 1));
+  });
+
+  it('State Machine Safety: after an installed snapshot, applying an entry its log lacks is caught', () => {
+    expectViolation('State Machine Safety', () =>
+      new History()
+        .persist('n1', [entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1 })
+        .persist('n2', [entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1, commit: 2 })
+        .snapshot('n3', 'install', 2, 1)
+        .apply('n3', entry(3, 1)),
     );
   });
 });

@@ -17,6 +17,7 @@ export const ACTIONS = [
   'transfer',
   'campaign',
   'toggleOptions',
+  'membership',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -31,6 +32,10 @@ export interface FaultMix {
   readonly messagesDelayed: number;
   readonly messagesReordered: number;
   readonly leadersElected: number;
+  readonly snapshotsTaken: number;
+  readonly snapshotsInstalled: number;
+  readonly restartsFromSnapshot: number;
+  readonly membershipChangesCommitted: number;
   readonly writesAcknowledged: number;
   readonly readsCompleted: number;
 }

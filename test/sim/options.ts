@@ -25,6 +25,12 @@ export interface SimOptions {
   readonly faultIntensity: number;
   /** Before the liveness phase, crash and restart every node, not only the ones that are down. */
   readonly fullRestart: boolean;
+  /** Each node snapshots and compacts every this many applied entries; 0 never (issue 12). */
+  readonly snapshotEntries: number;
+  /** Entries a leader keeps in memory before its snapshot point for slow followers. */
+  readonly snapshotCatchUpEntries: number;
+  /** The fault phase also adds learners, promotes them and removes members, the leader included. */
+  readonly membershipChanges: boolean;
 }
 
 export const DEFAULT_STEPS = 2000;
@@ -55,6 +61,16 @@ export function optionsForSeed(seed: number, pinned: Partial<SimOptions> = {}): 
     faultIntensity: pick(random, [0.5, 1, 3]),
     saveDelayTicksMax: pick(random, [0, 0, 1, 3]),
     fullRestart: random.chance(0.3),
+    // Drawn from their own stream, so the options above stay what they were for every seed.
+    ...issue12Options(new SeededRandom(seed).fork(3)),
     ...pinned,
+  };
+}
+
+function issue12Options(random: SeededRandom) {
+  return {
+    snapshotEntries: pick(random, [0, 5, 20, 20, 50]),
+    snapshotCatchUpEntries: pick(random, [0, 3, 10]),
+    membershipChanges: random.chance(0.6),
   };
 }

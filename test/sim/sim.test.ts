@@ -34,6 +34,11 @@ describe('simulation: safety under drops, delays, reorders, duplicates, partitio
     expect(total.messagesReordered).toBeGreaterThan(0);
     expect(total.writesAcknowledged).toBeGreaterThan(0);
     expect(total.readsCompleted).toBeGreaterThan(0);
+    // Issue 12: snapshots, InstallSnapshot, restarts from a snapshot and committed membership changes.
+    expect(total.snapshotsTaken).toBeGreaterThan(0);
+    expect(total.snapshotsInstalled).toBeGreaterThan(0);
+    expect(total.restartsFromSnapshot).toBeGreaterThan(0);
+    expect(total.membershipChangesCommitted).toBeGreaterThan(0);
   });
 });
 

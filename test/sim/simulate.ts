@@ -9,7 +9,7 @@ import { encodeSet } from '../harness/kv';
 import { RELIABLE } from '../harness/network';
 import { Trace } from '../harness/trace';
 import { sameEntry } from './checkers/model';
-import { SafetyMonitor } from './checkers/monitor';
+import { allCheckers, SafetyMonitor } from './checkers/monitor';
 import { InvariantViolation } from './checkers/violation';
 import { SimulationFailure } from './failure';
 import { type Action, emptyActions, type FaultMix, networkMix } from './fault-mix';
@@ -49,17 +49,22 @@ const ACTION_WEIGHTS: Readonly<Record<Action, number>> = {
   transfer: 0.4,
   campaign: 0.3,
   toggleOptions: 0.2,
+  // Only in seeds with membershipChanges (weightsFor): add a learner, promote, remove, remove the leader.
+  membership: 1,
 };
 
 /** Actions that are not a tick or a client request: their odds scale with a seed's fault intensity. */
 const CLIENT_OR_TIME: ReadonlySet<Action> = new Set<Action>(['tick', 'propose', 'read']);
 
-function weightsFor(faultIntensity: number): [Action, number][] {
+function weightsFor(faultIntensity: number, membershipChanges: boolean): [Action, number][] {
   return (Object.entries(ACTION_WEIGHTS) as [Action, number][]).map(([action, weight]) => [
     action,
-    CLIENT_OR_TIME.has(action) ? weight : weight * faultIntensity,
+    action === 'membership' && !membershipChanges ? 0 : CLIENT_OR_TIME.has(action) ? weight : weight * faultIntensity,
   ]);
 }
+
+/** Nodes that may join a group during a run, beyond its bootstrap members. */
+const SPARES = 3;
 
 export interface SimulateOptions extends Partial<SimOptions> {
   /** Receives every trace line as it happens. */
@@ -95,6 +100,11 @@ class Run {
   private readonly random: SeededRandom;
   private readonly actions = emptyActions();
   private leadersElected = 0;
+  /** Nodes a membership change removed (accepted; it may not have committed): never added back. */
+  private readonly removed = new Set<NodeId>();
+  private membershipChangesCommitted = 0;
+  private readonly countedConfigs = new Set<number>();
+  private readonly snapshots = { compact: 0, install: 0, restore: 0 };
   private writesAcknowledged = 0;
   private readsCompleted = 0;
   private nextValue = 1;
@@ -108,11 +118,12 @@ class Run {
     trace: Trace,
   ) {
     this.random = new SeededRandom(seed).fork(2);
-    this.weights = weightsFor(options.faultIntensity);
+    this.weights = weightsFor(options.faultIntensity, options.membershipChanges);
     this.totalWeight = this.weights.reduce((sum, [, weight]) => sum + weight, 0);
     this.restartWeight = ACTION_WEIGHTS.restart * options.faultIntensity;
     this.cluster = new SimCluster({
       size: options.clusterSize,
+      spares: options.membershipChanges ? SPARES : 0,
       seed,
       tuning: {
         electionTicksMin: options.electionTicksMin,
@@ -123,12 +134,21 @@ class Run {
         maxEntriesPerMessage: options.maxEntriesPerMessage,
         maxInflightMessages: options.maxInflightMessages,
         maxBytesPerMessage: options.maxBytesPerMessage,
+        snapshotCatchUpEntries: options.snapshotCatchUpEntries,
       },
     });
     this.cluster.saveDelayTicksMax = options.saveDelayTicksMax;
+    this.cluster.snapshotEntries = options.snapshotEntries;
     this.cluster.observe(trace);
     this.cluster.observe({ onEvent: (event) => this.count(event) });
-    this.cluster.observe(new SafetyMonitor(this.cluster.ids, { seed, options, traceLines: () => trace.lines() }));
+    this.cluster.observe(
+      new SafetyMonitor(
+        this.cluster.ids,
+        { seed, options, traceLines: () => trace.lines() },
+        allCheckers(),
+        this.cluster.bootstrap,
+      ),
+    );
   }
 
   execute(): SimResult {
@@ -150,14 +170,23 @@ class Run {
         actions: this.actions,
         ...networkMix(this.cluster.network.stats),
         leadersElected: this.leadersElected,
+        snapshotsTaken: this.snapshots.compact,
+        snapshotsInstalled: this.snapshots.install,
+        restartsFromSnapshot: this.snapshots.restore,
+        membershipChangesCommitted: this.membershipChangesCommitted,
         writesAcknowledged: this.writesAcknowledged,
         readsCompleted: this.readsCompleted,
       },
     };
   }
 
+  /** Nodes that have run and are down now (spares that never joined are not down, only absent). */
+  private down(): NodeId[] {
+    return this.cluster.nodes.filter((node) => !node.alive && this.cluster.joined.has(node.id)).map((node) => node.id);
+  }
+
   private chooseAction(): Action {
-    const down = this.cluster.nodes.some((node) => !node.alive);
+    const down = this.down().length > 0;
     let roll = this.random.next() * (down ? this.totalWeight : this.totalWeight - this.restartWeight);
     for (const [action, weight] of this.weights) {
       if (action === 'restart' && !down) continue;
@@ -199,7 +228,10 @@ class Run {
         return;
       }
       case 'restart':
-        cluster.restart(this.pick(cluster.nodes.filter((node) => !node.alive)).id);
+        cluster.restart(this.pick(this.down()));
+        return;
+      case 'membership':
+        this.changeMembership();
         return;
       case 'partition':
         cluster.partition(this.randomSides());
@@ -233,6 +265,45 @@ class Run {
         return;
       case 'campaign':
         if (anyAlive !== null) cluster.campaign(anyAlive);
+        return;
+    }
+  }
+
+  /**
+   * One membership change at the newest leader: add a learner (starting a spare), promote a
+   * learner, remove a member, or remove the leader itself. The core may refuse (a change pending,
+   * no entry of its term committed yet); that is part of the test too.
+   */
+  private changeMembership(): void {
+    const cluster = this.cluster;
+    const leader = cluster.leaders()[0];
+    if (leader === undefined) return;
+    const { voters, learners } = leader.status().membership;
+    const members = [...voters, ...learners];
+    switch (this.random.nextInt(4)) {
+      case 0: {
+        const newcomer = cluster.ids.find((id) => !members.includes(id) && !this.removed.has(id));
+        if (newcomer === undefined) return;
+        if (!cluster.joined.has(newcomer)) cluster.addNode(newcomer);
+        else if (!cluster.node(newcomer).alive) cluster.restart(newcomer);
+        cluster.changeMembership(leader.id, { type: 'addLearner', node: newcomer });
+        return;
+      }
+      case 1:
+        if (learners.length > 0) cluster.changeMembership(leader.id, { type: 'promote', node: this.pick(learners) });
+        return;
+      case 2: {
+        // Keep at least two voters: a group of one cannot lose a member and still show much.
+        const removable = voters.length > 2 ? members : learners;
+        if (removable.length === 0) return;
+        const node = this.pick(removable);
+        if (cluster.changeMembership(leader.id, { type: 'remove', node }).ok) this.removed.add(node);
+        return;
+      }
+      default:
+        if (voters.length > 2 && cluster.changeMembership(leader.id, { type: 'remove', node: leader.id }).ok) {
+          this.removed.add(leader.id);
+        }
         return;
     }
   }
@@ -297,14 +368,15 @@ class Run {
     cluster.healAll();
     cluster.setConditions({ ...RELIABLE, delayTicksMax: 1 });
     if (this.options.fullRestart) for (const node of cluster.alive()) cluster.crash(node.id);
-    for (const node of cluster.nodes) if (!node.alive) cluster.restart(node.id);
+    for (const id of this.down()) cluster.restart(id);
     const longestLog = Math.max(...cluster.nodes.map((node) => node.disk.lastIndex));
     const roundTrips = Math.ceil(longestLog / this.options.maxEntriesPerMessage);
     const budget =
       LIVENESS_ELECTION_TIMEOUTS * this.options.electionTicksMax + roundTrips * CATCH_UP_TICKS_PER_ROUND_TRIP;
     const deadline = cluster.now + budget;
     try {
-      cluster.agree(`set live ${this.seed}`, cluster.size, budget);
+      // Every member as the group stands when checked: a removal may still commit meanwhile.
+      cluster.agree(`set live ${this.seed}`, () => cluster.size, budget);
       this.readEverywhere(deadline);
     } catch (error) {
       if (!(error instanceof TimedOut)) throw error;
@@ -335,7 +407,9 @@ class Run {
       },
     });
     try {
-      for (const node of cluster.nodes) {
+      // Every member reads; a removed node, or one that never got in, has no group to ask.
+      const { voters, learners } = cluster.membership();
+      for (const node of [...voters, ...learners].map((id) => cluster.node(id))) {
         let readId: number | null = null;
         cluster.tickUntil(
           () => {
@@ -363,7 +437,8 @@ class Run {
     for (const node of this.cluster.alive()) {
       if (node.snapshot().savePending) continue;
       const disk = node.disk.entries;
-      const memory = node.raft.entries(1, disk.length + 1);
+      const first = node.disk.firstIndex;
+      const memory = node.raft.entries(first, first + disk.length);
       const same = memory.length === disk.length && memory.every((entry, i) => sameEntry(entry, disk[i]!));
       if (!same)
         throw new InvariantViolation(
@@ -374,7 +449,12 @@ class Run {
   }
 
   private count(event: HistoryEvent): void {
-    if (event.kind === 'role' && event.role === 'leader') this.leadersElected++;
+    if (event.kind === 'snapshot') this.snapshots[event.phase]++;
+    else if (event.kind === 'apply' && event.entry.type === 'config' && !this.countedConfigs.has(event.entry.index)) {
+      // Each committed config entry once, at its first apply.
+      this.countedConfigs.add(event.entry.index);
+      this.membershipChangesCommitted++;
+    } else if (event.kind === 'role' && event.role === 'leader') this.leadersElected++;
     else if (event.kind === 'write-ack') this.writesAcknowledged++;
     else if (event.kind === 'read-done') this.readsCompleted++;
   }

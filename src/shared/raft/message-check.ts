@@ -30,14 +30,15 @@ export function messageProblem(message: Message, receiver: MessageReceiver): str
   const type: unknown = message.type;
   if (!MESSAGE_TYPES.includes(type as Message['type'])) return `unknown message type ${String(type)}`;
   if (message.to !== receiver.id) return `${message.type} for ${String(message.to)} delivered to ${receiver.id}`;
-  const fromProblem = nodeIdProblem(message.from);
-  if (fromProblem !== null) return `${message.type} from a bad sender id: ${fromProblem}`;
-  // A leader's traffic is taken from any sender: a follower whose membership lags the group's may
-  // be led by a node added after what it knows. Anything else must come from a known member, which
-  // also keeps a removed node's vote requests away.
-  const leaderTraffic = message.type === 'App' || message.type === 'Heartbeat' || message.type === 'Snap';
-  if (!leaderTraffic && message.from !== receiver.id && !receiver.peers.includes(message.from)) {
-    return `${message.type} from ${String(message.from)}, who is not a member of this group`;
+  // A known member's id was checked when it joined; only a stranger's is looked at here (per message).
+  if (message.from !== receiver.id && !receiver.peers.includes(message.from)) {
+    const fromProblem = nodeIdProblem(message.from);
+    if (fromProblem !== null) return `${message.type} from a bad sender id: ${fromProblem}`;
+    // A leader's traffic is taken from any sender: a follower whose membership lags the group's may
+    // be led by a node added after what it knows. Anything else must come from a known member,
+    // which also keeps a removed node's vote requests away.
+    const leaderTraffic = message.type === 'App' || message.type === 'Heartbeat' || message.type === 'Snap';
+    if (!leaderTraffic) return `${message.type} from ${String(message.from)}, who is not a member of this group`;
   }
   const prefix = `${message.type} from ${message.from}`;
   const term = message.term;

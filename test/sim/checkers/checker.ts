@@ -17,6 +17,8 @@ export interface Checker {
   onCommitted?(entry: Entry, observedInTerm: number, model: ClusterModel): void;
   onApply?(node: NodeId, entry: Entry, model: ClusterModel): void;
   onCrashOrRestart?(node: NodeId, model: ClusterModel): void;
+  /** The node's state machine now stands at `index` from a snapshot (installed or restored at a restart). */
+  onSnapshotState?(node: NodeId, index: number, model: ClusterModel): void;
   onClient?(event: ClientEvent, model: ClusterModel): void;
   afterStep?(snapshot: StepSnapshot, model: ClusterModel): void;
 }

@@ -1,5 +1,6 @@
 // A committed entry stays on the disks of a majority forever: no truncation, on any node, may
 // take it below a majority. (It may leave a minority node that a stale leader rewrote.)
+import { quorumSize } from '../../../src/shared/raft/quorum';
 import type { Entry } from '../../../src/shared/raft/types';
 import type { Checker } from './checker';
 import { type ClusterModel, describeEntry, type LogWrite, sameEntry } from './model';
@@ -19,12 +20,16 @@ export class CommittedDurability implements Checker {
     }
   }
 
+  /** On a majority of the voters of a configuration that could have committed it (model.votersFor). */
   private expectMajority(entry: Entry, model: ClusterModel, when: string): void {
-    const replicas = model.replicas(entry);
-    if (replicas >= model.majority) return;
+    const sets = model.votersFor(entry.index);
+    if (sets.some((voters) => model.replicas(entry, voters) >= quorumSize(voters.length))) return;
+    const counts = sets.map(
+      (voters) => `${model.replicas(entry, voters)} of the ${voters.length} voters ${voters.join(',')}`,
+    );
     throw new InvariantViolation(
       'Committed Durability',
-      `committed ${describeEntry(entry)} ${when} and is now on ${replicas} disks, fewer than a majority of ${model.majority}`,
+      `committed ${describeEntry(entry)} ${when} and is now on ${counts.join(' or ')}, fewer than a majority`,
     );
   }
 }

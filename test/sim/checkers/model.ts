@@ -2,7 +2,10 @@
 // log (as its persist events wrote it), the entries it holds in memory but not yet on disk (its
 // 'memory' events), its role, and the entries known to be committed. Durability is judged on the
 // disks; what a node votes, leads and commits with is its memory log.
-import type { Entry, NodeId, Role } from '../../../src/shared/raft/types';
+import { decodeConfChange } from '../../../src/shared/raft/conf-change';
+import { applyConfChange } from '../../../src/shared/raft/membership';
+import { quorumSize } from '../../../src/shared/raft/quorum';
+import type { Entry, Membership, NodeId, Role } from '../../../src/shared/raft/types';
 import { InvariantViolation } from './violation';
 
 export function sameEntry(a: Entry, b: Entry): boolean {
@@ -42,16 +45,23 @@ export interface NodeFacts {
   unsavedFrom: number;
   /** ... and holds these entries from there on, not yet durable. */
   unsaved: readonly Entry[];
+  /** An InstallSnapshot taken in memory, not yet on disk: the memory log up to here is the committed prefix. */
+  memorySnapshot: number;
 }
 
 export class ClusterModel {
-  readonly majority: number;
   private readonly facts = new Map<NodeId, NodeFacts>();
   private readonly committedEntries: Entry[] = [];
   private readonly commitTerms: number[] = [];
+  /** The membership after each committed config entry, from the bootstrap one at index 0. */
+  private readonly configs: { readonly index: number; readonly membership: Membership }[];
 
-  constructor(readonly members: readonly NodeId[]) {
-    this.majority = Math.floor(members.length / 2) + 1;
+  /** `members`: every node that may ever run; `bootstrap`: the voters at index 0. */
+  constructor(
+    readonly members: readonly NodeId[],
+    bootstrap: readonly NodeId[] = members,
+  ) {
+    this.configs = [{ index: 0, membership: { voters: bootstrap, learners: [] } }];
     for (const id of members) {
       this.facts.set(id, {
         alive: true,
@@ -61,6 +71,7 @@ export class ClusterModel {
         log: [],
         unsavedFrom: Number.POSITIVE_INFINITY,
         unsaved: [],
+        memorySnapshot: 0,
       });
     }
   }
@@ -78,14 +89,16 @@ export class ClusterModel {
   /** The entry at `index` of the node's log in memory: its disk's, or one it has not saved yet. */
   memoryEntryAt(id: NodeId, index: number): Entry | undefined {
     const facts = this.node(id);
+    if (index >= 1 && index <= facts.memorySnapshot) return this.committed(index);
     if (index < facts.unsavedFrom) return index >= 1 ? facts.log[index - 1] : undefined;
     return facts.unsaved[index - facts.unsavedFrom];
   }
 
-  setMemory(id: NodeId, from: number, entries: readonly Entry[]): void {
+  setMemory(id: NodeId, from: number, entries: readonly Entry[], snapshot = 0): void {
     const facts = this.node(id);
     facts.unsavedFrom = from;
     facts.unsaved = entries;
+    facts.memorySnapshot = snapshot;
   }
 
   termAt(id: NodeId, index: number): number {
@@ -113,10 +126,34 @@ export class ClusterModel {
     return this.commitTerms[index - 1] ?? Number.POSITIVE_INFINITY;
   }
 
-  /** How many durable logs hold exactly `entry`. */
-  replicas(entry: Entry): number {
+  /** A majority of the voters at the start (what `majority` meant before membership changes). */
+  get majority(): number {
+    return quorumSize(this.configs[0]!.membership.voters.length);
+  }
+
+  /** The committed membership now. */
+  get membership(): Membership {
+    return this.configs[this.configs.length - 1]!.membership;
+  }
+
+  /**
+   * The voter sets one of which committed the entry at `index`: the membership with every config
+   * entry before `index` in force, or the one before the last of those (a leader commits a config
+   * entry and later entries in one step, counting under the configuration it had).
+   */
+  votersFor(index: number): (readonly NodeId[])[] {
+    let k = 0;
+    while (k + 1 < this.configs.length && this.configs[k + 1]!.index < index) k++;
+    const sets = [this.configs[k]!.membership.voters];
+    if (k > 0) sets.push(this.configs[k - 1]!.membership.voters);
+    return sets;
+  }
+
+  /** How many durable logs hold exactly `entry`, of nodes in `among` (all nodes if not given). */
+  replicas(entry: Entry, among?: readonly NodeId[]): number {
     let count = 0;
-    for (const facts of this.facts.values()) {
+    for (const [id, facts] of this.facts) {
+      if (among !== undefined && !among.includes(id)) continue;
       const held = facts.log[entry.index - 1];
       if (held !== undefined && sameEntry(held, entry)) count++;
     }
@@ -163,6 +200,7 @@ export class ClusterModel {
     // A crash loses the memory log; a restarted core holds exactly its disk.
     facts.unsavedFrom = Number.POSITIVE_INFINITY;
     facts.unsaved = [];
+    facts.memorySnapshot = 0;
     // A restarted core always begins as a follower; a role event follows if that is news.
     facts.role = 'follower';
   }
@@ -177,5 +215,9 @@ export class ClusterModel {
     }
     this.committedEntries.push(entry);
     this.commitTerms.push(observedInTerm);
+    if (entry.type === 'config') {
+      const membership = applyConfChange(this.membership, decodeConfChange(entry.data));
+      this.configs.push({ index: entry.index, membership });
+    }
   }
 }

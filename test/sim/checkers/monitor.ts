@@ -13,6 +13,7 @@ import { LeaderCompleteness } from './leader-completeness';
 import { LinearizableReads } from './linearizable-reads';
 import { LogMatching } from './log-matching';
 import { ClusterModel, describeEntry, sameEntry } from './model';
+import { RemovedNeverLeads } from './removed-never-leads';
 import { StateMachineSafety } from './state-machine-safety';
 import { InvariantViolation } from './violation';
 
@@ -34,6 +35,7 @@ export function allCheckers(): Checker[] {
     new CommitBounds(),
     new CommittedDurability(),
     new LinearizableReads(),
+    new RemovedNeverLeads(),
   ];
 }
 
@@ -45,8 +47,10 @@ export class SafetyMonitor implements HistoryObserver {
     members: readonly NodeId[],
     private readonly context: FailureContext,
     private readonly checkers: readonly Checker[] = allCheckers(),
+    /** The voters at index 0, when not every member is one (spares that join later). */
+    bootstrap: readonly NodeId[] = members,
   ) {
-    this.model = new ClusterModel(members);
+    this.model = new ClusterModel(members, bootstrap);
   }
 
   onEvent(event: HistoryEvent): void {
@@ -76,7 +80,8 @@ export class SafetyMonitor implements HistoryObserver {
         return;
       }
       case 'memory':
-        this.model.setMemory(event.node, event.from, event.entries);
+        if (event.snapshot !== undefined) this.expectCommittedPrefix(event.node, 'memory', event.snapshot);
+        this.model.setMemory(event.node, event.from, event.entries, event.snapshot);
         return;
       case 'role':
         this.model.setRole(event.node, event.role, event.term);
@@ -97,6 +102,9 @@ export class SafetyMonitor implements HistoryObserver {
         for (const checker of this.checkers) checker.onApply?.(event.node, event.entry, this.model);
         return;
       }
+      case 'snapshot':
+        this.takeSnapshot(event.node, event.phase, event.index, event.term);
+        return;
       case 'crash':
       case 'restart':
         this.model.setAlive(event.node, event.kind === 'restart');
@@ -111,6 +119,42 @@ export class SafetyMonitor implements HistoryObserver {
       default:
         return;
     }
+  }
+
+  /**
+   * A compacted disk still holds its entries in the snapshot, so the model keeps them in that
+   * node's log. An installed snapshot must be of the committed prefix: the node's log becomes
+   * exactly that, its unsaved tail and anything after the snapshot gone (checked as a log write).
+   */
+  /** A snapshot covers only committed entries: the model must know `index` committed (with `term`). */
+  private expectCommittedPrefix(node: NodeId, phase: string, index: number, term?: number): void {
+    const committed = this.model.committed(index);
+    if (committed === undefined || (term !== undefined && committed.term !== term)) {
+      throw new InvariantViolation(
+        'State Machine Safety',
+        `${node}: a snapshot (${phase}) at ${index}${term === undefined ? '' : `@${term}`}, but ${describeEntry(committed)} is what is known committed there`,
+      );
+    }
+  }
+
+  private takeSnapshot(node: NodeId, phase: 'compact' | 'install' | 'restore', index: number, term: number): void {
+    this.expectCommittedPrefix(node, phase, index, term);
+    if (phase === 'install') {
+      const facts = this.model.node(node);
+      const prefix: Entry[] = [];
+      for (let i = 1; i <= index; i++) prefix.push(this.model.committed(i)!);
+      const write = this.model.planWrite(node, facts.role, facts.term, prefix);
+      for (const checker of this.checkers) checker.beforeLogWrite?.(write, this.model);
+      // planWrite keeps nothing past the entries it is given: the tail after the snapshot is gone.
+      facts.log.length = 0;
+      facts.log.push(...prefix);
+      for (const checker of this.checkers) checker.afterLogWrite?.(write, this.model);
+      // What the core received after taking the snapshot in memory is still unsaved on top of it.
+      if (facts.unsavedFrom === index + 1) this.model.setMemory(node, facts.unsavedFrom, facts.unsaved);
+      else this.model.setMemory(node, Number.POSITIVE_INFINITY, []);
+      if (facts.commit < index) facts.commit = index;
+    }
+    if (phase !== 'compact') for (const checker of this.checkers) checker.onSnapshotState?.(node, index, this.model);
   }
 
   /** Takes in that `node`, in `term`, says everything up to `commit` of its `log` is committed. */

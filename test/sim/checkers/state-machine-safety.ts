@@ -13,8 +13,12 @@ export class StateMachineSafety implements Checker {
   private readonly lastApplied = new Map<NodeId, number>();
 
   onCrashOrRestart(node: NodeId): void {
-    // A restarted node rebuilds its state machine from index 1.
+    // A restarted node rebuilds its state machine from index 1, or from its snapshot (onSnapshotState).
     this.lastApplied.set(node, 0);
+  }
+
+  onSnapshotState(node: NodeId, index: number): void {
+    this.lastApplied.set(node, index);
   }
 
   onApply(node: NodeId, entry: Entry, model: ClusterModel): void {
