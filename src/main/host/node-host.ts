@@ -105,6 +105,11 @@ export class NodeHost implements LocalGroup {
     if (loaded.recovery.message) this.note(loaded.recovery.message);
     const store =
       options.snapshotStore === undefined ? openSnapshotStore(options.storage, this.nodeId) : options.snapshotStore;
+    if (store === null && loaded.snapshot.index > 0) {
+      throw new Error(
+        `${this.nodeId}: the log starts after index ${loaded.snapshot.index} (compacted) but this node has no snapshot store`,
+      );
+    }
     const machine = new KvStateMachine();
     const found = store === null ? null : await store.load(loaded.snapshot.index);
     for (const line of found?.skipped ?? []) this.note(line);
