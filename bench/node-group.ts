@@ -13,6 +13,8 @@ export interface NodeGroupOptions {
   readonly size?: number;
   /** Extra node flags for every process, e.g. `--cpu-prof --cpu-prof-dir DIR`. */
   readonly nodeFlags?: readonly string[];
+  /** Extra `raftlab node` options for every node, e.g. `--snapshot-entries 10000`. */
+  readonly nodeArgs?: readonly string[];
   readonly startTimeoutMs?: number;
 }
 
@@ -109,7 +111,15 @@ export class NodeGroup {
     const port = this.portOf(id);
     const child = new RaftlabProcess(
       `node ${id}`,
-      ['node', HOST, String(port), this.partitions, '--data-dir', this.options.dataDir],
+      [
+        'node',
+        HOST,
+        String(port),
+        this.partitions,
+        '--data-dir',
+        this.options.dataDir,
+        ...(this.options.nodeArgs ?? []),
+      ],
       this.options.nodeFlags ? { nodeFlags: this.options.nodeFlags } : {},
     );
     this.processes.set(id, child);

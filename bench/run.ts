@@ -20,10 +20,13 @@ import { NodeGroup } from './node-group';
 import { freePorts } from './processes';
 import { findRedisServer, REDIS_INSTALL_HINT, RedisServer, redisVersion } from './redis-server';
 import { type BenchResults, compareCells, evaluateTargets, formatTable } from './report';
+import { measureSnapshotGrowth } from './snapshot-growth';
 import { type MatrixSettings, measureMatrices, type NamedTarget } from './throughput';
 
-const SECTIONS = ['throughput', 'redis', 'failover', 'cluster', 'events'] as const;
+const SECTIONS = ['throughput', 'redis', 'failover', 'cluster', 'events', 'snapshots'] as const;
 type Section = (typeof SECTIONS)[number];
+/** Long cases (minutes each) that run only when named with --only: 1M SETs for issue 12's numbers. */
+const LONG_SECTIONS: readonly Section[] = ['snapshots'];
 
 const USAGE = `usage: npm run bench -- [--quick] [--smoke] [--json FILE] [--profile DIR] [--only LIST] [--keep]
 
@@ -38,6 +41,7 @@ event view, with the targets of issue 6.
   --json FILE     write the JSON object to FILE instead of stdout
   --profile DIR   run the node and cluster processes with --cpu-prof, profiles in DIR
   --only LIST     comma-separated subset of: ${SECTIONS.join(', ')}
+                  (snapshots, 1M SETs with snapshots and compaction, runs only when named here)
   --keep          keep the temp data dirs
   -h, --help      this text`;
 
@@ -119,7 +123,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let keep = false;
   let json: string | null = null;
   let profileDir: string | null = null;
-  let only = new Set<Section>(SECTIONS);
+  let only = new Set<Section>(SECTIONS.filter((section) => !LONG_SECTIONS.includes(section)));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -283,6 +287,18 @@ async function main(args: Args): Promise<number> {
     });
   });
 
+  const snapshots = await attempt('snapshots', () =>
+    measureSnapshotGrowth({
+      sets: args.smoke ? 20_000 : 1_000_000,
+      keys: 1000,
+      valueBytes: VALUE_BYTES,
+      checkpoints: args.smoke ? [2_000, 10_000, 20_000] : [100_000, 500_000, 1_000_000],
+      turns: args.smoke ? 2 : 6,
+      turnSeconds: args.smoke ? 2 : 8,
+      log,
+    }),
+  );
+
   const results: BenchResults = {
     raftlab,
     redis,
@@ -316,6 +332,7 @@ async function main(args: Args): Promise<number> {
     failover,
     clusterCosts,
     eventStream,
+    snapshots,
     targets: evaluateTargets(results),
     failures,
   };

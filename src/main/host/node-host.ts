@@ -158,6 +158,11 @@ export class NodeHost implements LocalGroup {
     if (loaded.recovery.message) this.note(loaded.recovery.message);
     const store =
       options.snapshotStore === undefined ? openSnapshotStore(options.storage, this.nodeId) : options.snapshotStore;
+    if (store === null && loaded.snapshot.index > 0) {
+      throw new Error(
+        `${this.nodeId}: the log starts after index ${loaded.snapshot.index} (compacted) but this node has no snapshot store`,
+      );
+    }
     // The ring this group serves by (resharding) lives in the state machine, so in its snapshots too.
     const machine = new KvStateMachine(
       new RingState(

@@ -263,6 +263,19 @@ describe('the Ready loop with snapshots', () => {
     expect(follower.failures).toEqual([]);
   });
 
+  it('a bare Snap message (no file behind it) from the network is refused and changes nothing', async () => {
+    const disk = new MemoryDisk();
+    const node = await startNode('b', ['a', 'b'], new MemoryStorage(disk), new MemorySnapshotStore(disk, 'b'), 100);
+    const meta: SnapshotMeta = { index: 500, term: 3, membership: { voters: ['a', 'b'], learners: [] } };
+    node.loop.receive({ type: 'Snap', from: 'a', to: 'b', term: 3, snapshot: meta });
+    await node.loop.whenIdle();
+    expect(node.loop.refusedMessages).toBe(1);
+    expect(node.loop.core.status().term).toBe(0);
+    expect(node.loop.core.status().commit).toBe(0);
+    expect(node.failures).toEqual([]);
+    expect(node.loop.alive).toBe(true);
+  });
+
   it('an offer at or below the commit index is declined, and its file deleted', async () => {
     const disk = new MemoryDisk();
     const storage = new MemoryStorage(disk);

@@ -252,17 +252,27 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> implements SnapshotS
 
   receive(message: Message): void {
     if (this.stopped) return;
+    if (message.type === 'Snap' && this.options.snapshots !== undefined) {
+      // With snapshots on, one arrives only as a whole file, through offer(); a bare Snap (from the
+      // network, with no file behind it) would make the core install what this node does not hold.
+      // (Without the option the owner installs snapshots itself, as the simulator does.)
+      this.refuseMessage(
+        message,
+        new Error('a Snap message without its snapshot file (snapshots arrive through offer)'),
+      );
+      return;
+    }
+    this.step(message);
+  }
+
+  private step(message: Message): void {
     try {
       this.core.step(message);
     } catch (error) {
       if (error instanceof RefusedMessageError) {
         // Checked before anything changed (a stranger's id, a gap in entries, a term past the
-        // ceiling): one bad peer frame costs that message, never the node. Noted at 1, 2, 4, 8...
-        // so that a flood of them cannot flood the log.
-        this.refused++;
-        if ((this.refused & (this.refused - 1)) === 0) {
-          this.note(`${this.nodeId} refused message ${this.refused} (from ${message.from}): ${error.message}`);
-        }
+        // ceiling): one bad peer frame costs that message, never the node.
+        this.refuseMessage(message, error);
         return;
       }
       // Anything else (two leaders in one term, a committed entry about to be cut) means the core's
@@ -271,6 +281,14 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> implements SnapshotS
       return;
     }
     this.schedule();
+  }
+
+  /** Counts a refused message; noted at 1, 2, 4, 8... so that a flood of them cannot flood the log. */
+  private refuseMessage(message: Message, error: Error): void {
+    this.refused++;
+    if ((this.refused & (this.refused - 1)) === 0) {
+      this.note(`${this.nodeId} refused message ${this.refused} (from ${message.from}): ${error.message}`);
+    }
   }
 
   /** Queues `command`; it reaches the core at the loop's next run, with the others queued by then. */
@@ -430,7 +448,8 @@ export class ReadyLoop<M extends AppliedStateMachine<R>, R> implements SnapshotS
       snapshots.discard(previous);
     }
     this.offers.set(meta.index, path);
-    this.receive({ type: 'Snap', from, to: this.nodeId, term, snapshot: meta });
+    if (this.stopped) return;
+    this.step({ type: 'Snap', from, to: this.nodeId, term, snapshot: meta });
     // Declined at once (at or below our commit): nothing will install it.
     this.discardDeclinedOffers();
   }

@@ -19,7 +19,7 @@ export interface OpenStorageOptions {
   /** The node's own folder, e.g. `<data-dir>/127.0.0.1_5001`. With inMemory, only a key. */
   readonly dir: string;
   readonly inMemory: boolean;
-  /** WAL segment rotation size; DEFAULT_SEGMENT_MAX_BYTES (8 MiB) by default. */
+  /** WAL segment rotation size; DEFAULT_SEGMENT_MAX_BYTES (4 MiB) by default. */
   readonly segmentMaxBytes?: number;
   /** Where in-memory nodes keep their state across a kill and restart; one per process by default. */
   readonly memoryVolume?: MemoryVolume;
