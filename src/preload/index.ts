@@ -47,7 +47,8 @@ const bridge: ClusterBridge & GroupsApi = {
     };
     const open = (_event: IpcRendererEvent, events: readonly ClusterEvent[]): void => {
       opened = true;
-      listener(events);
+      // An empty opening batch (no live node) tells the page nothing.
+      if (events.length > 0) listener(events);
     };
     ipcRenderer.on(EVENTS_CHANNEL, forward);
     ipcRenderer.on(EVENTS_OPEN_CHANNEL, open);
