@@ -2,7 +2,8 @@
 // sent to any node's port, carried out by the host that runs the nodes; refusals exit 2 and
 // change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminGroupsMain } from '../../src/main/cli/admin-groups';
+import { type AdminCommand, parseArgs } from '../../src/main/cli/args';
+import { runAdmin } from '../../src/main/cli/run-admin';
 import { connect, startCluster, type TestCluster, text, waitForLeaders } from './support/cluster';
 import { valueFor, writeKeys } from './support/observe';
 import { freePartitions } from './support/ports';
@@ -21,8 +22,9 @@ afterAll(async () => {
 async function admin(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await adminGroupsMain(
-    argv,
+  const command = parseArgs(['admin', ...argv]) as AdminCommand;
+  const code = await runAdmin(
+    command,
     (l) => out.push(l),
     (l) => err.push(l),
   );

@@ -1,7 +1,8 @@
 // `raftlab admin <host:port> add-group | remove-group`: what the words mean, and every bad word
 // refused with a message naming it before anything is sent.
 import { describe, expect, it } from 'vitest';
-import { adminGroupsMain, parseAdminGroups } from './admin-groups';
+import { parseAdminGroups, runAdminGroups } from './admin-groups';
+import { parseArgs, UsageError } from './args';
 
 describe('raftlab admin add-group | remove-group: the words', () => {
   it('reads add-group with its comma-separated addresses and remove-group with its number', () => {
@@ -25,21 +26,21 @@ describe('raftlab admin add-group | remove-group: the words', () => {
     expect(() => parseAdminGroups(words)).toThrow(message);
   });
 
-  it('exits 2 with the usage on bad words, sending nothing', async () => {
-    const errors: string[] = [];
-    const code = await adminGroupsMain(
-      ['127.0.0.1:1', 'remove-group', 'x'],
-      () => undefined,
-      (line) => errors.push(line),
-    );
-    expect(code).toBe(2);
-    expect(errors.join('\n')).toMatch(/'x' is not a group number[\s\S]*usage: raftlab admin/);
+  it('refuses bad words through raftlab admin with the admin usage (exit 2), sending nothing', () => {
+    expect(() => parseArgs(['admin', '127.0.0.1:1', 'remove-group', 'x'])).toThrow(UsageError);
+    expect(() => parseArgs(['admin', '127.0.0.1:1', 'remove-group', 'x'])).toThrow(/'x' is not a group number/);
+    expect(parseArgs(['admin', '127.0.0.1:1', 'add-group', '127.0.0.1:7001,127.0.0.1:7002'])).toEqual({
+      kind: 'admin',
+      target: { host: '127.0.0.1', port: 1 },
+      action: { kind: 'add-group', members: ['127.0.0.1:7001', '127.0.0.1:7002'] },
+    });
   });
 
   it('exits 1 when the node cannot be reached', async () => {
     const errors: string[] = [];
-    const code = await adminGroupsMain(
-      ['127.0.0.1:1', 'remove-group', '1'],
+    const code = await runAdminGroups(
+      { host: '127.0.0.1', port: 1 },
+      { kind: 'remove-group', group: 1 },
       () => undefined,
       (line) => errors.push(line),
     );

@@ -1,8 +1,7 @@
 // `raftlab admin <host:port> add-group <ip:port>,... | remove-group <G>` (CONTRACTS.md §2, issue 13):
 // sent to any node as `RAFTLAB.RESHARD ...` (kv/reshard-command.ts). The `raftlab admin` dispatcher
-// (run-admin.ts, written for membership changes) calls `parseAdminGroups` for these two actions and
-// `runAdminGroups` to carry them out; `adminGroupsMain` is a minimal dispatcher of its own, used
-// until the two are joined.
+// (args.ts parses, run-admin.ts runs) calls `parseAdminGroups` for these two actions and
+// `runAdminGroups` to carry them out.
 import { addressProblem } from '../../shared/config';
 import { RESHARD_COMMAND } from '../kv/reshard-command';
 import { RespClient } from '../net/resp-client';
@@ -14,13 +13,6 @@ export type AdminGroupsAction =
 export class AdminGroupsUsageError extends Error {
   override readonly name = 'AdminGroupsUsageError';
 }
-
-export const ADMIN_GROUPS_USAGE = `usage: raftlab admin <host:port> add-group <ip:port>,<ip:port>,...
-       raftlab admin <host:port> remove-group <G>
-
-  add-group      registers a new group of these nodes; the host of the cluster starts them, and the
-                 keys the ring now gives them move to them while clients go on
-  remove-group   moves group G's keys to the other groups, then stops G's nodes`;
 
 /** The action, or null when `words` (after <host:port>) is no add-group or remove-group. Throws on bad input. */
 export function parseAdminGroups(words: readonly string[]): AdminGroupsAction | null {
@@ -83,35 +75,5 @@ export async function runAdminGroups(
     return 1;
   } finally {
     client.close();
-  }
-}
-
-/** A minimal `raftlab admin <host:port> add-group|remove-group ...` for these two actions alone. */
-export async function adminGroupsMain(
-  argv: readonly string[],
-  out: (line: string) => void = console.log,
-  err: (line: string) => void = console.error,
-): Promise<number> {
-  const [address, ...words] = argv;
-  try {
-    if (address === undefined || address === '--help') {
-      out(ADMIN_GROUPS_USAGE);
-      return address === undefined ? 2 : 0;
-    }
-    const problem = addressProblem(address);
-    if (problem !== null) throw new AdminGroupsUsageError(`<host:port> '${address}' ${problem}`);
-    const action = parseAdminGroups(words);
-    if (action === null) throw new AdminGroupsUsageError(`unknown action '${words[0] ?? ''}'`);
-    const colon = address.lastIndexOf(':');
-    return await runAdminGroups(
-      { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) },
-      action,
-      out,
-      err,
-    );
-  } catch (error) {
-    if (!(error instanceof AdminGroupsUsageError)) throw error;
-    err(`raftlab admin: ${error.message}\n\n${ADMIN_GROUPS_USAGE}`);
-    return 2;
   }
 }

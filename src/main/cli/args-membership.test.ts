@@ -83,7 +83,7 @@ describe('raftlab admin', () => {
 
   it.each([
     [['admin'], /^missing <host:port>/],
-    [['admin', '127.0.0.1:5001'], /^missing the action: members or remove-node$/],
+    [['admin', '127.0.0.1:5001'], /^missing the action: one of members, remove-node, add-group and remove-group$/],
     [['admin', '127.0.0.1:5001', 'add-node'], /^unknown admin action 'add-node'/],
     [['admin', '127.0.0.1:5001', 'remove-node'], /needs the <ip:port>/],
     [['admin', '127.0.0.1:5001', 'remove-node', 'nohost'], /^remove-node: 'nohost' is not host:port/],

@@ -1,6 +1,7 @@
 // The command line of `raftlab` (CONTRACTS.md §2), parsed without side effects: the result says what
 // to run, and every mistake is a UsageError naming the exact problem and carrying the help text of
 // the command it concerns. Printing and exiting belong to the caller.
+
 import {
   addressProblem,
   allNodes,
@@ -16,6 +17,7 @@ import {
 import type { NodeId } from '../../shared/raft/types';
 import { tokensPerGroupProblem } from '../../shared/ring-tokens';
 import { allowHostProblem } from '../server/host-check';
+import { type AdminGroupsAction, AdminGroupsUsageError, parseAdminGroups } from './admin-groups';
 import {
   DEFAULT_CLIENT_HOST,
   DEFAULT_RUN_OPTIONS,
@@ -99,7 +101,8 @@ export interface AdminCommand {
   readonly target: HostPort;
   readonly action:
     | { readonly kind: 'members'; readonly json: boolean }
-    | { readonly kind: 'remove-node'; readonly node: NodeId };
+    | { readonly kind: 'remove-node'; readonly node: NodeId }
+    | AdminGroupsAction;
 }
 
 /** Bad arguments: print `message`, then `usage`, and exit 2. */
@@ -429,8 +432,17 @@ function parseAdmin(args: readonly string[]): CliCommand {
     if (problem !== null) throw new UsageError(`remove-node: '${node}' ${problem}`, 'admin');
     return { kind: 'admin', target, action: { kind: 'remove-node', node } };
   }
-  if (action === undefined) throw new UsageError('missing the action: members or remove-node', 'admin');
-  throw new UsageError(`unknown admin action '${action}'; the actions are members and remove-node`, 'admin');
+  let groups: AdminGroupsAction | null;
+  try {
+    groups = parseAdminGroups([action ?? '', ...rest]);
+  } catch (error) {
+    if (error instanceof AdminGroupsUsageError) throw new UsageError(error.message, 'admin');
+    throw error;
+  }
+  if (groups !== null) return { kind: 'admin', target, action: groups };
+  const actions = 'members, remove-node, add-group and remove-group';
+  if (action === undefined) throw new UsageError(`missing the action: one of ${actions}`, 'admin');
+  throw new UsageError(`unknown admin action '${action}'; the actions are ${actions}`, 'admin');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,25 +4,30 @@
 import { ADMIN_COMMAND, type GroupInfo, type MembersInfo } from '../kv/admin-commands';
 import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
+import { runAdminGroups } from './admin-groups';
 import type { AdminCommand } from './args';
 
 /** Exit codes: 0 done, 1 the node could not be reached (or did not answer), 2 refused. */
-export async function runAdmin(command: AdminCommand, out: (line: string) => void = console.log): Promise<number> {
+export async function runAdmin(
+  command: AdminCommand,
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): Promise<number> {
   const { target, action } = command;
+  // Adding and removing groups (resharding) are admin-groups.ts's.
+  if (action.kind === 'add-group' || action.kind === 'remove-group') return runAdminGroups(target, action, out, err);
   let client: RespClient;
   try {
     client = await RespClient.connect(target.host, target.port, { commandTimeoutMs: 0 });
   } catch (error) {
-    console.error(
-      `raftlab admin: ${target.host}:${target.port}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    err(`raftlab admin: ${target.host}:${target.port}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   try {
     const args = action.kind === 'members' ? ['MEMBERS'] : ['REMOVE-NODE', action.node];
     const reply = await client.command(ADMIN_COMMAND, ...args);
     if (reply.type === 'error') {
-      console.error(`raftlab admin: ${reply.value.replace(/^ERR /, '')}`);
+      err(`raftlab admin: ${reply.value.replace(/^ERR /, '')}`);
       return reply.value.startsWith('TRYAGAIN') ? 1 : 2;
     }
     if (action.kind === 'remove-node') {
@@ -34,7 +39,7 @@ export async function runAdmin(command: AdminCommand, out: (line: string) => voi
     else for (const line of membersTable(members)) out(line);
     return 0;
   } catch (error) {
-    console.error(`raftlab admin: ${error instanceof Error ? error.message : String(error)}`);
+    err(`raftlab admin: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
     client.close();

@@ -54,7 +54,8 @@ Usage:
                                                       optionally serving the dashboard
   raftlab node <ip> <port> --join <host:port>         add a new node to a running cluster
   raftlab client <host:port> [COMMAND ARG...]         send one command, or open a prompt
-  raftlab admin <host:port> members | remove-node ID  show or change the groups' members
+  raftlab admin <host:port> members | remove-node ID | add-group IDS | remove-group G
+                                                      show or change the groups and their members
   raftlab replay <file> [--serve [HOST:]PORT]         show a recorded session in the dashboard
   raftlab help [node | cluster | client | admin | replay]  show help; so does --help on any command
 
@@ -161,6 +162,8 @@ Example:
 const ADMIN = `Usage:
   raftlab admin <host:port> members [--json]
   raftlab admin <host:port> remove-node <ip:port>
+  raftlab admin <host:port> add-group <ip:port>,<ip:port>,...
+  raftlab admin <host:port> remove-group <G>
 
 Asks the node at <host:port> (any member; it forwards to the right group's leader):
   members                    each group's voters, learners and leader, and the ring's version;
@@ -168,6 +171,10 @@ Asks the node at <host:port> (any member; it forwards to the right group's leade
   remove-node <ip:port>      removes that node from its group (the leader too: it steps down);
                              the removed node's process then exits 0. Refused when another
                              change of that group is pending, or it is the group's last voter.
+  add-group <ip:port>,...    registers a new group of these nodes; the host of the cluster starts
+                             them, and the keys the ring now gives them move to them while
+                             clients go on ('raftlab cluster' hosts only, for now)
+  remove-group <G>           moves group G's keys to the other groups, then stops G's nodes
 
 Adding a node is 'raftlab node <ip> <port> --join <host:port>' (see 'raftlab node --help').
 
