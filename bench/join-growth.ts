@@ -33,6 +33,8 @@ export interface JoinRun {
   /** The leader's first log index when the joiner started: above 1 means the log was compacted. */
   readonly leaderFirstLogIndex: number;
   readonly leaderCommitIndex: number;
+  /** Spawn to the joiner's "serving RESP on" line: process start, JOIN-INFO, opening its folder. */
+  readonly servingMs: number;
   readonly voterMs: number;
   readonly servesGetMs: number;
   readonly joinerSnapshotIndex: number;
@@ -103,6 +105,11 @@ async function oneRun(settings: JoinGrowthSettings, run: number): Promise<JoinRu
       '--data-dir',
       dataDir,
     ]);
+    let servingMs = Number.NaN;
+    joiner.waitForLine(/serving RESP on/, 10 * 60_000).then(
+      () => (servingMs = performance.now() - started),
+      () => {}, // an exit is reported by the polls below
+    );
     const timeout = 10 * 60_000;
     const voterMs = await poll(
       `${joinId} to be a voter`,
@@ -140,6 +147,7 @@ async function oneRun(settings: JoinGrowthSettings, run: number): Promise<JoinRu
       loadSetsPerSec: round(load.opsPerSec),
       leaderFirstLogIndex,
       leaderCommitIndex,
+      servingMs: round(servingMs),
       voterMs: round(voterMs),
       servesGetMs: round(servesGetMs),
       joinerSnapshotIndex,
@@ -147,7 +155,7 @@ async function oneRun(settings: JoinGrowthSettings, run: number): Promise<JoinRu
       caughtUpBy: joinerSnapshotIndex > 0 && joinerSnapshotsTaken === 0 ? 'InstallSnapshot' : 'log',
     };
     log(
-      `join: run ${run}: voter after ${result.voterMs} ms, serves GET after ${result.servesGetMs} ms, ` +
+      `join: run ${run}: serving after ${result.servingMs} ms, voter after ${result.voterMs} ms, serves GET after ${result.servesGetMs} ms, ` +
         `by ${result.caughtUpBy} (joiner snapshot_index ${joinerSnapshotIndex}, snapshots_taken ${joinerSnapshotsTaken})`,
     );
     return result;
@@ -165,10 +173,12 @@ export async function measureJoinGrowth(settings: JoinGrowthSettings): Promise<J
 }
 
 export function formatJoinGrowth(result: JoinGrowthResult): string {
-  const lines = ['run  keys     load SET/s  leader log        voter ms  GET ms  caught up by     joiner snap index'];
+  const lines = [
+    'run  keys     load SET/s  leader log        serving ms  voter ms  GET ms  caught up by     joiner snap index',
+  ];
   for (const [i, r] of result.runs.entries()) {
     lines.push(
-      `${String(i + 1).padEnd(4)} ${String(r.keys).padEnd(8)} ${String(r.loadSetsPerSec).padStart(10)}  ${`${r.leaderFirstLogIndex}..${r.leaderCommitIndex}`.padEnd(16)} ${String(r.voterMs).padStart(8)}  ${String(r.servesGetMs).padStart(6)}  ${r.caughtUpBy.padEnd(16)} ${r.joinerSnapshotIndex}`,
+      `${String(i + 1).padEnd(4)} ${String(r.keys).padEnd(8)} ${String(r.loadSetsPerSec).padStart(10)}  ${`${r.leaderFirstLogIndex}..${r.leaderCommitIndex}`.padEnd(16)} ${String(r.servingMs).padStart(10)}  ${String(r.voterMs).padStart(8)}  ${String(r.servesGetMs).padStart(6)}  ${r.caughtUpBy.padEnd(16)} ${r.joinerSnapshotIndex}`,
     );
   }
   return lines.join('\n');

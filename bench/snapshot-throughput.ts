@@ -108,6 +108,9 @@ export async function measureSnapshotThroughput(
     const withSnapshots: number[] = [];
     const withoutSnapshots: number[] = [];
     const timed = async (group: NodeGroup) => redisBenchmarkSet(binary, await leaderPort(group), settings);
+    // One uncounted run each first: the first pair measured JIT warm-up of whichever side went first.
+    await timed(on);
+    await timed(off);
     for (let pair = 0; pair < settings.pairs; pair++) {
       if (pair % 2 === 0) {
         withSnapshots.push(await timed(on));
