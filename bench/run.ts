@@ -15,18 +15,32 @@ import { DEFAULT_RUN_OPTIONS } from '../src/main/cli/options';
 import { measureClusterCosts } from './cluster-costs';
 import { measureEventStreamCost } from './event-stream-cost';
 import { measureFailover } from './failover';
+import { formatJoinGrowth, measureJoinGrowth } from './join-growth';
 import type { LoadResult } from './load-client';
 import { NodeGroup } from './node-group';
 import { freePorts } from './processes';
 import { findRedisServer, REDIS_INSTALL_HINT, RedisServer, redisVersion } from './redis-server';
 import { type BenchResults, compareCells, evaluateTargets, formatTable } from './report';
 import { measureSnapshotGrowth } from './snapshot-growth';
+import { formatSnapshotThroughput, measureSnapshotThroughput } from './snapshot-throughput';
 import { type MatrixSettings, measureMatrices, type NamedTarget } from './throughput';
 
-const SECTIONS = ['throughput', 'redis', 'failover', 'cluster', 'events', 'snapshots'] as const;
+const SECTIONS = [
+  'throughput',
+  'redis',
+  'failover',
+  'cluster',
+  'events',
+  'snapshots',
+  'join',
+  'snapshot-throughput',
+] as const;
 type Section = (typeof SECTIONS)[number];
-/** Long cases (minutes each) that run only when named with --only: 1M SETs for issue 12's numbers. */
-const LONG_SECTIONS: readonly Section[] = ['snapshots'];
+/**
+ * Long cases (minutes each) that run only when named with --only: 1M SETs for issue 12's numbers, a
+ * 4th node joining a group of 100k keys, and SET throughput with snapshots on and off by turns.
+ */
+const LONG_SECTIONS: readonly Section[] = ['snapshots', 'join', 'snapshot-throughput'];
 
 const USAGE = `usage: npm run bench -- [--quick] [--smoke] [--json FILE] [--profile DIR] [--only LIST] [--keep]
 
@@ -41,7 +55,9 @@ event view, with the targets of issue 6.
   --json FILE     write the JSON object to FILE instead of stdout
   --profile DIR   run the node and cluster processes with --cpu-prof, profiles in DIR
   --only LIST     comma-separated subset of: ${SECTIONS.join(', ')}
-                  (snapshots, 1M SETs with snapshots and compaction, runs only when named here)
+                  (snapshots, 1M SETs with snapshots and compaction, join, a node joining a
+                  group of 100k keys, and snapshot-throughput, redis-benchmark SETs with
+                  snapshots on and off by turns, run only when named here)
   --keep          keep the temp data dirs
   -h, --help      this text`;
 
@@ -299,6 +315,31 @@ async function main(args: Args): Promise<number> {
     }),
   );
 
+  const joinGrowth = await attempt('join', async () => {
+    const result = await measureJoinGrowth({
+      keys: args.smoke ? 2_000 : 100_000,
+      runs: args.smoke ? 1 : 3,
+      valueBytes: VALUE_BYTES,
+      log,
+    });
+    log(formatJoinGrowth(result));
+    return result;
+  });
+
+  const snapshotThroughput = await attempt('snapshot-throughput', async () => {
+    const result = await measureSnapshotThroughput({
+      pairs: args.smoke ? 1 : 7,
+      sets: args.smoke ? 5_000 : 200_000,
+      keys: 1000,
+      clients: 16,
+      pipeline: 16,
+      valueBytes: VALUE_BYTES,
+      log,
+    });
+    log(formatSnapshotThroughput(result));
+    return result;
+  });
+
   const results: BenchResults = {
     raftlab,
     redis,
@@ -333,6 +374,8 @@ async function main(args: Args): Promise<number> {
     clusterCosts,
     eventStream,
     snapshots,
+    joinGrowth,
+    snapshotThroughput,
     targets: evaluateTargets(results),
     failures,
   };
