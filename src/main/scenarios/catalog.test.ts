@@ -16,6 +16,9 @@ describe('the scenario catalog', () => {
       'stale-read',
       'figure-8',
       'figure-8-unsafe',
+      'snapshot-install',
+      'add-node',
+      'keys-move',
     ]);
     for (const scenario of SCENARIOS) {
       expect(STAGING_CHECKERS.startScenario([scenario.id])).toEqual([scenario.id]);
