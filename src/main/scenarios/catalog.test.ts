@@ -30,6 +30,21 @@ describe('the scenario catalog', () => {
   });
 });
 
+describe('the growth scenarios (issue 15 item 2, after snapshots, membership, resharding)', () => {
+  it('each waits for what it stages and ends on a narrated pause that explains the outcome', () => {
+    for (const id of ['snapshot-install', 'add-node', 'keys-move']) {
+      const scenario = SCENARIOS.find((candidate) => candidate.id === id);
+      expect(scenario, id).toBeDefined();
+      expect(
+        scenario!.steps.some((step) => step.kind === 'wait'),
+        id,
+      ).toBe(true);
+      expect(scenario!.steps.at(-1)?.kind, id).toBe('narrate');
+      expect(scenario!.title.length, id).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('spotting a split vote in the event history', () => {
   const role = (node: string, term: number, r: 'candidate' | 'leader' = 'candidate'): ClusterEvent => ({
     type: 'role',
