@@ -1,12 +1,14 @@
 // Snapshot install (§7): a follower is cut off while the leader writes on, snapshots, and drops the
 // log before its snapshot point. The entries the follower needs are gone, so AppendEntries cannot
 // repair it; the leader sends its snapshot instead (InstallSnapshot, a `Snap` message), and then
-// the log tail after the snapshot by ordinary AppendEntries.
+// the log tail after the snapshot by ordinary AppendEntries. A node keeps a margin of entries
+// before its snapshot point for slow followers (5000 by default), so the lesson writes past it:
+// a few thousand small writes, a second or two on a laptop, rather than a lesson-only setting.
 import { prepareCluster } from './prepare';
 import { act, leaderOf, membersOf, narrate, need, nodeOf, type Scenario, short, wait } from './scenario';
 
 /** Writes per round, and the most rounds before the scenario gives up on compacting past the follower. */
-const WRITES_PER_ROUND = 60;
+const WRITES_PER_ROUND = 200;
 const MAX_ROUNDS = 40;
 /** Writes in flight at once: enough to batch entries, few enough not to flood a classroom machine. */
 const IN_FLIGHT = 20;
@@ -79,7 +81,7 @@ export const snapshotInstall: Scenario = {
     ),
     narrate(
       ({ vars }) =>
-        `${short(vars.get('leader') as string)} wrote ${vars.get('writes')} entries, snapshotted at index ${vars.get('snapshotIndex')} and now holds its log only from index ${vars.get('firstLogIndex')}. ${short(vars.get('follower') as string)} stopped at index ${vars.get('followerLast')}: the entries it needs are gone, so AppendEntries cannot bring it up to date. Next: the link heals.`,
+        `${short(vars.get('leader') as string)} wrote ${vars.get('writes')} entries, snapshotted at index ${vars.get('snapshotIndex')} and now holds its log only from index ${vars.get('firstLogIndex')} (it keeps ${(vars.get('snapshotIndex') as number) - (vars.get('firstLogIndex') as number) + 1} entries before the snapshot for slow followers). ${short(vars.get('follower') as string)} stopped at index ${vars.get('followerLast')}: the entries it needs are gone, so AppendEntries cannot bring it up to date. Next: the link heals.`,
     ),
     act(
       async ({ api }) => api.heal(),
