@@ -16,6 +16,9 @@ describe('the scenario catalog', () => {
       'stale-read',
       'figure-8',
       'figure-8-unsafe',
+      'snapshot-install',
+      'add-node',
+      'keys-move',
     ]);
     for (const scenario of SCENARIOS) {
       expect(STAGING_CHECKERS.startScenario([scenario.id])).toEqual([scenario.id]);
@@ -23,6 +26,21 @@ describe('the scenario catalog', () => {
         scenario.steps.some((step) => step.kind === 'narrate'),
         scenario.id,
       ).toBe(true);
+    }
+  });
+});
+
+describe('the growth scenarios (issue 15 item 2, after snapshots, membership, resharding)', () => {
+  it('each waits for what it stages and ends on a narrated pause that explains the outcome', () => {
+    for (const id of ['snapshot-install', 'add-node', 'keys-move']) {
+      const scenario = SCENARIOS.find((candidate) => candidate.id === id);
+      expect(scenario, id).toBeDefined();
+      expect(
+        scenario!.steps.some((step) => step.kind === 'wait'),
+        id,
+      ).toBe(true);
+      expect(scenario!.steps.at(-1)?.kind, id).toBe('narrate');
+      expect(scenario!.title.length, id).toBeGreaterThan(0);
     }
   });
 });
