@@ -25,7 +25,7 @@ import { allNodes, ConfigError, clusterIdOf, type Partitions, parsePartitions } 
 import type { GroupsApi } from '../../shared/groups-api';
 import type { NodeId } from '../../shared/raft/types';
 import { SeededRandom } from '../../shared/random';
-import { DEFAULT_TOKENS_PER_GROUP, HashRing } from '../../shared/ring';
+import { DEFAULT_TOKENS_PER_GROUP } from '../../shared/ring';
 import { ringScopedClusterId, tokensPerGroupProblem } from '../../shared/ring-tokens';
 import type { ScenarioSummary, StepResult } from '../../shared/staging-api';
 import { reshardHandler } from '../kv/reshard-command';
