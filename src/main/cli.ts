@@ -2,6 +2,7 @@
 // prints, exits and maps failures to the documented exit codes: 2 for bad arguments, 1 for a port
 // in use or anything else that stops a start.
 import { parseArgs, UsageError } from './cli/args';
+import { BootstrapMismatchError } from './cli/bootstrap-record';
 import { runAdmin } from './cli/run-admin';
 import { runClient } from './cli/run-client';
 import { runCluster } from './cli/run-cluster';
@@ -30,7 +31,12 @@ function main(argv: readonly string[]): void {
       console.log(command.text);
       return;
     case 'node':
-      started = runNode(command, log);
+      // A bootstrap string that contradicts the data folder's is a usage mistake: exit 2.
+      started = runNode(command, log).catch((error: unknown) => {
+        if (!(error instanceof BootstrapMismatchError)) throw error;
+        console.error(`raftlab: ${error.message}`);
+        process.exit(2);
+      });
       break;
     case 'cluster':
       started = runCluster(command, log);

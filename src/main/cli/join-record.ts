@@ -2,12 +2,11 @@
 // restart needs no --join: the cluster's bootstrap partitions string (its cluster id and ring come
 // from it), the group it joined, and that group's members as it was told them when it joined (whom
 // it talks to until its own log says who the members are).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Partitions, parsePartitions } from '../../shared/config';
 import type { NodeId } from '../../shared/raft/types';
-import { prepareDataDir } from '../storage/data-dir';
-import { PRIVATE_FILE_MODE } from '../storage/file-ops';
+import { writeDurableFile } from '../storage/durable-file';
 
 export const JOIN_RECORD_FILE = 'join.json';
 
@@ -51,23 +50,7 @@ export function loadJoinRecord(dir: string): { record: JoinRecord; partitions: P
   }
 }
 
-/** Written whole or not at all: temp file, fsync, rename, as every other file of the folder. */
+/** Written whole or not at all (storage/durable-file.ts), as every other file of the folder. */
 export function saveJoinRecord(dir: string, record: JoinRecord): void {
-  const folder = prepareDataDir(dir);
-  const path = join(folder, JOIN_RECORD_FILE);
-  const temp = `${path}.tmp`;
-  const fd = openSync(temp, 'w', PRIVATE_FILE_MODE);
-  try {
-    writeSync(fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const folderFd = openSync(folder, 'r');
-  try {
-    fsyncSync(folderFd);
-  } finally {
-    closeSync(folderFd);
-  }
+  writeDurableFile(dir, JOIN_RECORD_FILE, `${JSON.stringify(record)}\n`);
 }
