@@ -8,7 +8,7 @@
 //
 //   npx tsx bench/join-growth.ts [--keys K] [--runs R] [--json FILE]
 //   npm run bench -- --only join        the same, from the main benchmark (not in the default run)
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RespClient } from '../src/main/net/resp-client';
@@ -16,6 +16,7 @@ import { infoNumber, nodeInfo } from './info';
 import { runLoad } from './load-client';
 import { NodeGroup } from './node-group';
 import { freePorts, poll, RaftlabProcess } from './processes';
+import { emitResult, positiveOption, runAsScript } from './script-cli';
 
 const HOST = '127.0.0.1';
 const MARKER_KEY = 'join-growth:last';
@@ -185,33 +186,15 @@ export function formatJoinGrowth(result: JoinGrowthResult): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const value = (name: string, fallback: number): number => {
-    const at = argv.indexOf(name);
-    if (at < 0) return fallback;
-    const parsed = Number(argv[at + 1]);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} needs a positive whole number`);
-    return parsed;
-  };
+  const value = (name: string, fallback: number): number => positiveOption(argv, name, fallback);
   const result = await measureJoinGrowth({
     keys: value('--keys', 100_000),
     runs: value('--runs', 3),
     valueBytes: value('--value-bytes', 100),
     log: (line) => console.error(line),
   });
-  console.error(formatJoinGrowth(result));
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  const jsonAt = argv.indexOf('--json');
-  if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1]!, json);
-  else process.stdout.write(json);
+  emitResult(argv, result, formatJoinGrowth(result));
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : String(error));
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

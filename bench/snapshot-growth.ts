@@ -11,7 +11,7 @@
 //
 // Targets (issue 12): folder <= 64 MiB at every point, RSS <= 150 MiB per node, restart < 1 s, and
 // throughput with snapshots at most 5% below without.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeFolderName } from '../src/main/cli/run-node';
@@ -19,6 +19,7 @@ import { infoNumber, nodeInfo } from './info';
 import { runLoad } from './load-client';
 import { NodeGroup } from './node-group';
 import { residentMiB } from './proc-stats';
+import { emitResult, positiveOption, runAsScript } from './script-cli';
 
 const HOST = '127.0.0.1';
 const MiB = 1024 * 1024;
@@ -267,13 +268,7 @@ function formatResult(result: SnapshotGrowthResult): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const value = (name: string, fallback: number): number => {
-    const at = argv.indexOf(name);
-    if (at < 0) return fallback;
-    const parsed = Number(argv[at + 1]);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${name} needs a positive number`);
-    return parsed;
-  };
+  const value = (name: string, fallback: number): number => positiveOption(argv, name, fallback);
   const sets = value('--sets', 1_000_000);
   const result = await measureSnapshotGrowth({
     sets,
@@ -284,20 +279,8 @@ async function main(argv: readonly string[]): Promise<number> {
     turnSeconds: value('--turn-seconds', 8),
     log: (line) => console.error(line),
   });
-  console.error(formatResult(result));
-  const jsonAt = argv.indexOf('--json');
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1]!, json);
-  else process.stdout.write(json);
+  emitResult(argv, result, formatResult(result));
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : String(error));
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

@@ -7,11 +7,12 @@
 //   npx tsx bench/snapshot-throughput.ts [--pairs P] [--sets N] [--keys K] [--json FILE]
 //   npm run bench -- --only snapshot-throughput     the same, from the main benchmark
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { infoNumber, nodeInfo } from './info';
 import { NodeGroup } from './node-group';
+import { emitResult, positiveOption, runAsScript } from './script-cli';
 
 const HOST = '127.0.0.1';
 const SNAPSHOTS_OFF = String(1e12);
@@ -164,13 +165,7 @@ export function formatSnapshotThroughput(result: SnapshotThroughputResult): stri
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const value = (name: string, fallback: number): number => {
-    const at = argv.indexOf(name);
-    if (at < 0) return fallback;
-    const parsed = Number(argv[at + 1]);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} needs a positive whole number`);
-    return parsed;
-  };
+  const value = (name: string, fallback: number): number => positiveOption(argv, name, fallback);
   const result = await measureSnapshotThroughput({
     pairs: value('--pairs', 6),
     sets: value('--sets', 100_000),
@@ -180,20 +175,8 @@ async function main(argv: readonly string[]): Promise<number> {
     valueBytes: value('--value-bytes', 100),
     log: (line) => console.error(line),
   });
-  console.error(formatSnapshotThroughput(result));
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  const jsonAt = argv.indexOf('--json');
-  if (jsonAt >= 0) writeFileSync(argv[jsonAt + 1]!, json);
-  else process.stdout.write(json);
+  emitResult(argv, result, formatSnapshotThroughput(result));
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.stack : String(error));
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

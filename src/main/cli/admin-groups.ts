@@ -47,13 +47,8 @@ export async function runAdminGroups(
   out: (line: string) => void = console.log,
   err: (line: string) => void = console.error,
 ): Promise<number> {
-  let client: RespClient;
-  try {
-    client = await RespClient.connect(target.host, target.port, { commandTimeoutMs: 30_000 });
-  } catch (error) {
-    err(`raftlab admin: ${target.host}:${target.port}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  const client = await connectAdmin(target, 30_000, err);
+  if (client === null) return 1;
   try {
     const reply =
       action.kind === 'add-group'
@@ -75,5 +70,19 @@ export async function runAdminGroups(
     return 1;
   } finally {
     client.close();
+  }
+}
+
+/** The admin's connection to `target`, or null once the failure is reported (the caller exits 1). */
+export async function connectAdmin(
+  target: { readonly host: string; readonly port: number },
+  commandTimeoutMs: number,
+  err: (line: string) => void,
+): Promise<RespClient | null> {
+  try {
+    return await RespClient.connect(target.host, target.port, { commandTimeoutMs });
+  } catch (error) {
+    err(`raftlab admin: ${target.host}:${target.port}: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
   }
 }

@@ -2,9 +2,8 @@
 // admin-commands.ts, sent to any node over RESP, with their answers printed for a person (or as
 // JSON for a script).
 import { ADMIN_COMMAND, type GroupInfo, type MembersInfo } from '../kv/admin-commands';
-import { RespClient } from '../net/resp-client';
 import type { RespReply } from '../net/types';
-import { runAdminGroups } from './admin-groups';
+import { connectAdmin, runAdminGroups } from './admin-groups';
 import type { AdminCommand } from './args';
 
 /** Exit codes: 0 done, 1 the node could not be reached (or did not answer), 2 refused. */
@@ -16,13 +15,8 @@ export async function runAdmin(
   const { target, action } = command;
   // Adding and removing groups (resharding) are admin-groups.ts's.
   if (action.kind === 'add-group' || action.kind === 'remove-group') return runAdminGroups(target, action, out, err);
-  let client: RespClient;
-  try {
-    client = await RespClient.connect(target.host, target.port, { commandTimeoutMs: 0 });
-  } catch (error) {
-    err(`raftlab admin: ${target.host}:${target.port}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  const client = await connectAdmin(target, 0, err);
+  if (client === null) return 1;
   try {
     const args = action.kind === 'members' ? ['MEMBERS'] : ['REMOVE-NODE', action.node];
     const reply = await client.command(ADMIN_COMMAND, ...args);
