@@ -3,8 +3,15 @@
 // value, through EVERY node of the ring as it now is, and the ring's version and moves are checked.
 // The faults strike while the move is under way: the mover copies in small batches here, and the
 // fault is applied by the mover's own hook before its third import, while the move is not done.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { timingOf } from '../../src/main/cli/timing';
+import { ClusterHost } from '../../src/main/host/cluster-host';
+import type { GroupMoverOptions } from '../../src/main/host/group-mover';
 import type { ClusterState } from '../../src/shared/api';
+import type { Partitions } from '../../src/shared/config';
 import { HashRing } from '../../src/shared/ring';
 import { connect, startCluster, type TestCluster, text, waitFor, waitForLeaders } from './support/cluster';
 import { leaderOf, valueFor, writeKeys } from './support/observe';
@@ -190,29 +197,35 @@ describe('resharding on real TCP: every acknowledged write survives the move', (
   }, 180_000);
 });
 
+/** A host of real nodes keeping its data in `dataDir`, started again on the same folders by a test. */
+function onDisk(
+  partitions: Partitions,
+  dataDir: string,
+  seed: number,
+  moverOptions: GroupMoverOptions = {},
+): ClusterHost {
+  return new ClusterHost({
+    partitions,
+    dataDir,
+    inMemory: false,
+    timing: timingOf({ electionTimeoutMs: { min: 150, max: 300 }, heartbeatMs: 50 }),
+    timescale: 1,
+    preVote: true,
+    checkQuorum: true,
+    maxValueBytes: 1024 * 1024,
+    requestTimeoutMs: 8000,
+    seed,
+    moverOptions,
+    ...(process.env.RESHARD_DEBUG ? { log: (l: string) => console.log(Date.now() % 100000, l) } : {}),
+  });
+}
+
 describe('resharding: the data folder remembers the live ring', () => {
   it('a restarted host starts the added group and routes by the live ring', async () => {
     const partitions = await freePartitions(2, 3);
     const [members] = await freePartitions(1, 3);
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-reshard-'));
-    const { ClusterHost } = await import('../../src/main/host/cluster-host');
-    const { timingOf } = await import('../../src/main/cli/timing');
-    const make = () =>
-      new ClusterHost({
-        partitions,
-        dataDir,
-        inMemory: false,
-        timing: timingOf({ electionTimeoutMs: { min: 150, max: 300 }, heartbeatMs: 50 }),
-        timescale: 1,
-        preVote: true,
-        checkQuorum: true,
-        maxValueBytes: 1024 * 1024,
-        requestTimeoutMs: 8000,
-        seed: 99,
-      });
+    const make = () => onDisk(partitions, dataDir, 99);
     try {
       const first = make();
       await first.start();
@@ -243,12 +256,7 @@ describe('resharding: the data folder remembers the live ring', () => {
   it('a host stopped mid-move finishes the move when it starts again on the same folders', async () => {
     const partitions = await freePartitions(2, 3);
     const [members] = await freePartitions(1, 3);
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dataDir = mkdtempSync(join(tmpdir(), 'raftlab-reshard-'));
-    const { ClusterHost } = await import('../../src/main/host/cluster-host');
-    const { timingOf } = await import('../../src/main/cli/timing');
     // The first host's move is held before its third import, so it is surely mid-move when stopped.
     let reachedHold: () => void = () => {};
     const holdReached = new Promise<void>((resolve) => {
@@ -260,20 +268,7 @@ describe('resharding: the data folder remembers the live ring', () => {
       return new Promise<void>(() => {});
     };
     const make = (held: boolean) =>
-      new ClusterHost({
-        partitions,
-        dataDir,
-        inMemory: false,
-        timing: timingOf({ electionTimeoutMs: { min: 150, max: 300 }, heartbeatMs: 50 }),
-        timescale: 1,
-        preVote: true,
-        checkQuorum: true,
-        maxValueBytes: 1024 * 1024,
-        requestTimeoutMs: 8000,
-        seed: 5,
-        moverOptions: { batchKeys: 5, importsInFlight: 1, ...(held ? { beforeImport: hold } : {}) },
-        ...(process.env.RESHARD_DEBUG ? { log: (l: string) => console.log(Date.now() % 100000, l) } : {}),
-      });
+      onDisk(partitions, dataDir, 5, { batchKeys: 5, importsInFlight: 1, ...(held ? { beforeImport: hold } : {}) });
     try {
       const first = make(true);
       await first.start();
