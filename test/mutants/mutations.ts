@@ -74,6 +74,26 @@ export const MUTATIONS: readonly Mutation[] = [
     quick: true,
   },
   {
+    name: 'snapshot-drops-ring-state',
+    breaks:
+      'resharding and snapshots: a restored replica keeps its bootstrap ring instead of the ring in the snapshot, so it takes writes to keys its group handed over',
+    file: 'src/main/kv/state-machine.ts',
+    original: '    if (this.ring !== null && ring !== null) this.ring.restore(ring);',
+    replacement: '    if (false) this.ring?.restore(ring ?? "");',
+    killedBy: ['src/main/kv/state-machine-ring-snapshot.test.ts'],
+    quick: true,
+  },
+  {
+    name: 'handover-bypasses-snapshot-overlay',
+    breaks:
+      'resharding and snapshots: a handover during a snapshot capture deletes from the frozen table, so the snapshot misses keys it held at its index',
+    file: 'src/main/kv/state-machine.ts',
+    original: '        this.store(name, TOMBSTONE);',
+    replacement: '        this.table.delete(name);',
+    killedBy: ['src/main/kv/state-machine-ring-snapshot.test.ts'],
+    quick: true,
+  },
+  {
     name: 'vote-grant-before-persist',
     breaks:
       'Figure 2 persistent state: a vote grant leaves before the vote is durable; after a crash the node votes twice',
