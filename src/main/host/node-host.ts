@@ -255,7 +255,6 @@ export class NodeHost implements LocalGroup {
     });
     const router = new KvRouter({
       local: this,
-      ring: this.routing.ring,
       partitions: options.partitions,
       routing: this.routing,
       ...(options.reshard ? { reshard: options.reshard } : {}),

@@ -100,7 +100,6 @@ let watch: UnhandledWatch;
 function router(requestTimeoutMs = 1000): KvRouter {
   return new KvRouter({
     local,
-    ring: RING,
     partitions: PARTITIONS,
     clock,
     forwarder: links,

@@ -7,7 +7,6 @@
 // bounds forwarding loops and the receiver never waits past the original client's deadline.
 
 import type { NodeId } from '../../shared/raft/types';
-import type { HashRing } from '../../shared/ring';
 import { argText, commandName } from '../net/command-args';
 import { errorReply, NIL_REPLY, OK_REPLY } from '../net/resp-writer';
 import type { ClientSession, CommandHandler, HostClock, RespReply } from '../net/types';
@@ -24,7 +23,6 @@ import type { ApplyResult } from './state-machine';
 
 export interface RouterOptions {
   readonly local: LocalGroup;
-  readonly ring: HashRing;
   readonly partitions: readonly (readonly NodeId[])[];
   readonly clock: HostClock;
   readonly forwarder: ForwardingLink;
