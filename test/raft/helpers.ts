@@ -153,6 +153,20 @@ export function ofType<T extends Message['type']>(messages: readonly Message[], 
  * N cores with instant disks and an ordered network. Links can be cut one way. `run()` delivers until
  * nothing moves; ticks are explicit, so tests control time exactly.
  */
+/** The leader of the highest term among `nodes` (a deposed one may still think it leads), or null. */
+export function highestTermLeader(nodes: ReadonlyMap<NodeId, RaftCore>): NodeId | null {
+  let found: NodeId | null = null;
+  let term = -1;
+  for (const [id, core] of nodes) {
+    const s = core.status();
+    if (s.role === 'leader' && s.term > term) {
+      found = id;
+      term = s.term;
+    }
+  }
+  return found;
+}
+
 export class Cluster {
   readonly nodes = new Map<NodeId, RaftCore>();
   readonly applied = new Map<NodeId, Entry[]>();
@@ -289,16 +303,7 @@ export class Cluster {
   }
 
   leader(): NodeId | null {
-    let found: NodeId | null = null;
-    let term = -1;
-    for (const [id, core] of this.nodes) {
-      const s = core.status();
-      if (s.role === 'leader' && s.term > term) {
-        found = id;
-        term = s.term;
-      }
-    }
-    return found;
+    return highestTermLeader(this.nodes);
   }
 
   /** Campaigns `id` and delivers until the election settles. */

@@ -16,7 +16,7 @@ import type {
   RaftCore,
   SnapshotMeta,
 } from '../../src/shared/raft/types';
-import { bytes, makeConfig } from './helpers';
+import { bytes, highestTermLeader, makeConfig } from './helpers';
 
 /** The state machine: every entry applied, in order (a snapshot holds the prefix it covers). */
 interface Machine {
@@ -250,16 +250,7 @@ export class SnapCluster {
   }
 
   leader(): NodeId | null {
-    let found: NodeId | null = null;
-    let term = -1;
-    for (const [id, core] of this.nodes) {
-      const s = core.status();
-      if (s.role === 'leader' && s.term > term) {
-        found = id;
-        term = s.term;
-      }
-    }
-    return found;
+    return highestTermLeader(this.nodes);
   }
 
   /** Ticks until some node leads (and its no-op committed), or throws. */
