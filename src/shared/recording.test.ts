@@ -9,29 +9,9 @@ import {
   RecordingFormatError,
   recordingSpan,
 } from './recording';
+import { nodeView } from './testing/node-view';
 
-function node(id: string, fields: Partial<NodeView> = {}): NodeView {
-  return {
-    id,
-    group: 0,
-    alive: true,
-    role: 'follower',
-    term: 1,
-    votedFor: null,
-    leader: null,
-    commitIndex: 0,
-    appliedIndex: 0,
-    lastLogIndex: 0,
-    snapshotIndex: 0,
-    firstLogIndex: 1,
-    learner: false,
-    log: [],
-    electionElapsedMs: 0,
-    electionTimeoutMs: 0,
-    progress: {},
-    ...fields,
-  };
-}
+const node = nodeView;
 
 function state(nodes: NodeView[]): ClusterState {
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeView } from '../../../../shared/api';
+import { nodeView } from '../../../../shared/testing/node-view';
 import { messageFieldLines, peerRows, voteTally } from './staging';
 
 const A = '127.0.0.1:5001';
@@ -7,26 +8,7 @@ const B = '127.0.0.1:5002';
 const C = '127.0.0.1:5003';
 
 function node(fields: Partial<NodeView>): NodeView {
-  return {
-    id: A,
-    group: 0,
-    alive: true,
-    role: 'follower',
-    term: 3,
-    votedFor: null,
-    leader: null,
-    commitIndex: 0,
-    appliedIndex: 0,
-    lastLogIndex: 0,
-    snapshotIndex: 0,
-    firstLogIndex: 1,
-    learner: false,
-    log: [],
-    electionElapsedMs: 0,
-    electionTimeoutMs: 0,
-    progress: {},
-    ...fields,
-  };
+  return nodeView(A, { term: 3, ...fields });
 }
 
 describe('the per-peer table', () => {
