@@ -42,10 +42,14 @@ export function loadBootstrapRecord(dir: string): BootstrapRecord | null {
   }
 }
 
-/** Throws BootstrapMismatchError, naming both, when `given` is not how the folder's cluster began. */
-export function checkBootstrap(dir: string, given: BootstrapRecord): void {
+/**
+ * Throws BootstrapMismatchError, naming both, when `given` is not how the folder's cluster began.
+ * Returns whether the folder has a record at all (false: the caller records `given` once it holds
+ * the folder).
+ */
+export function checkBootstrap(dir: string, given: BootstrapRecord): boolean {
   const recorded = loadBootstrapRecord(dir);
-  if (recorded === null) return;
+  if (recorded === null) return false;
   const same = (a: string) => formatPartitions(parsePartitions(a));
   if (same(recorded.partitions) !== same(given.partitions)) {
     throw new BootstrapMismatchError(
@@ -60,6 +64,7 @@ export function checkBootstrap(dir: string, given: BootstrapRecord): void {
         `${recorded.ringTokensPerGroup} tokens per group (its keys are placed by that ring)`,
     );
   }
+  return true;
 }
 
 /** Written once, whole or not at all (storage/durable-file.ts). */

@@ -7,7 +7,7 @@ import { ScaledClock } from '../host/clock';
 import { describeFailure } from '../host/node-failure';
 import { NodeHost } from '../host/node-host';
 import { openStorage, segmentBytesFromEnvironment } from '../storage';
-import { bootstrapRecordOf, checkBootstrap, loadBootstrapRecord, saveBootstrapRecord } from './bootstrap-record';
+import { bootstrapRecordOf, checkBootstrap, saveBootstrapRecord } from './bootstrap-record';
 import type { RunOptions } from './options';
 import { INSECURE_WARNING, nodeSecret } from './secret-source';
 import { stopOnSignals } from './signals';
@@ -37,7 +37,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   // A restart must name the beginning its folder's log grew from (a joined node's is its join record).
   const bootstrap = bootstrapRecordOf(args.partitions, options.ringTokensPerGroup);
   const keepsBootstrap = !options.inMemory && args.joined === undefined;
-  if (keepsBootstrap) checkBootstrap(dir, bootstrap);
+  const recorded = keepsBootstrap && checkBootstrap(dir, bootstrap);
   const secret = await nodeSecret(options, members.length);
   if (options.insecure) console.error(INSECURE_WARNING);
   for (const note of secret.notes) log(`raftlab node ${id}: ${note}`);
@@ -83,7 +83,7 @@ export async function runNode(args: RunNodeArgs, log: (line: string) => void): P
   await node.start();
   // Recorded once the node holds its folder (start took the folder lock); a folder from before
   // records takes the string it is started with now.
-  if (keepsBootstrap && loadBootstrapRecord(dir) === null) saveBootstrapRecord(dir, bootstrap);
+  if (keepsBootstrap && !recorded) saveBootstrapRecord(dir, bootstrap);
   stopTicking = clock.every(timing.tickMs, () => node.tick());
   log(
     `raftlab node ${id}: group ${args.group} of ${args.partitions.length} (${members.length} members${args.joined ? ', joining' : ''}), ` +
